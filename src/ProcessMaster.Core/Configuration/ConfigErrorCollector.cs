@@ -1,0 +1,24 @@
+namespace ProcessMaster.Core.Configuration;
+
+/// <summary>Collects every error of a load instead of stopping at the first (as YARP's validation does).</summary>
+public sealed class ConfigErrorCollector
+{
+    private readonly List<ConfigError> _errors = [];
+
+    public IReadOnlyList<ConfigError> Errors => _errors;
+
+    public bool HasErrors => _errors.Count > 0;
+
+    public void Add(ConfigError error) => _errors.Add(error);
+
+    public void AddRange(IEnumerable<ConfigError> errors) => _errors.AddRange(errors);
+
+    /// <summary>Throws <see cref="ConfigException"/> when anything was collected.</summary>
+    public void ThrowIfAny()
+    {
+        if (HasErrors)
+        {
+            throw new ConfigException(_errors.ToArray());
+        }
+    }
+}

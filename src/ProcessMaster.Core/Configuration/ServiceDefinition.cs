@@ -1,0 +1,128 @@
+using ProcessMaster.Core.Configuration.Values;
+
+namespace ProcessMaster.Core.Configuration;
+
+/// <summary>
+/// One service (or cron job) definition, validated and with every path made absolute. Immutable with
+/// value equality: a reload restarts exactly the services whose definition is no longer equal.
+/// </summary>
+public sealed record ServiceDefinition
+{
+    public required string Name { get; init; }
+
+    /// <summary>The YAML file it came from; null for an auto-service running on built-in defaults.</summary>
+    public string? SourceFile { get; init; }
+
+    /// <summary>True when it comes from <c>auto_service_directory</c>.</summary>
+    public bool IsAutoService { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    public required ProcessSettings Process { get; init; }
+
+    /// <summary>Set for a cron job.</summary>
+    public ScheduleSettings? Schedule { get; init; }
+
+    public required LogSettings Logs { get; init; }
+
+    public required ResourceSettings Resources { get; init; }
+
+    /// <summary>Restart behaviour of a long-running service; null for a cron job.</summary>
+    public RestartSettings? Restart { get; init; }
+
+    public bool Enabled { get; init; } = true;
+
+    public EquatableArray<ProvisioningStep> Provisioning { get; init; } = EquatableArray<ProvisioningStep>.Empty;
+
+    public bool IsCron => Schedule is not null;
+
+    /// <summary>The marker that guards provisioning.</summary>
+    public string ProvisioningMarker => System.IO.Path.Combine(WorkingDirectory, ".pm_provisioned");
+}
+
+/// <summary>The <c>process:</c> section.</summary>
+/// <param name="StopSignal">Signal number sent to every process when there is no stop command.</param>
+public sealed record ProcessSettings(
+    EquatableArray<string> StartCommand,
+    int StopSignal,
+    EquatableArray<string>? StopCommand,
+    TimeSpan StopGracePeriod,
+    string? User,
+    string? Group,
+    EquatableArray<EnvironmentVariable> Environment,
+    bool InheritEnvironment);
+
+/// <summary>A configured environment variable, its indirection already decoded.</summary>
+public sealed record EnvironmentVariable(string Name, string Value);
+
+/// <summary>When a cron job runs.</summary>
+public sealed record ScheduleSettings(
+    CronSchedule Cron,
+    DateTimeOffset? NotBefore,
+    DateTimeOffset? NotAfter,
+    TimeSpan? MaxTimePerRun);
+
+public enum RotationMode
+{
+    Size,
+    Time,
+}
+
+public enum RotationFrequency
+{
+    None,
+    Minutely,
+    Hourly,
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+/// <summary>The <c>logs:</c> section; every path absolute, null meaning "discard".</summary>
+public sealed record LogSettings(
+    string? Stdout,
+    string? Stderr,
+    RotationMode RotationMode,
+    long RotationSize,
+    int? RotationBackups,
+    RotationFrequency RotationFrequency,
+    TimeSpan? RotationMaxAge,
+    bool CompressionEnabled,
+    string? StopCommandStdout,
+    string? StopCommandStderr,
+    EquatableArray<string> Hints)
+{
+    public const long DefaultRotationSize = 10_000_000;
+    public const int DefaultRotationBackups = 10;
+}
+
+/// <summary>The <c>resources:</c> section; null means unlimited (the file is reset to <c>max</c>).</summary>
+public sealed record ResourceSettings(CpuLimit? Cpu, long? MemoryMax, long? SwapMax, long? PidsMax)
+{
+    public static ResourceSettings Unlimited { get; } = new(null, null, null, null);
+
+    public bool HasAny => Cpu is not null || MemoryMax is not null || SwapMax is not null || PidsMax is not null;
+}
+
+public enum RestartPolicy
+{
+    Always,
+    Never,
+}
+
+/// <summary>The <c>restart_policy:</c> section.</summary>
+/// <param name="MaxRestarts">Crashes allowed within <paramref name="Window"/>; one more marks the service FAILED.</param>
+public sealed record RestartSettings(RestartPolicy Policy, TimeSpan Backoff, int MaxRestarts, TimeSpan Window)
+{
+    public static RestartSettings Default { get; } =
+        new(RestartPolicy.Always, TimeSpan.FromSeconds(1), 3, TimeSpan.FromMinutes(3));
+}
+
+/// <summary>One <c>provisioning:</c> entry.</summary>
+public sealed record ProvisioningStep(
+    string Path,
+    string? Owner,
+    string? Group,
+    bool Recursive,
+    int? Mode,
+    bool AddNetBindCapability);

@@ -1,0 +1,241 @@
+using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Configuration.Yaml;
+using ProcessMaster.Core.Processes;
+
+namespace ProcessMaster.Core.Configuration;
+
+/// <summary>The logs, resources, restart_policy and provisioning sections.</summary>
+public static partial class ServiceDefinitionParser
+{
+    private static LogSettings ParseLogs(YamlMap? logs, string workingDirectory)
+    {
+        string? PathOr(string key, string? fallback)
+        {
+            if (logs is null || !logs.Has(key))
+            {
+                return fallback is null ? null : Path.GetFullPath(fallback, workingDirectory);
+            }
+
+            var value = logs.Scalar(key);
+            return value is null ? null : Path.GetFullPath(value, workingDirectory);
+        }
+
+        var mode = logs?.Parse("rotation_mode", text => text.Trim().ToLowerInvariant() switch
+        {
+            "size" => RotationMode.Size,
+            "time" => RotationMode.Time,
+            _ => throw new FormatException($"'{text}' is not a rotation mode; use size or time"),
+        }) ?? RotationMode.Size;
+
+        var size = logs?.Parse("rotation_size", ByteSize.Parse);
+        var backups = logs?.Integer("rotation_backups", 0, 1000);
+        var frequency = logs?.Parse("rotation_frequency", ParseFrequency);
+        var maxAge = logs?.Parse("rotation_max_age", t => DurationText.Parse(t));
+        var maxAgeMs = logs?.Integer("rotation_max_age_ms", 0, long.MaxValue / 10_000);
+        if (logs is not null)
+        {
+            if (mode == RotationMode.Time && size is not null)
+            {
+                logs.ErrorAt("rotation_size", "only applies to rotation_mode: size");
+            }
+
+            if (mode == RotationMode.Size)
+            {
+                foreach (var key in new[] { "rotation_frequency", "rotation_max_age", "rotation_max_age_ms" })
+                {
+                    if (logs.Has(key) && !logs.IsNull(key))
+                    {
+                        logs.ErrorAt(key, "only applies to rotation_mode: time");
+                    }
+                }
+            }
+
+            if (maxAge is not null && maxAgeMs is not null)
+            {
+                logs.ErrorAt("rotation_max_age_ms", "set rotation_max_age or rotation_max_age_ms, not both");
+            }
+
+            if (size is <= 0)
+            {
+                logs.ErrorAt("rotation_size", "must be larger than zero");
+            }
+        }
+
+        var hints = new List<string>();
+        foreach (var hint in logs?.StringList("hints") ?? [])
+        {
+            var full = Path.GetFullPath(hint, workingDirectory);
+            if (!IsInside(full, workingDirectory))
+            {
+                logs!.ErrorAt("hints", $"'{hint}' is outside the working directory {workingDirectory}; hints must stay inside it");
+            }
+            else
+            {
+                hints.Add(full);
+            }
+        }
+
+        // rotation_max_age defaults to 30 days in time mode; 0 keeps rotated files forever.
+        TimeSpan? age = maxAge ?? (maxAgeMs is { } ms ? TimeSpan.FromMilliseconds(ms) : mode == RotationMode.Time ? TimeSpan.FromDays(30) : null);
+        var settings = new LogSettings(
+            PathOr("stdout", "./logs/stdout.log"),
+            PathOr("stderr", "./logs/stderr.log"),
+            mode,
+            size ?? LogSettings.DefaultRotationSize,
+            (int?)backups ?? (mode == RotationMode.Size ? LogSettings.DefaultRotationBackups : null),
+            frequency ?? (mode == RotationMode.Time ? RotationFrequency.Daily : RotationFrequency.None),
+            age == TimeSpan.Zero ? null : age,
+            logs?.Bool("compression_enabled") ?? true,
+            PathOr("stop_command_stdout", "./logs/stop_command_stdout.log"),
+            PathOr("stop_command_stderr", "./logs/stop_command_stderr.log"),
+            new EquatableArray<string>(hints));
+        logs?.Finish();
+        return settings;
+    }
+
+    private static RotationFrequency ParseFrequency(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "minutely" => RotationFrequency.Minutely,
+        "hourly" => RotationFrequency.Hourly,
+        "daily" => RotationFrequency.Daily,
+        "weekly" => RotationFrequency.Weekly,
+        "monthly" => RotationFrequency.Monthly,
+        "none" => RotationFrequency.None,
+        _ => throw new FormatException($"'{text}' is not a rotation frequency; use minutely, hourly, daily, weekly, monthly or none"),
+    };
+
+    internal static bool IsInside(string path, string directory)
+    {
+        var dir = Path.TrimEndingDirectorySeparator(directory);
+        return path == dir || path.StartsWith(dir + "/", StringComparison.Ordinal);
+    }
+
+    private static ResourceSettings ParseResources(YamlMap? resources)
+    {
+        if (resources is null)
+        {
+            return ResourceSettings.Unlimited;
+        }
+
+        var settings = new ResourceSettings(
+            resources.Parse("max_cpu", t => new Box<CpuLimit?>(CpuLimit.ParseLimit(t)))?.Value,
+            resources.Parse("max_memory", t => new Box<long?>(ByteSize.ParseLimit(t)))?.Value,
+            // An omitted max_swap with the section present means no swap (the seed's documented default).
+            resources.Has("max_swap")
+                ? resources.Parse("max_swap", t => new Box<long?>(ByteSize.ParseLimit(t)))?.Value
+                : 0,
+            resources.Parse("max_pids", t => new Box<long?>(MasterConfigParser.ParsePidsLimit(t)))?.Value);
+        if (settings.MemoryMax is { } memory && memory < 4096)
+        {
+            resources.ErrorAt("max_memory", "is below one page (4 KiB); did you forget a unit such as MiB?");
+        }
+
+        resources.Finish();
+        return settings;
+    }
+
+    private static RestartSettings? ParseRestart(YamlMap root, bool isCron)
+    {
+        var map = root.Map("restart_policy");
+        if (map is null)
+        {
+            if (isCron && root.Has("restart_policy") && !root.IsNull("restart_policy"))
+            {
+                root.ErrorAt("restart_policy", "a cron job (process.schedule) cannot have a restart_policy");
+            }
+
+            return isCron ? null : RestartSettings.Default;
+        }
+
+        if (isCron)
+        {
+            root.ErrorAt("restart_policy", "a cron job (process.schedule) cannot have a restart_policy");
+        }
+
+        var policy = map.Parse("policy", text => text.Trim().ToLowerInvariant() switch
+        {
+            "always" => RestartPolicy.Always,
+            "never" => RestartPolicy.Never,
+            _ => throw new FormatException($"'{text}' is not a restart policy; use always or never"),
+        });
+        if (!map.Has("policy"))
+        {
+            map.Error("missing required key 'policy' (always or never)");
+        }
+
+        var backoff = map.Integer("restart_backoff_ms", 0, 86_400_000);
+        var tolerance = map.Map("tolerance");
+        var maxRestarts = tolerance?.Integer("max_restarts", 0, MaxRestartsLimit);
+        var window = tolerance?.Parse("duration", t => DurationText.Parse(t, bareNumberIsMilliseconds: true));
+        tolerance?.Finish();
+
+        if (policy == RestartPolicy.Never)
+        {
+            if (map.Has("restart_backoff_ms"))
+            {
+                map.ErrorAt("restart_backoff_ms", "does not apply to policy: never");
+            }
+
+            if (map.Has("tolerance"))
+            {
+                map.ErrorAt("tolerance", "does not apply to policy: never");
+            }
+        }
+
+        if (window is { } w && w <= TimeSpan.Zero)
+        {
+            tolerance!.ErrorAt("duration", "must be longer than zero");
+        }
+
+        map.Finish();
+        var defaults = RestartSettings.Default;
+        return new RestartSettings(
+            policy ?? RestartPolicy.Always,
+            backoff is { } b ? TimeSpan.FromMilliseconds(b) : defaults.Backoff,
+            (int?)maxRestarts ?? defaults.MaxRestarts,
+            window ?? defaults.Window);
+    }
+
+    private static EquatableArray<ProvisioningStep> ParseProvisioning(IReadOnlyList<YamlMap>? entries, string workingDirectory, IUserDatabase users)
+    {
+        if (entries is null)
+        {
+            return EquatableArray<ProvisioningStep>.Empty;
+        }
+
+        var steps = new List<ProvisioningStep>(entries.Count);
+        foreach (var entry in entries)
+        {
+            var path = entry.Scalar("path");
+            if (path is null || path.Trim().Length == 0)
+            {
+                entry.Error("missing required key 'path'");
+            }
+
+            var ownership = entry.Map("ownership");
+            var owner = ownership?.Scalar("owner")?.Trim();
+            var group = ownership?.Scalar("group")?.Trim();
+            var recursive = ownership?.Bool("recursive") ?? false;
+            if (owner is not null && users.FindUser(owner) is null)
+            {
+                ownership!.ErrorAt("owner", $"user '{owner}' does not exist");
+            }
+
+            if (group is not null && users.FindGroup(group) is null)
+            {
+                ownership!.ErrorAt("group", $"group '{group}' does not exist");
+            }
+
+            ownership?.Finish();
+            int? mode = entry.Scalar("mode") is { Length: > 0 } ? entry.Parse("mode", OctalMode.Parse) : null;
+            var capability = entry.Bool("add_net_bind_capability") ?? false;
+            entry.Finish();
+            if (path is not null)
+            {
+                steps.Add(new ProvisioningStep(Path.GetFullPath(path, workingDirectory), owner, group, recursive, mode, capability));
+            }
+        }
+
+        return new EquatableArray<ProvisioningStep>(steps);
+    }
+}

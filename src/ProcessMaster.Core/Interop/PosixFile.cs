@@ -1,0 +1,62 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace ProcessMaster.Core.Interop;
+
+/// <summary>File operations .NET does not offer: opening without following symlinks, file types from statx.</summary>
+internal static unsafe class PosixFile
+{
+    /// <summary>Opens a file read-only and non-blocking (a fifo cannot hang us); null with the reason on failure.</summary>
+    public static SafeFileHandle? OpenForReading(string path, out string error)
+    {
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC | Libc.O_NOCTTY, 0);
+        if (fd < 0)
+        {
+            error = Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+            return null;
+        }
+
+        error = "";
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Opens (creating with <paramref name="mode"/>) a file for appending, refusing a symlink as the last component.</summary>
+    public static SafeFileHandle OpenForAppendNoFollow(string path, int mode)
+    {
+        var fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY, mode);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var reason = errno == Libc.ELOOP ? "is a symbolic link (refused)" : Marshal.GetPInvokeErrorMessage(errno);
+            throw new IOException($"{path}: {reason}", errno);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    public static bool IsRegularFile(SafeFileHandle file) => (FileType(file) & Libc.S_IFMT) == Libc.S_IFREG;
+
+    private static int FileType(SafeFileHandle file)
+    {
+        byte empty = 0;
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            return Libc.StatxFd((int)file.DangerousGetHandle(), &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var st) == 0
+                ? st.Mode
+                : 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The statx of a path without following a final symlink; null when it does not exist.</summary>
+    public static Libc.Statx? LStat(string path) =>
+        Libc.StatxPath(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, out var st) == 0 ? st : null;
+}

@@ -1,0 +1,3 @@
+using ProcessMaster.Daemon;
+
+return DaemonCommandLine.Run(args);

@@ -1,0 +1,35 @@
+using System.Net;
+using ProcessMaster.Core.Configuration;
+
+namespace ProcessMaster.Daemon.Web;
+
+/// <summary>
+/// When the web console must not start although it is enabled: the built-in admin/admin off loopback, or
+/// plain HTTP (basic auth in clear text) off loopback without <c>allow_plaintext_remote</c>.
+/// The daemon keeps running either way and says why.
+/// </summary>
+internal static class WebConsolePolicy
+{
+    public static string? RefusalReason(WebConsoleSettings settings)
+    {
+        if (!settings.Enabled)
+        {
+            return null;
+        }
+
+        var loopback = MasterConfigParser.TryParseBindAddress(settings.Bind, out var address) && IPAddress.IsLoopback(address);
+        if (settings.UsesDefaultCredentials && !loopback)
+        {
+            return $"the console will not start: the built-in admin/admin login is only allowed on a loopback bind (bind is {settings.Bind}); " +
+                   "add web_console.auth.basic.users (see `pmctl password generate`) or bind to 127.0.0.1";
+        }
+
+        if (!settings.Tls.Enabled && !loopback && !settings.AllowPlaintextRemote)
+        {
+            return $"the console will not start: plain HTTP on {settings.Bind} would send passwords in clear text; " +
+                   "enable web_console.tls, bind to 127.0.0.1, or set allow_plaintext_remote: true";
+        }
+
+        return null;
+    }
+}

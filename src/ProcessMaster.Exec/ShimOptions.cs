@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace ProcessMaster.Exec;
+
+/// <summary>The shim's command line: <c>[options] -- command [args...]</c>.</summary>
+internal sealed class ShimOptions
+{
+    public List<string> CgroupProcsFiles { get; } = [];
+
+    public uint? Uid { get; private set; }
+
+    public uint? Gid { get; private set; }
+
+    public uint[] Groups { get; private set; } = [];
+
+    public string? WorkingDirectory { get; private set; }
+
+    public string? Argv0 { get; private set; }
+
+    /// <summary>A descriptor the daemon reads: it sees an error message, or end-of-file once exec succeeded.</summary>
+    public int? StatusFd { get; private set; }
+
+    public string[] Command { get; private set; } = [];
+
+    public const string Usage =
+        "usage: processmaster-exec [--cgroup-procs FILE]... [--uid N --gid N [--groups N,N...]] [--chdir DIR] " +
+        "[--argv0 NAME] [--status-fd N] -- COMMAND [ARG...]";
+
+    public static ShimOptions Parse(string[] args)
+    {
+        var options = new ShimOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ShimException($"{args[i]} needs a value");
+            uint Number() => uint.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                ? n
+                : throw new ShimException($"{args[i - 1]} needs a number, got '{args[i]}'");
+
+            switch (args[i])
+            {
+                case "--cgroup-procs": options.CgroupProcsFiles.Add(Value()); break;
+                case "--uid": options.Uid = Number(); break;
+                case "--gid": options.Gid = Number(); break;
+                case "--groups":
+                    options.Groups = Value().Split(',', StringSplitOptions.RemoveEmptyEntries)
+                        .Select(g => uint.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                            ? n
+                            : throw new ShimException($"--groups needs numbers, got '{g}'"))
+                        .ToArray();
+                    break;
+                case "--chdir": options.WorkingDirectory = Value(); break;
+                case "--argv0": options.Argv0 = Value(); break;
+                case "--status-fd": options.StatusFd = (int)Number(); break;
+                case "--":
+                    options.Command = args[(i + 1)..];
+                    i = args.Length;
+                    break;
+                default: throw new ShimException($"unknown option '{args[i]}'");
+            }
+        }
+
+        if (options.Command.Length == 0 || options.Command[0].Length == 0)
+        {
+            throw new ShimException("no command given after --");
+        }
+
+        if (options.Uid.HasValue != options.Gid.HasValue)
+        {
+            throw new ShimException("--uid and --gid go together");
+        }
+
+        return options;
+    }
+}
+
+/// <summary>A failure before exec: reported to the daemon and the service's stderr, then exit 127.</summary>
+internal sealed class ShimException(string message) : Exception(message);

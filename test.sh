@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds processmaster and runs the whole test suite: unit tests (no root needed) and integration
+# tests that drive the real binaries with real cgroups and processes (as root).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# An interrupted earlier run may have left test cgroups (pmtest-*) behind; remove them first.
+tests/cleanup-stale-cgroups.sh
+
+./build.sh
+dotnet test ProcessMaster.slnx --nologo -v quiet -p:TreatWarningsAsErrors=true -- RunConfiguration.TestSessionTimeout=1500000

@@ -1,0 +1,287 @@
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Tests.Support;
+
+namespace ProcessMaster.Tests.Configuration;
+
+public class ServiceDefinitionParserTests
+{
+    private const string File = "/srv/config.d/web.yaml";
+
+    internal static (ServiceDefinition? Definition, IReadOnlyList<ConfigError> Errors) Parse(
+        string yaml, string derivedName = "web", string? autoDirectory = null, Func<string, byte[]>? readFile = null)
+    {
+        var errors = new ConfigErrorCollector();
+        var context = new ServiceParseContext(File, derivedName, autoDirectory, FakeUserDatabase.Instance,
+            readFile ?? (_ => throw new FormatException("no files in this test")), TimeZoneInfo.Utc);
+        return (ServiceDefinitionParser.Parse(yaml, context, errors), errors.Errors);
+    }
+
+    private static ServiceDefinition Valid(string yaml)
+    {
+        var (definition, errors) = Parse(yaml);
+        Assert.Empty(errors);
+        return Assert.IsType<ServiceDefinition>(definition);
+    }
+
+    private static ConfigError SingleError(string yaml)
+    {
+        var (definition, errors) = Parse(yaml);
+        Assert.Null(definition);
+        return Assert.Single(errors);
+    }
+
+    [Fact]
+    public void Parse_Minimal_TakesEveryDefault()
+    {
+        var d = Valid("process:\n  working_directory: /srv/web\n");
+        Assert.Equal("web", d.Name);
+        Assert.Equal("/srv/web", d.WorkingDirectory);
+        Assert.Equal(["./run.sh"], d.Process.StartCommand);
+        Assert.Equal(15, d.Process.StopSignal);
+        Assert.Null(d.Process.StopCommand);
+        Assert.Equal(TimeSpan.FromSeconds(5), d.Process.StopGracePeriod);
+        Assert.Null(d.Process.User);
+        Assert.False(d.Process.InheritEnvironment);
+        Assert.Null(d.Schedule);
+        Assert.Equal("/srv/web/logs/stdout.log", d.Logs.Stdout);
+        Assert.Equal("/srv/web/logs/stderr.log", d.Logs.Stderr);
+        Assert.Equal(RotationMode.Size, d.Logs.RotationMode);
+        Assert.Equal(10_000_000, d.Logs.RotationSize);
+        Assert.Equal(10, d.Logs.RotationBackups);
+        Assert.True(d.Logs.CompressionEnabled);
+        Assert.Equal("/srv/web/logs/stop_command_stdout.log", d.Logs.StopCommandStdout);
+        Assert.Equal(ResourceSettings.Unlimited, d.Resources);
+        Assert.Equal(RestartSettings.Default, d.Restart);
+        Assert.True(d.Enabled);
+        Assert.Empty(d.Provisioning);
+        Assert.Equal("/srv/web/.pm_provisioned", d.ProvisioningMarker);
+    }
+
+    [Fact]
+    public void Parse_Full_BindsEverySection()
+    {
+        var d = Valid("""
+            application: api
+            process:
+              working_directory: /srv/api
+              start_command: ["/usr/bin/api", "--port", "8080"]
+              stop_command: ["./stop.sh"]
+              stop_grace_period_ms: 2000
+              user: app
+              group: extra
+              inherit_environment: true
+              environment:
+                - name: MODE
+                  value: production
+                - name: TOKEN
+                  value: "@base64://c2VjcmV0"
+            logs:
+              stdout: /var/log/api.out
+              stderr: ./err.log
+              rotation_mode: time
+              rotation_frequency: hourly
+              rotation_max_age: 7d
+              compression_enabled: false
+              stop_command_stdout: ~
+              hints: ["./logs/app.log"]
+            resources:
+              max_cpu: 1.5
+              max_memory: 64MiB
+              max_pids: 100
+            restart_policy:
+              policy: always
+              restart_backoff_ms: 250
+              tolerance:
+                max_restarts: 5
+                duration: 1m
+            global:
+              enabled: false
+            provisioning:
+              - path: .
+                ownership: {owner: app, group: app, recursive: true}
+                mode: "0770"
+              - path: ./bin/api
+                mode: "0755"
+                add_net_bind_capability: true
+            """);
+        Assert.Equal("api", d.Name);
+        Assert.Equal(["/usr/bin/api", "--port", "8080"], d.Process.StartCommand);
+        Assert.Equal(["./stop.sh"], d.Process.StopCommand!.Value);
+        Assert.Equal("app", d.Process.User);
+        Assert.Equal("extra", d.Process.Group);
+        Assert.True(d.Process.InheritEnvironment);
+        Assert.Equal([new EnvironmentVariable("MODE", "production"), new EnvironmentVariable("TOKEN", "secret")], d.Process.Environment);
+        Assert.Equal("/var/log/api.out", d.Logs.Stdout);
+        Assert.Equal("/srv/api/err.log", d.Logs.Stderr);
+        Assert.Equal(RotationFrequency.Hourly, d.Logs.RotationFrequency);
+        Assert.Equal(TimeSpan.FromDays(7), d.Logs.RotationMaxAge);
+        Assert.False(d.Logs.CompressionEnabled);
+        Assert.Null(d.Logs.StopCommandStdout);
+        Assert.Equal(["/srv/api/logs/app.log"], d.Logs.Hints);
+        Assert.Equal(new CpuLimit(1500), d.Resources.Cpu);
+        Assert.Equal(64L << 20, d.Resources.MemoryMax);
+        Assert.Equal(0L, d.Resources.SwapMax);
+        Assert.Equal(100L, d.Resources.PidsMax);
+        Assert.Equal(new RestartSettings(RestartPolicy.Always, TimeSpan.FromMilliseconds(250), 5, TimeSpan.FromMinutes(1)), d.Restart);
+        Assert.False(d.Enabled);
+        Assert.Equal(new ProvisioningStep("/srv/api", "app", "app", true, 0x1F8, false), d.Provisioning[0]);
+        Assert.Equal(new ProvisioningStep("/srv/api/bin/api", null, null, false, 0x1ED, true), d.Provisioning[1]);
+    }
+
+    [Fact]
+    public void Parse_ResourcesWithoutMaxSwap_DisablesSwap()
+    {
+        var d = Valid("process:\n  working_directory: /w\nresources:\n  max_memory: 1GiB\n");
+        Assert.Equal(0L, d.Resources.SwapMax);
+        Assert.Null(d.Resources.Cpu);
+    }
+
+    [Fact]
+    public void Parse_MaxEverywhere_IsUnlimited()
+    {
+        var d = Valid("process:\n  working_directory: /w\nresources:\n  max_cpu: MAX\n  max_memory: MAX\n  max_swap: MAX\n");
+        Assert.Equal(ResourceSettings.Unlimited, d.Resources);
+    }
+
+    [Fact]
+    public void Parse_Cron_BindsScheduleAndBounds()
+    {
+        var d = Valid("""
+            process:
+              working_directory: /w
+              schedule: "*/5 * * * *"
+              timezone: Europe/Berlin
+              not_before: "2026-01-01"
+              not_after: "2026-12-31 18:00:00"
+              max_time_per_run: 10m
+            """);
+        Assert.True(d.IsCron);
+        Assert.Null(d.Restart);
+        Assert.Equal("*/5 * * * *", d.Schedule!.Cron.Text);
+        Assert.Equal("Europe/Berlin", d.Schedule.Cron.Zone.Id);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.FromHours(1)), d.Schedule.NotBefore);
+        Assert.Equal(new DateTimeOffset(2026, 12, 31, 18, 0, 0, TimeSpan.FromHours(1)), d.Schedule.NotAfter);
+        Assert.Equal(TimeSpan.FromMinutes(10), d.Schedule.MaxTimePerRun);
+    }
+
+    [Theory]
+    [InlineData("never")]
+    [InlineData("\"\"")]
+    public void Parse_MaxTimePerRunNever_MeansNoLimit(string value)
+    {
+        var d = Valid($"process:\n  working_directory: /w\n  schedule: \"* * * * *\"\n  max_time_per_run: {value}\n");
+        Assert.Null(d.Schedule!.MaxTimePerRun);
+    }
+
+    [Fact]
+    public void Parse_UnknownKey_NamesFileLineColumnKeyAndSuggestion()
+    {
+        var error = SingleError("process:\n  working_directory: /w\n  stop_signl: SIGINT\n");
+        Assert.Equal("/srv/config.d/web.yaml:3:3: process.stop_signl: unknown key; did you mean 'stop_signal'?", error.ToString());
+    }
+
+    [Theory]
+    [InlineData("process:\n  working_directory: /w\n  schedule: \"* * * * *\"\nrestart_policy:\n  policy: always\n", "restart_policy", "cannot have a restart_policy")]
+    [InlineData("process:\n  working_directory: /w\n  stop_signal: SIGINT\n  stop_command: [\"./stop\"]\n", "process.stop_signal", "choose exactly one")]
+    [InlineData("application: \"../x\"\nprocess:\n  working_directory: /w\n", "application", "must not start with '.'")]
+    [InlineData("application: \"x/../y\"\nprocess:\n  working_directory: /w\n", "application", "may only contain")]
+    [InlineData("application: all\nprocess:\n  working_directory: /w\n", "application", "reserved")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: always\n  tolerance:\n    max_restarts: 501\n", "restart_policy.tolerance.max_restarts", "between 0 and 500")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: never\n  restart_backoff_ms: 10\n", "restart_policy.restart_backoff_ms", "does not apply to policy: never")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: sometimes\n", "restart_policy.policy", "not a restart policy")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  restart_backoff_ms: 10\n", "restart_policy", "missing required key 'policy'")]
+    [InlineData("process:\n  working_directory: /w\n  stop_signal: SIGFOO\n", "process.stop_signal", "unknown signal")]
+    [InlineData("process:\n  working_directory: /w\n  user: ghost\n", "process.user", "does not exist")]
+    [InlineData("process:\n  working_directory: /w\n  user: app\n  group: ghosts\n", "process.group", "does not exist")]
+    [InlineData("process:\n  working_directory: /w\n  group: app\n", "process.group", "needs process.user")]
+    [InlineData("process:\n  working_directory: /w\n  schedule: \"* * *\"\n", "process.schedule", "3 fields")]
+    [InlineData("process:\n  working_directory: /w\n  schedule: \"* * * * *\"\n  not_before: \"2026-02-01\"\n  not_after: \"2026-01-01\"\n", "process.not_after", "earlier than not_before")]
+    [InlineData("process:\n  working_directory: /w\n  not_after: \"2026-01-01\"\n", "process.not_after", "only applies to cron jobs")]
+    [InlineData("process:\n  working_directory: /w\n  schedule: \"* * * * *\"\n  max_time_per_run: 10\n", "process.max_time_per_run", "needs a unit")]
+    [InlineData("process:\n  working_directory: /w\n  schedule: \"* * * * *\"\n  timezone: Mars/Olympus\n", "process.timezone", "unknown time zone")]
+    [InlineData("process:\n  working_directory: /w\n  environment:\n    - name: \"A=B\"\n      value: x\n", "process.environment[0].name", "must not contain '='")]
+    [InlineData("process:\n  working_directory: /w\n  environment:\n    - name: A\n      value: \"@hex://abc\"\n", "process.environment[0].value", "odd number")]
+    [InlineData("process:\n  working_directory: /w\n  environment:\n    - name: A\n", "process.environment[0]", "missing required key 'value'")]
+    [InlineData("process:\n  working_directory: /w\n  start_command: []\n", "process.start_command", "non-empty argv list")]
+    [InlineData("process:\n  working_directory: /w\n  start_command: \"./run.sh\"\n", "process.start_command", "expected a list")]
+    [InlineData("process:\n  working_directory: /w\n  stop_grace_period_ms: -1\n", "process.stop_grace_period_ms", "between 0 and")]
+    [InlineData("process:\n  working_directory: /w\nlogs:\n  rotation_size: 10x\n", "logs.rotation_size", "unknown size unit")]
+    [InlineData("process:\n  working_directory: /w\nlogs:\n  rotation_mode: time\n  rotation_size: 1m\n", "logs.rotation_size", "only applies to rotation_mode: size")]
+    [InlineData("process:\n  working_directory: /w\nlogs:\n  rotation_frequency: hourly\n", "logs.rotation_frequency", "only applies to rotation_mode: time")]
+    [InlineData("process:\n  working_directory: /w\nlogs:\n  rotation_mode: time\n  rotation_frequency: yearly\n", "logs.rotation_frequency", "not a rotation frequency")]
+    [InlineData("process:\n  working_directory: /w\nlogs:\n  hints: [\"../etc/passwd\"]\n", "logs.hints", "outside the working directory")]
+    [InlineData("process:\n  working_directory: /w\nlogs:\n  hints: [\"/etc/passwd\"]\n", "logs.hints", "outside the working directory")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  max_cpu: lots\n", "resources.max_cpu", "not a CPU limit")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  max_memory: 100\n", "resources.max_memory", "below one page")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  max_swap: -1\n", "resources.max_swap", "not a size")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_weight: 100\n", "resources.io_weight", "unknown key")]
+    [InlineData("process:\n  working_directory: /w\nglobal:\n  enabled: maybe\n", "global.enabled", "expected true or false")]
+    [InlineData("process:\n  working_directory: /w\nprovisioning:\n  - mode: \"0755\"\n", "provisioning[0]", "missing required key 'path'")]
+    [InlineData("process:\n  working_directory: /w\nprovisioning:\n  - path: .\n    mode: \"0999\"\n", "provisioning[0].mode", "octal")]
+    [InlineData("process:\n  working_directory: /w\nprovisioning:\n  - path: .\n    ownership: {owner: ghost}\n", "provisioning[0].ownership.owner", "does not exist")]
+    [InlineData("process:\n  start_command: [\"./run.sh\"]\n", "process", "missing required key 'working_directory'")]
+    [InlineData("logs: {}\n", null, "missing required section 'process'")]
+    [InlineData("- a\n- b\n", null, "expected a mapping")]
+    public void Parse_InvalidDefinition_ReportsTheKeyAndReason(string yaml, string? key, string reason)
+    {
+        var (definition, errors) = Parse(yaml);
+        Assert.Null(definition);
+        Assert.Contains(errors, e => e.Key == key && e.Message.Contains(reason));
+        Assert.All(errors, e => Assert.True(e.Line > 0, $"no position in {e}"));
+    }
+
+    [Fact]
+    public void Parse_NameDerivedFromFile_IsValidated()
+    {
+        var (definition, errors) = Parse("process:\n  working_directory: /w\n", derivedName: "bad name");
+        Assert.Null(definition);
+        Assert.Contains("derived from the file name", Assert.Single(errors).Message);
+    }
+
+    [Fact]
+    public void Parse_AutoService_DefaultsWorkingDirectoryAndChecksName()
+    {
+        var (d, errors) = Parse("process: {}\n", derivedName: "svc", autoDirectory: "/srv/auto");
+        Assert.Empty(errors);
+        Assert.Equal("/srv/auto/svc", d!.WorkingDirectory);
+        Assert.True(d.IsAutoService);
+
+        var (_, mismatch) = Parse("application: other\nprocess: {}\n", derivedName: "svc", autoDirectory: "/srv/auto");
+        Assert.Contains("named after its directory", Assert.Single(mismatch).Message);
+    }
+
+    [Fact]
+    public void Parse_EnvironmentFile_IsReadThroughTheInjectedReader()
+    {
+        var (d, errors) = Parse("process:\n  working_directory: /w\n  environment:\n    - {name: KEY, value: \"@file:///run/key\"}\n",
+            readFile: path => path == "/run/key" ? "k3y"u8.ToArray() : throw new FormatException("unexpected"));
+        Assert.Empty(errors);
+        Assert.Equal("k3y", d!.Process.Environment[0].Value);
+    }
+
+    [Fact]
+    public void Parse_SameText_GivesEqualDefinitions_AndAnyChangeDoesNot()
+    {
+        const string yaml = "process:\n  working_directory: /w\n  start_command: [\"a\", \"b\"]\n  environment:\n    - {name: X, value: \"1\"}\n";
+        Assert.Equal(Valid(yaml), Valid(yaml));
+        Assert.NotEqual(Valid(yaml), Valid(yaml.Replace("\"b\"", "\"c\"")));
+        Assert.NotEqual(Valid(yaml), Valid(yaml.Replace("\"1\"", "\"2\"")));
+    }
+
+    [Fact]
+    public void Parse_CollectsEveryErrorOfAFile()
+    {
+        var (_, errors) = Parse("""
+            process:
+              working_directory: /w
+              stop_signal: SIGNOPE
+              user: ghost
+            logs:
+              rotation_size: big
+            resources:
+              max_cpu: -3
+            """);
+        Assert.Equal(["process.stop_signal", "process.user", "logs.rotation_size", "resources.max_cpu"], errors.Select(e => e.Key ?? "").ToArray());
+    }
+}

@@ -1,0 +1,46 @@
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Processes;
+using ProcessMaster.Tests.Support;
+
+namespace ProcessMaster.Tests.Configuration;
+
+/// <summary>Every example the repository ships must load cleanly on this machine.</summary>
+public class ShippedExamplesTests
+{
+    [Theory]
+    [InlineData("config.yaml", new[] { "sleeper" })]
+    [InlineData("config.full.yaml", new[] { "hello", "sleeper" })]
+    public void MasterConfig_LoadsWithEveryServiceAndNoProblem(string file, string[] services)
+    {
+        var master = MasterConfigLoader.Load(Path.Combine(RepositoryPaths.Examples, file), SystemUserDatabase.Instance);
+        var catalog = new ServiceCatalogLoader(master, SystemUserDatabase.Instance, readOnly: true).Load();
+        Assert.Null(catalog.Fatal);
+        Assert.Empty(catalog.Problems);
+        Assert.Empty(catalog.Warnings);
+        Assert.Equal(services, catalog.Services.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void FullServiceExample_ParsesWithEverySectionSet()
+    {
+        var file = Path.Combine(RepositoryPaths.Examples, "service.full.yaml");
+        var errors = new ConfigErrorCollector();
+        var context = new ServiceParseContext(file, "service", null, SystemUserDatabase.Instance,
+            Core.Configuration.Values.EnvironmentValue.ReadFile, TimeZoneInfo.Local);
+        var definition = ServiceDefinitionParser.Parse(File.ReadAllText(file), context, errors);
+        Assert.Empty(errors.Errors);
+        Assert.Equal("full-example", definition!.Name);
+        Assert.True(definition.Resources.HasAny);
+        Assert.Single(definition.Provisioning);
+        Assert.Equal(2, definition.Process.Environment.Count);
+    }
+
+    [Fact]
+    public void GeneratedAutoServiceFile_IsWhatTheTemplateRenders()
+    {
+        var dir = Path.Combine(RepositoryPaths.Examples, "auto_services", "hello");
+        var master = MasterConfigLoader.Load(Path.Combine(RepositoryPaths.Examples, "config.full.yaml"), SystemUserDatabase.Instance);
+        var expected = AutoServiceTemplate.Render("hello", master.Global.DefaultServiceUser, master.Global.DefaultServiceGroup);
+        Assert.Equal(expected, File.ReadAllText(Path.Combine(dir, "service.yml")));
+    }
+}

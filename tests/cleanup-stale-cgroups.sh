@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Removes cgroups that an interrupted test run left behind. Test runs name their master cgroup
+# pmtest-<random>; nothing else is touched. Processes inside are killed first (cgroup.kill on v2,
+# SIGKILL of the listed pids on v1), then the groups are removed deepest first.
+set -uo pipefail
+
+remove_tree() {
+  local top=$1
+  [ -f "$top/cgroup.kill" ] && echo 1 > "$top/cgroup.kill" 2>/dev/null
+  # v1 hierarchies have no cgroup.kill: kill every listed pid.
+  find "$top" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    find "$top" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [ -d "$top" ] || return 0
+    sleep 0.2
+  done
+  echo "cleanup-stale-cgroups: could not remove $top" >&2
+}
+
+# Every cgroup mount (v2 and each v1 hierarchy); test groups sit at most a few levels down.
+awk '$3 == "cgroup2" || $3 == "cgroup" { print $2 }' /proc/self/mounts | while read -r mount; do
+  find "$mount" -maxdepth 6 -type d -name 'pmtest-*' -prune 2>/dev/null | while read -r dir; do
+    remove_tree "$dir"
+  done
+done
+exit 0
