@@ -1,0 +1,34 @@
+namespace ProcessMaster.Core.Cgroups;
+
+/// <summary>The controllers processmaster sets limits through.</summary>
+public enum CgroupController
+{
+    Cpu,
+    Memory,
+    Pids,
+}
+
+/// <summary>Where limits of one controller are written.</summary>
+public enum LimitBackendKind
+{
+    /// <summary>The cgroup v2 hierarchy offers the controller.</summary>
+    V2,
+
+    /// <summary>Only a cgroup v1 hierarchy offers it (hybrid hosts).</summary>
+    V1,
+
+    /// <summary>No hierarchy offers it; a limit needing it cannot be applied.</summary>
+    Unavailable,
+}
+
+public static class CgroupControllerNames
+{
+    public static string Name(this CgroupController controller) => controller switch
+    {
+        CgroupController.Cpu => "cpu",
+        CgroupController.Memory => "memory",
+        CgroupController.Pids => "pids",
+    };
+
+    public static readonly CgroupController[] All = [CgroupController.Cpu, CgroupController.Memory, CgroupController.Pids];
+}

@@ -1,0 +1,71 @@
+using ProcessMaster.Core.Configuration;
+
+namespace ProcessMaster.Core.Cgroups;
+
+/// <summary>
+/// Where everything lives: the master group on the cgroup2 hierarchy (membership, cgroup.kill,
+/// cgroup.events), and for each limit controller whether it is written there or, on hybrid hosts,
+/// in a parallel group under the daemon's own cgroup of a v1 hierarchy.
+/// </summary>
+public sealed class CgroupLayout
+{
+    public const string ServicePrefix = "pm-";
+    public const string RunLeaf = "run";
+    public const string AdminActionsGroup = "admin_actions";
+
+    public CgroupLayout(string v2Root, string name, IReadOnlyDictionary<CgroupController, LimitBackendKind> backends,
+        IReadOnlyDictionary<CgroupController, string> v1Masters, IReadOnlyList<string> notes)
+    {
+        V2Root = v2Root;
+        Master = Path.Combine(v2Root, name);
+        Backends = backends;
+        V1Masters = v1Masters;
+        Notes = notes;
+    }
+
+    /// <summary>The cgroup2 directory the master group is created in.</summary>
+    public string V2Root { get; }
+
+    /// <summary>The master group on the cgroup2 hierarchy.</summary>
+    public string Master { get; }
+
+    public IReadOnlyDictionary<CgroupController, LimitBackendKind> Backends { get; }
+
+    /// <summary>The master group of each controller that goes through a v1 hierarchy.</summary>
+    public IReadOnlyDictionary<CgroupController, string> V1Masters { get; }
+
+    /// <summary>What the daemon should tell the operator at boot about the host.</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    public string ServiceGroup(string app) => Path.Combine(Master, ServicePrefix + app);
+
+    /// <summary>The leaf the service's processes are started in; the service may create siblings of it.</summary>
+    public string ServiceRunGroup(string app) => Path.Combine(ServiceGroup(app), RunLeaf);
+
+    public string V1ServiceGroup(CgroupController controller, string app) =>
+        Path.Combine(V1Masters[controller], ServicePrefix + app);
+
+    public string AdminActions => Path.Combine(Master, AdminActionsGroup);
+
+    /// <summary>Every distinct v1 master group (controllers may share a hierarchy, e.g. cpu,cpuacct).</summary>
+    public IEnumerable<string> DistinctV1Masters => V1Masters.Values.Distinct(StringComparer.Ordinal);
+
+    /// <summary>Problems with limits this host cannot apply; empty when every configured limit has a home.</summary>
+    public IEnumerable<string> UnsupportedLimits(ResourceSettings resources)
+    {
+        if (resources.Cpu is not null && Backends[CgroupController.Cpu] == LimitBackendKind.Unavailable)
+        {
+            yield return "max_cpu: no cgroup hierarchy on this host offers the cpu controller";
+        }
+
+        if ((resources.MemoryMax is not null || resources.SwapMax is not null) && Backends[CgroupController.Memory] == LimitBackendKind.Unavailable)
+        {
+            yield return "max_memory/max_swap: no cgroup hierarchy on this host offers the memory controller";
+        }
+
+        if (resources.PidsMax is not null && Backends[CgroupController.Pids] == LimitBackendKind.Unavailable)
+        {
+            yield return "max_pids: no cgroup hierarchy on this host offers the pids controller";
+        }
+    }
+}

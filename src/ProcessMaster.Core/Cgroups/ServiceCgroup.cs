@@ -1,0 +1,137 @@
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Interop;
+
+namespace ProcessMaster.Core.Cgroups;
+
+/// <summary>Memory and CPU use of a group at one moment.</summary>
+/// <param name="CpuUsageMicroseconds">CPU time used since the group was created.</param>
+public sealed record CgroupUsage(long? MemoryBytes, long? CpuUsageMicroseconds);
+
+/// <summary>
+/// One service's cgroups: <c>pm-&lt;app&gt;</c> on the v2 hierarchy (its processes in <c>run/</c>) plus, on
+/// hybrid hosts, a parallel <c>pm-&lt;app&gt;</c> in each v1 hierarchy that carries a limit controller.
+/// </summary>
+public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, string app)
+{
+    public string App { get; } = app;
+
+    /// <summary><c>pm-&lt;app&gt;</c> on the v2 hierarchy: limits, cgroup.events, cgroup.kill.</summary>
+    public string Group { get; } = layout.ServiceGroup(app);
+
+    public string RunGroup { get; } = layout.ServiceRunGroup(app);
+
+    /// <summary>The cgroup.procs files a new process of this service joins before it executes.</summary>
+    public IReadOnlyList<string> ProcsFiles { get; } =
+    [
+        Path.Combine(layout.ServiceRunGroup(app), "cgroup.procs"),
+        .. layout.V1Masters.Keys.Select(c => layout.V1ServiceGroup(c, app)).Distinct(StringComparer.Ordinal)
+            .Select(g => Path.Combine(g, "cgroup.procs")),
+    ];
+
+    private IEnumerable<string> V1Groups =>
+        layout.V1Masters.Keys.Select(c => layout.V1ServiceGroup(c, App)).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Creates the groups if needed and writes the limits; returns warnings.</summary>
+    public IReadOnlyList<string> Prepare(ResourceSettings resources)
+    {
+        CgroupFs.Create(RunGroup);
+        foreach (var group in V1Groups)
+        {
+            CgroupFs.Create(group);
+        }
+
+        // Let the service use controllers in cgroups it creates next to run/.
+        var warnings = new List<string>(CgroupFs.EnableSubtreeControllers(Group, null));
+        warnings.AddRange(limits.Apply(CgroupLimits.From(resources), Group, c => layout.V1ServiceGroup(c, App)));
+        return warnings;
+    }
+
+    public bool Exists => Directory.Exists(Group);
+
+    public bool IsPopulated => CgroupFs.IsPopulated(Group);
+
+    public List<int> Pids() => CgroupFs.ReadPidsRecursive(Group);
+
+    /// <summary>SIGKILLs every process in the subtree at once (<c>cgroup.kill</c>).</summary>
+    public void Kill()
+    {
+        if (Exists)
+        {
+            CgroupFs.Write(Path.Combine(Group, "cgroup.kill"), "1");
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> to every process in the subtree through pidfds, checking each is
+    /// still in this group, so a pid reused by another process is never signalled. Returns how many got it.
+    /// </summary>
+    public int Signal(int signal)
+    {
+        var sent = 0;
+        foreach (var pid in Pids())
+        {
+            var pidfd = Linux.PidfdOpen(pid);
+            if (pidfd < 0)
+            {
+                continue; // already gone
+            }
+
+            try
+            {
+                if (CgroupFs.PidIsInGroup(pid, layout.V2Root, Group) && Linux.PidfdSendSignal(pidfd, signal) == 0)
+                {
+                    sent++;
+                }
+            }
+            finally
+            {
+                Libc.Close(pidfd);
+            }
+        }
+
+        return sent;
+    }
+
+    public CgroupUsage ReadUsage()
+    {
+        long? memory = layout.Backends[CgroupController.Memory] switch
+        {
+            LimitBackendKind.V2 => CgroupFs.ReadNumber(Path.Combine(Group, "memory.current")),
+            LimitBackendKind.V1 => CgroupFs.ReadNumber(Path.Combine(layout.V1ServiceGroup(CgroupController.Memory, App), "memory.usage_in_bytes")),
+            LimitBackendKind.Unavailable => null,
+        };
+        return new CgroupUsage(memory, CpuUsage(Group));
+    }
+
+    /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
+    internal static long? CpuUsage(string group)
+    {
+        var stat = CgroupFs.Read(Path.Combine(group, "cpu.stat"));
+        if (stat is null)
+        {
+            return null;
+        }
+
+        foreach (var line in stat.Split('\n'))
+        {
+            if (line.StartsWith("usage_usec ", StringComparison.Ordinal) && long.TryParse(line[11..], out var value))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Removes the service's groups (v2 subtree and v1 groups); they must hold no process.</summary>
+    public bool Remove()
+    {
+        var removed = CgroupFs.RemoveTree(Group);
+        foreach (var group in V1Groups)
+        {
+            removed &= CgroupFs.RemoveTree(group);
+        }
+
+        return removed;
+    }
+}

@@ -1,0 +1,35 @@
+namespace ProcessMaster.Core.Logs;
+
+/// <summary>Hands out one shared <see cref="LogFile"/> per path, closed when its last writer lets go.</summary>
+public sealed class LogFileRegistry(Action<string> report)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LogFile> _files = new(StringComparer.Ordinal);
+
+    public LogFile Acquire(string path)
+    {
+        lock (_lock)
+        {
+            if (!_files.TryGetValue(path, out var file))
+            {
+                file = new LogFile(path, report);
+                _files[path] = file;
+            }
+
+            file.References++;
+            return file;
+        }
+    }
+
+    public void Release(LogFile file)
+    {
+        lock (_lock)
+        {
+            if (--file.References == 0)
+            {
+                _files.Remove(file.Path);
+                file.Dispose();
+            }
+        }
+    }
+}

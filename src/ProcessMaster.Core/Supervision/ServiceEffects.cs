@@ -1,0 +1,32 @@
+namespace ProcessMaster.Core.Supervision;
+
+/// <summary>What the state machine asks its supervisor to do; the supervisor performs the I/O.</summary>
+public abstract record ServiceEffect;
+
+/// <summary>Apply the limits and spawn the start command.</summary>
+public sealed record SpawnMain : ServiceEffect;
+
+public sealed record SpawnStopCommand : ServiceEffect;
+
+/// <summary>Signal every process of the service (then SIGCONT, so stopped processes see it).</summary>
+public sealed record SignalAll(int Signal) : ServiceEffect;
+
+/// <summary>SIGKILL the main process by pid (it may not have joined the cgroup yet).</summary>
+public sealed record KillMain(int Pid) : ServiceEffect;
+
+/// <summary>Write cgroup.kill: SIGKILL the whole subtree.</summary>
+public sealed record KillCgroup : ServiceEffect;
+
+public sealed record ArmTimer(TimeSpan Delay, long Generation) : ServiceEffect;
+
+public sealed record CancelTimer : ServiceEffect;
+
+public sealed record CompleteWaiter(OperationWaiter Waiter, OperationResult Result) : ServiceEffect;
+
+/// <summary>A stop could not empty the cgroup: fail the waiters, naming the pids that remain.</summary>
+public sealed record FailStuckStop(IReadOnlyList<OperationWaiter> Waiters) : ServiceEffect;
+
+public sealed record RecordEvent(string Component, string Message) : ServiceEffect;
+
+/// <summary>Remember (or forget) across daemon restarts that an operator stopped the service.</summary>
+public sealed record PersistOperatorStop(bool Stopped) : ServiceEffect;

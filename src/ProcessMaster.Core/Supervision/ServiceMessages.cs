@@ -1,0 +1,42 @@
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Interop;
+
+namespace ProcessMaster.Core.Supervision;
+
+/// <summary>Everything that can happen to a service is a message in its supervisor's mailbox.</summary>
+public abstract record ServiceMessage;
+
+/// <param name="Force">Run even though the service is disabled (the file is not changed).</param>
+public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null) : ServiceMessage;
+
+public sealed record StopRequest(StopReason Reason, OperationWaiter? Waiter = null) : ServiceMessage;
+
+public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter = null) : ServiceMessage;
+
+/// <summary>The main process was spawned (the shim runs; the command is not executed yet).</summary>
+public sealed record MainSpawned(int Pid) : ServiceMessage;
+
+/// <summary>The main process could not be spawned at all.</summary>
+public sealed record SpawnFailed(string Error) : ServiceMessage;
+
+/// <summary>The shim executed the command (<paramref name="Error"/> null) or reported why it could not.</summary>
+public sealed record ExecCompleted(int Pid, string? Error) : ServiceMessage;
+
+public sealed record MainExited(int Pid, ExitStatus Status) : ServiceMessage;
+
+/// <summary>The cgroup's populated flag changed (from cgroup.events).</summary>
+public sealed record CgroupChanged : ServiceMessage;
+
+public sealed record TimerFired(long Generation) : ServiceMessage;
+
+public sealed record StopCommandSpawned(int Pid) : ServiceMessage;
+
+public sealed record StopCommandFailed(string Error) : ServiceMessage;
+
+public sealed record StopCommandExited(int Pid, ExitStatus Status) : ServiceMessage;
+
+/// <summary>A cron tick.</summary>
+public sealed record ScheduledRun(DateTimeOffset Tick) : ServiceMessage;
+
+/// <summary>A reloaded definition (the manager decides separately whether to restart).</summary>
+public sealed record DefinitionChanged(ServiceDefinition Definition) : ServiceMessage;

@@ -1,0 +1,467 @@
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision;
+
+namespace ProcessMaster.Tests.Supervision;
+
+public class ServiceStateMachineTests
+{
+    private static readonly ExitStatus Crash = ExitStatus.Exited(1);
+
+    [Fact]
+    public void Start_SpawnsAndRepliesOnlyOnceTheCommandWasExecuted()
+    {
+        var h = new MachineHarness();
+        var waiter = h.Start();
+        Assert.Equal(ServiceState.Starting, h.State);
+        Assert.Equal(1, h.Count<SpawnMain>());
+        Assert.Null(h.Result(waiter));
+
+        h.Spawned(100);
+        Assert.Equal(ServiceState.Running, h.State);
+        Assert.Equal(OperationResult.Success("started (pid 100)"), h.Result(waiter)!);
+    }
+
+    [Fact]
+    public void Start_WhileRunning_IsANoOpThatSucceeds()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        h.ClearEffects();
+        var again = h.Start();
+        Assert.Equal(0, h.Count<SpawnMain>());
+        Assert.True(h.Result(again)!.Ok);
+        Assert.Contains("already running", h.Result(again)!.Message);
+    }
+
+    [Fact]
+    public void ExecError_FailsTheStartWithTheShimsMessage_AndCountsAsACrash()
+    {
+        var h = new MachineHarness();
+        var waiter = h.Start();
+        h.Send(new MainSpawned(100));
+        h.Send(new ExecCompleted(100, "cannot execute /bin/web: No such file or directory"));
+        Assert.False(h.Result(waiter)!.Ok);
+        Assert.Contains("No such file or directory", h.Result(waiter)!.Message);
+        Assert.Equal(ServiceState.Starting, h.State); // until the shim is reaped
+
+        h.MainDies(100, ExitStatus.Exited(127));
+        Assert.Equal(ServiceState.Backoff, h.State);
+        Assert.Equal("cannot execute /bin/web: No such file or directory", h.Machine.LastError);
+    }
+
+    [Fact]
+    public void SpawnFailure_FailsTheStart()
+    {
+        var h = new MachineHarness(Definitions.Service(new RestartSettings(RestartPolicy.Never, TimeSpan.Zero, 3, TimeSpan.FromMinutes(1))));
+        var waiter = h.Start();
+        h.Send(new SpawnFailed("processmaster-exec not found"));
+        Assert.False(h.Result(waiter)!.Ok);
+        Assert.Equal(ServiceState.Failed, h.State);
+    }
+
+    [Fact]
+    public void MainExitBeforeExecStatus_IsHandledInEitherOrder()
+    {
+        var h = new MachineHarness();
+        var waiter = h.Start();
+        h.Send(new MainSpawned(100));
+        h.MainDies(100, ExitStatus.Exited(0)); // quick command: reaped before the status pipe's EOF was read
+        Assert.Equal(ServiceState.Starting, h.State);
+        h.Send(new ExecCompleted(100, null));
+        Assert.True(h.Result(waiter)!.Ok);
+        Assert.Equal(ServiceState.Backoff, h.State);
+    }
+
+    [Fact]
+    public void MainExitWithProcessesLeft_StaysRunning_ThenEndsWhenTheCgroupEmpties()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        h.Send(new MainExited(100, ExitStatus.Exited(0))); // Populated stays true: a daemonized child remains
+        Assert.Equal(ServiceState.Running, h.State);
+        Assert.Equal(ExitStatus.Exited(0), h.Machine.LastExit);
+        Assert.Contains(h.Events, e => e.Contains("other processes remain"));
+
+        h.CgroupEmpties();
+        Assert.Equal(ServiceState.Backoff, h.State);
+    }
+
+    [Fact]
+    public void CgroupEmptyBeforeMainReaped_WaitsForTheExitCode()
+    {
+        var h = new MachineHarness(Definitions.Service(new RestartSettings(RestartPolicy.Never, TimeSpan.Zero, 3, TimeSpan.FromMinutes(1))));
+        h.StartRunning();
+        h.CgroupEmpties();
+        Assert.Equal(ServiceState.Running, h.State);
+        h.Send(new MainExited(100, ExitStatus.Exited(3)));
+        Assert.Equal(ServiceState.Failed, h.State);
+        Assert.Equal(3, h.Machine.LastExit!.Value.Code);
+    }
+
+    [Fact]
+    public void CrashLoop_GoesToBackoff_UntilTheToleranceBound_ThenFailed()
+    {
+        var restart = new RestartSettings(RestartPolicy.Always, TimeSpan.FromMilliseconds(500), 2, TimeSpan.FromMinutes(1));
+        var h = new MachineHarness(Definitions.Service(restart));
+        h.StartRunning(100);
+
+        h.MainDies(100, Crash);
+        Assert.Equal(ServiceState.Backoff, h.State);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), h.ArmedDelay);
+        h.FireTimer();
+        Assert.Equal(ServiceState.Starting, h.State);
+        h.Spawned(101);
+
+        h.MainDies(101, Crash);
+        Assert.Equal(ServiceState.Backoff, h.State);
+        h.FireTimer();
+        h.Spawned(102);
+
+        h.MainDies(102, Crash);
+        Assert.Equal(ServiceState.Failed, h.State);
+        Assert.Contains(h.Events, e => e.Contains("tolerance exceeded: 3 ends"));
+        Assert.Equal(2, h.Machine.Restarts);
+    }
+
+    [Fact]
+    public void CrashesOutsideTheWindow_DoNotCount()
+    {
+        var restart = new RestartSettings(RestartPolicy.Always, TimeSpan.FromSeconds(1), 1, TimeSpan.FromSeconds(10));
+        var h = new MachineHarness(Definitions.Service(restart));
+        var pid = 100;
+        h.StartRunning(pid);
+        for (var i = 0; i < 5; i++)
+        {
+            h.Advance(TimeSpan.FromSeconds(11));
+            h.MainDies(pid, Crash);
+            Assert.Equal(ServiceState.Backoff, h.State);
+            h.FireTimer();
+            h.Spawned(++pid);
+        }
+    }
+
+    [Fact]
+    public void OperatorStart_ClearsFailed()
+    {
+        var restart = new RestartSettings(RestartPolicy.Always, TimeSpan.Zero, 0, TimeSpan.FromMinutes(1));
+        var h = new MachineHarness(Definitions.Service(restart));
+        h.StartRunning(100);
+        h.MainDies(100, Crash);
+        Assert.Equal(ServiceState.Failed, h.State);
+
+        var waiter = h.Start();
+        h.Spawned(101);
+        Assert.True(h.Result(waiter)!.Ok);
+        Assert.Equal(ServiceState.Running, h.State);
+        Assert.Equal(0, h.Machine.Restarts);
+    }
+
+    [Theory]
+    [InlineData(0, ServiceState.Exited)]
+    [InlineData(2, ServiceState.Failed)]
+    public void PolicyNever_CleanExitIsExited_OtherwiseFailed(int code, ServiceState expected)
+    {
+        var h = new MachineHarness(Definitions.Service(new RestartSettings(RestartPolicy.Never, TimeSpan.Zero, 3, TimeSpan.FromMinutes(1))));
+        h.StartRunning();
+        h.MainDies(100, ExitStatus.Exited(code));
+        Assert.Equal(expected, h.State);
+        Assert.Equal(0, h.Count<ArmTimer>() - 1); // only the start timeout was ever armed
+    }
+
+    [Fact]
+    public void Stop_SignalsThenCompletesWhenTheCgroupIsEmpty()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        var stop = h.Stop();
+        Assert.Equal(ServiceState.Stopping, h.State);
+        Assert.Equal(StopPhase.Signalled, h.Machine.Phase);
+        Assert.Equal(15, Assert.Single(h.Effects.OfType<SignalAll>()).Signal);
+        Assert.Equal(TimeSpan.FromSeconds(5), h.ArmedDelay);
+        Assert.Null(h.Result(stop));
+
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.Equal(OperationResult.Success("stopped"), h.Result(stop)!);
+        Assert.True(h.Machine.StoppedByOperator);
+        Assert.Contains(h.Effects, e => e is PersistOperatorStop { Stopped: true });
+    }
+
+    [Fact]
+    public void Stop_GraceExpires_KillsTheCgroup_AndWaitsForItToEmpty()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        var stop = h.Stop();
+        h.FireTimer();
+        Assert.Equal(StopPhase.Killed, h.Machine.Phase);
+        Assert.Equal(1, h.Count<KillCgroup>());
+        Assert.Equal(ServiceStateMachine.KillTimeout, h.ArmedDelay);
+        h.MainDies(100, ExitStatus.Killed(9));
+        Assert.True(h.Result(stop)!.Ok);
+        Assert.Equal(ServiceState.Stopped, h.State);
+    }
+
+    [Fact]
+    public void Stop_CgroupNeverEmpties_FailsNamingTheStuckStop()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        var stop = h.Stop();
+        h.FireTimer();
+        h.FireTimer();
+        var stuck = Assert.Single(h.Effects.OfType<FailStuckStop>());
+        Assert.Contains(stop, stuck.Waiters);
+        Assert.Equal(ServiceState.Failed, h.State);
+    }
+
+    [Fact]
+    public void Stop_WithStopCommand_RunsItFirst_AndSignalsOnlyWhenItFails()
+    {
+        var h = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"])));
+        h.StartRunning();
+        h.Stop();
+        Assert.Equal(StopPhase.StopCommand, h.Machine.Phase);
+        Assert.Equal(1, h.Count<SpawnStopCommand>());
+        Assert.Equal(0, h.Count<SignalAll>());
+
+        h.Send(new StopCommandExited(200, ExitStatus.Exited(0)));
+        Assert.Equal(0, h.Count<SignalAll>());
+        Assert.Equal(StopPhase.Signalled, h.Machine.Phase);
+
+        var failing = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"])));
+        failing.StartRunning();
+        failing.Stop();
+        failing.Send(new StopCommandExited(200, ExitStatus.Exited(1)));
+        Assert.Equal(15, Assert.Single(failing.Effects.OfType<SignalAll>()).Signal);
+    }
+
+    [Fact]
+    public void Stop_StopCommandHangs_KillsAtTheDeadline()
+    {
+        var h = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"]), grace: TimeSpan.FromSeconds(2)));
+        h.StartRunning();
+        h.Stop();
+        Assert.Equal(TimeSpan.FromSeconds(2), h.ArmedDelay);
+        h.FireTimer();
+        Assert.Equal(1, h.Count<KillCgroup>());
+        Assert.Contains(h.Events, e => e.Contains("stop_command did not finish"));
+    }
+
+    [Fact]
+    public void Stop_DuringBackoff_CancelsThePendingRestart()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        h.MainDies(100, Crash);
+        var generation = h.TimerGeneration;
+        var stop = h.Stop();
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.True(h.Result(stop)!.Ok);
+
+        h.ClearEffects();
+        h.Send(new TimerFired(generation));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.Empty(h.Effects.OfType<SpawnMain>());
+    }
+
+    [Fact]
+    public void Stop_WhileStarting_WaitsForExec_ThenStopsGracefully()
+    {
+        var h = new MachineHarness();
+        var start = h.Start();
+        h.Send(new MainSpawned(100));
+        var stop = h.Stop();
+        Assert.Equal(0, h.Count<SignalAll>());
+        Assert.Contains("cancelled", h.Result(start)!.Message);
+
+        h.Machine.Populated = true;
+        h.Send(new ExecCompleted(100, null));
+        Assert.Equal(ServiceState.Stopping, h.State);
+        Assert.Equal(1, h.Count<SignalAll>());
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.True(h.Result(stop)!.Ok);
+        Assert.Equal(ServiceState.Stopped, h.State);
+    }
+
+    [Fact]
+    public void Stop_WhenIdle_SucceedsAndIsPersisted()
+    {
+        var h = new MachineHarness();
+        var stop = h.Stop();
+        Assert.Equal(OperationResult.Success("already stopped"), h.Result(stop)!);
+        Assert.True(h.Machine.StoppedByOperator);
+    }
+
+    [Fact]
+    public void OperatorStopped_IsNotStartedAtBoot_ButAnOperatorStartClearsIt()
+    {
+        var h = new MachineHarness(stoppedByOperator: true);
+        var boot = h.Start(reason: StartReason.Boot);
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.Contains("stopped by operator", h.Result(boot)!.Message);
+
+        h.Start();
+        Assert.Equal(ServiceState.Starting, h.State);
+        Assert.False(h.Machine.StoppedByOperator);
+        Assert.Contains(h.Effects, e => e is PersistOperatorStop { Stopped: false });
+    }
+
+    [Fact]
+    public void Restart_StopsThenStarts_AndRepliesOnceRunningAgain()
+    {
+        var h = new MachineHarness();
+        h.StartRunning(100);
+        var waiter = new OperationWaiter();
+        h.Send(new RestartRequest(false, waiter));
+        Assert.Equal(ServiceState.Stopping, h.State);
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.Equal(ServiceState.Starting, h.State);
+        Assert.Null(h.Result(waiter));
+        h.Spawned(101);
+        Assert.Equal(OperationResult.Success("started (pid 101)"), h.Result(waiter)!);
+        Assert.False(h.Machine.StoppedByOperator);
+        Assert.Equal(0, h.Machine.Restarts);
+    }
+
+    [Fact]
+    public void StopDuringRestart_Wins_AndTheRestartReportsItWasCancelled()
+    {
+        var h = new MachineHarness();
+        h.StartRunning(100);
+        var restart = new OperationWaiter();
+        h.Send(new RestartRequest(false, restart));
+        var stop = h.Stop();
+        Assert.False(h.Result(restart)!.Ok);
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.True(h.Result(stop)!.Ok);
+        Assert.Equal(ServiceState.Stopped, h.State);
+    }
+
+    [Fact]
+    public void Disabled_RefusesAnOperatorStart_ButForceRunsItOnceWithoutRestart()
+    {
+        var h = new MachineHarness(Definitions.Service(enabled: false));
+        var refused = h.Start();
+        Assert.False(h.Result(refused)!.Ok);
+        Assert.Contains("is disabled", h.Result(refused)!.Message);
+        Assert.Equal(ServiceState.Stopped, h.State);
+
+        h.Start(force: true);
+        h.Spawned(100);
+        Assert.Equal(ServiceState.Running, h.State);
+        h.MainDies(100, Crash);
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.Contains(h.Events, e => e.Contains("not restarted because the service is disabled"));
+    }
+
+    [Fact]
+    public void Disabled_IsNotStartedAtBoot()
+    {
+        var h = new MachineHarness(Definitions.Service(enabled: false));
+        h.Start(reason: StartReason.Boot);
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.Empty(h.Effects.OfType<SpawnMain>());
+    }
+
+    [Fact]
+    public void StartTimeout_KillsTheShimAndFailsTheStart()
+    {
+        var h = new MachineHarness();
+        var start = h.Start();
+        h.Send(new MainSpawned(100));
+        Assert.Equal(ServiceStateMachine.StartTimeout, h.ArmedDelay);
+        h.FireTimer();
+        Assert.False(h.Result(start)!.Ok);
+        Assert.Equal(100, Assert.Single(h.Effects.OfType<KillMain>()).Pid);
+        h.MainDies(100, ExitStatus.Killed(9));
+        Assert.Equal(ServiceState.Backoff, h.State);
+    }
+
+    [Fact]
+    public void StaleTimer_IsIgnored()
+    {
+        var h = new MachineHarness();
+        h.Start();
+        var startTimer = h.TimerGeneration;
+        h.Spawned(100);
+        h.ClearEffects();
+        h.Send(new TimerFired(startTimer));
+        Assert.Empty(h.Effects);
+        Assert.Equal(ServiceState.Running, h.State);
+    }
+
+    [Fact]
+    public void StaleExit_OfAnEarlierPid_IsIgnored()
+    {
+        var h = new MachineHarness();
+        h.StartRunning(100);
+        h.Machine.Populated = false;
+        h.Send(new MainExited(99, Crash));
+        Assert.Equal(ServiceState.Running, h.State);
+    }
+
+    [Fact]
+    public void Cron_RunEndsInStopped_WithItsExitCode_AndNoRestart()
+    {
+        var h = new MachineHarness(Definitions.Cron());
+        h.Send(new ScheduledRun(DateTimeOffset.UnixEpoch));
+        h.Spawned(100);
+        h.MainDies(100, ExitStatus.Exited(3));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.Equal(3, h.Machine.LastExit!.Value.Code);
+        Assert.Equal(1, h.Count<SpawnMain>());
+    }
+
+    [Fact]
+    public void Cron_TickWhileRunning_IsSkippedAndRecorded()
+    {
+        var h = new MachineHarness(Definitions.Cron());
+        h.Send(new ScheduledRun(DateTimeOffset.UnixEpoch));
+        h.Spawned(100);
+        h.Send(new ScheduledRun(DateTimeOffset.UnixEpoch.AddMinutes(1)));
+        Assert.Equal(1, h.Count<SpawnMain>());
+        Assert.Contains(h.Events, e => e.Contains("skipped: the previous run is still RUNNING"));
+    }
+
+    [Fact]
+    public void Cron_Overtime_StopsTheRunAndMarksIt()
+    {
+        var h = new MachineHarness(Definitions.Cron(TimeSpan.FromSeconds(3)));
+        h.Start();
+        h.Spawned(100);
+        Assert.Equal(TimeSpan.FromSeconds(3), h.ArmedDelay);
+        h.FireTimer();
+        Assert.Equal(ServiceState.Stopping, h.State);
+        Assert.Equal(StopReason.Overtime, h.Machine.StopReason);
+        Assert.True(h.Machine.LastRunOvertime);
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.True(h.Machine.LastRunOvertime);
+    }
+
+    [Fact]
+    public void ShutdownStop_IsNotPersisted()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        h.Stop(StopReason.Shutdown);
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.False(h.Machine.StoppedByOperator);
+        Assert.DoesNotContain(h.Effects, e => e is PersistOperatorStop);
+    }
+
+    [Fact]
+    public void ReloadStop_StartsAgainWithTheNewDefinition()
+    {
+        var h = new MachineHarness();
+        h.StartRunning(100);
+        var changed = h.Machine.Definition with { Process = h.Machine.Definition.Process with { StartCommand = new(["/bin/web2"]) } };
+        h.Send(new DefinitionChanged(changed));
+        h.Send(new StopRequest(StopReason.Reload));
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.Equal(ServiceState.Starting, h.State);
+        Assert.Equal(["/bin/web2"], h.Machine.Definition.Process.StartCommand);
+    }
+}
