@@ -1,1 +1,3 @@
-return 0;
+using ProcessMaster.Cli;
+
+return await PmctlCommandLine.RunAsync(args);

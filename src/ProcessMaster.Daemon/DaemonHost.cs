@@ -1,11 +1,193 @@
+using System.Runtime.InteropServices;
+using ProcessMaster.Core.AdminActions;
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Logs;
+using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.Provisioning;
+using ProcessMaster.Core.State;
+using ProcessMaster.Core.Supervision;
+using ProcessMaster.Daemon.Control;
+using ProcessMaster.Daemon.Logging;
+using ProcessMaster.Protocol;
+
 namespace ProcessMaster.Daemon;
 
-/// <summary>Runs the daemon until SIGTERM/SIGINT.</summary>
+/// <summary>
+/// Runs the daemon: checks root and the config, takes the single-instance lock, sets up cgroups,
+/// loads and provisions definitions, boots the services, serves the socket, and on SIGTERM/SIGINT shuts
+/// down so that every service cgroup is empty before it exits 0. SIGHUP reloads definitions.
+/// </summary>
 internal static class DaemonHost
 {
     public static int Run(string configPath)
     {
-        Console.Error.WriteLine("processmaster: supervision is not built yet");
-        return 1;
+        if (Libc.GetEuid() != 0)
+        {
+            Console.Error.WriteLine($"processmaster: must run as root (it manages cgroups and runs services as their users); running as uid {Libc.GetEuid()}");
+            return 1;
+        }
+
+        MasterConfig master;
+        try
+        {
+            master = MasterConfigLoader.Load(configPath, SystemUserDatabase.Instance);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var error in e.Errors)
+            {
+                Console.Error.WriteLine(error);
+            }
+
+            Console.Error.WriteLine($"processmaster: {configPath} has {e.Errors.Count} problem(s); not starting (check with --check-config)");
+            return 1;
+        }
+
+        try
+        {
+            return RunAsync(master).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is DaemonStartException or CgroupException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"processmaster: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunAsync(MasterConfig master)
+    {
+        using var instanceLock = InstanceLock.Acquire(master.UnixSocket.Path + ".lock");
+        var layout = CgroupDetector.Detect(master.Cgroup);
+        var workingDirectory = Environment.CurrentDirectory;
+        using var log = new DaemonLog(Path.Combine(workingDirectory, "logs", "processmaster.log"));
+        var stateDirectory = Path.Combine(workingDirectory, "state");
+        var time = TimeProvider.System;
+        var events = new EventLog(Path.Combine(stateDirectory, "events.jsonl"), time, log.Write);
+        log.Write("boot", null, $"{BuildIdentity.Current.Describe()}; config {master.SourceFile}; pid {Environment.ProcessId}");
+        foreach (var note in layout.Notes)
+        {
+            log.Write("cgroup", null, note);
+        }
+
+        FileLimit.Raise(log);
+        var state = new PersistentState(Path.Combine(stateDirectory, "state.json"));
+        if (state.LoadError is { } stateError)
+        {
+            log.Write("state", null, stateError);
+        }
+
+        using var loop = new EventLoop();
+        using var reaper = new ChildReaper(loop);
+        using var inotify = new InotifyWatcher(loop);
+        var cgroups = new CgroupManager(layout);
+        foreach (var warning in cgroups.SetupMaster(master.Cgroup))
+        {
+            log.Write("cgroup", null, warning);
+        }
+
+        var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
+        var users = SystemUserDatabase.Instance;
+        var context = new SupervisorContext(loop, reaper, cgroups, new CgroupEventsWatcher(inotify), launcher,
+            new LogFileRegistry(message => events.Record(null, "logs", message)), events, state, users, time);
+        var manager = new ServiceManager(context);
+        var gate = new DefinitionGate(layout, new Provisioner(users, time));
+
+        var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
+        if (catalog.Fatal is { } fatal)
+        {
+            throw new DaemonStartException(fatal.ToString());
+        }
+
+        foreach (var problem in catalog.Problems)
+        {
+            events.Record(null, "config", $"not loaded: {problem}");
+        }
+
+        foreach (var warning in catalog.Warnings)
+        {
+            events.Record(null, "config", warning);
+        }
+
+        var (accepted, rejected) = gate.Admit(catalog.Services);
+        foreach (var rejection in rejected)
+        {
+            events.Record(rejection.Name, "config", $"not loaded: {rejection.Reason}");
+        }
+
+        var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
+        var runtime = new DaemonRuntime(master, manager, gate, events, inotify, admin, users);
+        var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message));
+        new ControlApi(runtime).RegisterAll(dispatcher);
+        using var listener = ControlSocket.Listen(master.UnixSocket, users);
+        await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));
+
+        await manager.BootAsync(accepted);
+        server.Start();
+        events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
+
+        var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            events.Record(null, "signal", "SIGHUP: reloading definitions");
+            _ = runtime.ReloadAsync();
+        });
+
+        var signal = await stop.Task;
+        events.Record(null, "shutdown", $"{signal}: stopping {manager.Services.Count} service(s)");
+        await manager.ShutdownAsync();
+        cgroups.RemoveMasterIfEmpty();
+        await server.DisposeAsync();
+        File.Delete(master.UnixSocket.Path);
+        events.Record(null, "shutdown", "done; every service cgroup is empty");
+        return 0;
+    }
+}
+
+/// <summary>One daemon per socket: an exclusive flock on <c>&lt;socket&gt;.lock</c>, held for the daemon's life.</summary>
+internal sealed class InstanceLock : IDisposable
+{
+    private readonly FileStream _file;
+
+    private InstanceLock(FileStream file) => _file = file;
+
+    public static InstanceLock Acquire(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        unsafe
+        {
+            if (Linux.Flock((int)file.SafeFileHandle.DangerousGetHandle(), Linux.LOCK_EX | Linux.LOCK_NB) < 0)
+            {
+                file.Dispose();
+                throw new DaemonStartException($"another processmaster is already running for this socket (lock {path} is held)");
+            }
+        }
+
+        return new InstanceLock(file);
+    }
+
+    public void Dispose() => _file.Dispose();
+}
+
+/// <summary>Raises the soft open-file limit to the hard limit: every service costs the daemon a few descriptors.</summary>
+internal static class FileLimit
+{
+    public static unsafe void Raise(DaemonLog log)
+    {
+        Linux.RLimit limit;
+        if (Linux.GetRLimit(Linux.RLIMIT_NOFILE, &limit) == 0 && limit.Current < limit.Maximum)
+        {
+            var raised = new Linux.RLimit { Current = limit.Maximum, Maximum = limit.Maximum };
+            if (Linux.SetRLimit(Linux.RLIMIT_NOFILE, &raised) < 0)
+            {
+                log.Write("boot", null, $"cannot raise the open-file limit: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+        }
     }
 }

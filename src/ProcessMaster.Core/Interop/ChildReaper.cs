@@ -8,7 +8,7 @@ namespace ProcessMaster.Core.Interop;
 /// event loop, and exits of processes someone waits for are handed to them. Nothing else in the daemon
 /// may wait for children (System.Diagnostics.Process is never used), so no exit status is stolen.
 /// </summary>
-public sealed unsafe class ChildReaper : IDisposable
+public sealed unsafe partial class ChildReaper : IDisposable
 {
     private readonly EventLoop _loop;
     private readonly Dictionary<int, Action<ExitStatus>> _waiters = [];

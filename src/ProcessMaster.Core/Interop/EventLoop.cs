@@ -40,13 +40,21 @@ public sealed unsafe class EventLoop : IDisposable
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
     /// <summary>Watches <paramref name="fd"/>; <paramref name="handler"/> gets the epoll event bits on the loop thread.</summary>
-    public Registration Register(int fd, uint events, Action<uint> handler)
+    public Registration Register(int fd, uint events, Action<uint> handler) => Register(fd, events, (bits, _) => handler(bits));
+
+    /// <summary>
+    /// Like <see cref="Register(int, uint, Action{uint})"/>, handing the handler its own registration so it
+    /// can stop watching (it may run before this method returns).
+    /// </summary>
+    public Registration Register(int fd, uint events, Action<uint, Registration> handler)
     {
         ulong token;
+        Registration registration;
         lock (_lock)
         {
             token = _nextToken++;
-            _handlers[token] = handler;
+            registration = new Registration(this, fd, token);
+            _handlers[token] = bits => handler(bits, registration);
         }
 
         var ev = new Linux.EpollEvent { Events = events, Data = token };
@@ -61,7 +69,7 @@ public sealed unsafe class EventLoop : IDisposable
             throw new IOException($"epoll cannot watch fd {fd}: {error}");
         }
 
-        return new Registration(this, fd, token);
+        return registration;
     }
 
     /// <summary>Runs <paramref name="action"/> on the loop thread soon.</summary>

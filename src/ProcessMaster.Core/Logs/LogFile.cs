@@ -26,6 +26,10 @@ public sealed class LogFile : IDisposable
 
     public string Path { get; }
 
+    /// <summary>A log file not shared through a registry (the daemon's own log).</summary>
+    public static LogFile CreateStandalone(string path, long rotationBytes, int backups) =>
+        new(path, message => Console.Error.WriteLine($"processmaster: {message}"));
+
     internal int References { get; set; }
 
     /// <summary>Bytes lost to write failures since the file was opened.</summary>

@@ -17,7 +17,6 @@ public sealed unsafe class OutputPump
     private readonly SafeFileHandle _pipe;
     private readonly LogFile? _file;
     private readonly Action _onClosed;
-    private EventLoop.Registration? _registration;
 
     private OutputPump(SafeFileHandle pipe, LogFile? file, Action onClosed)
     {
@@ -30,11 +29,11 @@ public sealed unsafe class OutputPump
     public static OutputPump Start(EventLoop loop, SafeFileHandle pipe, LogFile? file, Action onClosed)
     {
         var pump = new OutputPump(pipe, file, onClosed);
-        pump._registration = loop.Register((int)pipe.DangerousGetHandle(), Linux.EPOLLIN | Linux.EPOLLRDHUP, pump.OnReadable);
+        loop.Register((int)pipe.DangerousGetHandle(), Linux.EPOLLIN | Linux.EPOLLRDHUP, pump.OnReadable);
         return pump;
     }
 
-    private void OnReadable(uint events)
+    private void OnReadable(uint events, EventLoop.Registration registration)
     {
         var buffer = t_buffer ??= new byte[64 * 1024];
         var fd = (int)_pipe.DangerousGetHandle();
@@ -58,15 +57,11 @@ public sealed unsafe class OutputPump
                 return;
             }
 
-            Close(); // end of file: every writer closed the pipe
+            // End of file: every writer closed the pipe.
+            registration.Dispose();
+            _pipe.Dispose();
+            _onClosed();
             return;
         }
-    }
-
-    private void Close()
-    {
-        _registration?.Dispose();
-        _pipe.Dispose();
-        _onClosed();
     }
 }

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Text.Json;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Cli.Commands;
+
+internal static class LogsCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string?>("NAME") { Description = "The service", Arity = ArgumentArity.ZeroOrOne };
+        var count = new Option<int>("-n", "--lines") { Description = "Lines to show from the end of each file", DefaultValueFactory = _ => 50, HelpName = "N" };
+        var follow = new Option<string?>("--follow", "-f")
+        {
+            Description = "Follow the logs as they are written (all services, or NAME's); with FILENAME, only files of that name (e.g. stdout.log)",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "FILENAME",
+        };
+        var command = new Command("logs", "Show the last lines of a service's logs (stdout, stderr, stop_command logs, hints), or follow logs with -f")
+        {
+            name, count, follow,
+        };
+        command.SetAction((result, cancellation) =>
+        {
+            var following = result.GetResult(follow) is not null;
+            if (!following && result.GetValue(name) is null)
+            {
+                Console.Error.WriteLine("pmctl: logs needs a service name, or use `pmctl logs -f [FILENAME]` to follow every service's logs");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            return DaemonConnection.RunAsync(result, client => following
+                ? FollowAsync(client, result.GetValue(name), result.GetValue(follow), result.GetValue(count), cancellation)
+                : TailAsync(client, result.GetValue(name)!, result.GetValue(count), cancellation), cancellation);
+        });
+        return command;
+    }
+
+    private static async Task<int> TailAsync(RpcClient client, string name, int count, CancellationToken cancellation)
+    {
+        var logs = await client.CallAsync(Methods.Logs, new LogsParams(name, count), cancellation);
+        if (logs.Files.Count == 0)
+        {
+            Console.WriteLine($"{name}: no log files found");
+            return ExitCodes.Success;
+        }
+
+        foreach (var file in logs.Files)
+        {
+            PrintTail(file);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> FollowAsync(RpcClient client, string? name, string? filename, int count, CancellationToken cancellation)
+    {
+        var output = new Lock();
+        client.Notified = (method, payload) =>
+        {
+            lock (output)
+            {
+                if (method == Methods.LogLineNotification.Name && payload.Deserialize(Methods.LogLineNotification.Params) is { } line)
+                {
+                    Console.WriteLine($"{line.Path}: {line.Line}");
+                }
+                else if (method == Methods.LogRotatedNotification.Name && payload.Deserialize(Methods.LogRotatedNotification.Params) is { } rotated)
+                {
+                    Console.WriteLine($"==> {rotated.Path} was rotated; following the new file <==");
+                }
+            }
+        };
+        var initial = await client.CallAsync(Methods.LogsFollow, new LogsFollowParams(name, filename, count), cancellation);
+        lock (output)
+        {
+            initial.Files.ForEach(PrintTail);
+        }
+
+        await client.Closed.WaitAsync(cancellation);
+        return ExitCodes.Success;
+    }
+
+    private static void PrintTail(LogTail file)
+    {
+        Console.WriteLine($"==> {file.Path} <==");
+        file.Lines.ForEach(Console.WriteLine);
+        Console.WriteLine();
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using ProcessMaster.Cli.Commands;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Cli;
+
+/// <summary>pmctl's commands; exit codes 0 (success), 1 (operation failed), 2 (usage).</summary>
+internal static class PmctlCommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("pmctl: control the processmaster daemon over its unix socket (JSON-RPC). Without a command, shows status.")
+        {
+            DaemonConnection.SocketOption,
+        };
+        foreach (var command in new[]
+                 {
+                     StatusCommand.Create(), EventsCommand.Create(), LogsCommand.Create(),
+                     LifecycleCommands.Start(), LifecycleCommands.Stop(), LifecycleCommands.Restart(),
+                     DefinitionCommands.Enable(), DefinitionCommands.Disable(), DefinitionCommands.Update(),
+                     VersionCommands.Version(), VersionCommands.ServerVersion(), PerfMetricsCommand.Create(),
+                     AdminCommands.List(), AdminCommands.Ps(), AdminCommands.Run(), AdminCommands.Kill(),
+                     PasswordCommands.Create(),
+                 })
+        {
+            root.Subcommands.Add(command);
+        }
+
+        foreach (var option in root.Options)
+        {
+            if (option is VersionOption version)
+            {
+                version.Action = new PrintVersion();
+            }
+        }
+
+        root.SetAction((result, cancellation) => StatusCommand.RunAsync(result, null, json: false, cancellation));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var result = Build().Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+            {
+                Console.Error.WriteLine($"pmctl: {error.Message}");
+            }
+
+            Console.Error.WriteLine("Run 'pmctl --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await result.InvokeAsync();
+    }
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            Console.WriteLine(BuildIdentity.Current.Describe());
+            return ExitCodes.Success;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Cli.Rendering;
+
+/// <summary>
+/// The <c>pmctl status</c> table: aligned columns that fit an 80-column terminal for usual names,
+/// one row per process (extra pids continue in the PID column).
+/// </summary>
+internal static class StatusTable
+{
+    private static readonly string[] Headers = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU%", "MEM", "ENABLED", "LAST"];
+    private static readonly bool[] RightAligned = [false, false, true, false, true, true, true, false, false];
+
+    public static string Render(StatusResult status, DateTimeOffset now)
+    {
+        if (status.Services.Count == 0)
+        {
+            return "(no services)\n";
+        }
+
+        var rows = new List<string[]>();
+        foreach (var service in status.Services)
+        {
+            var pids = OrderPids(service);
+            rows.Add([
+                service.Name,
+                service.State,
+                pids.Count > 0 ? pids[0].ToString(CultureInfo.InvariantCulture) : "-",
+                service.UptimeSeconds is { } up ? Units.Uptime(up) : "-",
+                service.Restarts.ToString(CultureInfo.InvariantCulture),
+                service.CpuPercent is { } cpu ? cpu.ToString("0.0", CultureInfo.InvariantCulture) : "-",
+                service.MemoryBytes is { } memory ? Units.Bytes(memory) : "-",
+                service.Enabled ? "yes" : "no",
+                Last(service, now),
+            ]);
+            foreach (var pid in pids.Skip(1))
+            {
+                rows.Add(["", "", pid.ToString(CultureInfo.InvariantCulture), "", "", "", "", "", ""]);
+            }
+        }
+
+        var widths = Headers.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        var text = new StringBuilder();
+        Append(text, Headers, widths);
+        foreach (var row in rows)
+        {
+            Append(text, row, widths);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The main process first, then the others in pid order.</summary>
+    private static List<int> OrderPids(ServiceStatus service)
+    {
+        var pids = service.Pids.ToList();
+        if (service.MainPid is { } main && pids.Remove(main))
+        {
+            pids.Insert(0, main);
+        }
+
+        return pids;
+    }
+
+    /// <summary>What happened last, or for a cron job what happens next.</summary>
+    private static string Last(ServiceStatus service, DateTimeOffset now)
+    {
+        var exit = service.LastRunOvertime ? "overtime"
+            : service.LastExitSignal is { } signal ? signal
+            : service.LastExitCode is { } code ? $"exit {code}"
+            : service.LastError is not null ? "start failed"
+            : null;
+        if (service.Kind != "cron")
+        {
+            return exit ?? "-";
+        }
+
+        var next = service.NextRun is { } run
+            ? "next " + (run - now < TimeSpan.FromHours(20) ? run.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture) : run.ToLocalTime().ToString("MM-dd HH:mm", CultureInfo.InvariantCulture))
+            : "no next run";
+        return exit is null ? next : $"{exit}, {next}";
+    }
+
+    private static void Append(StringBuilder text, string[] cells, int[] widths)
+    {
+        var line = new StringBuilder();
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (i > 0)
+            {
+                line.Append("  ");
+            }
+
+            line.Append(RightAligned[i] ? cells[i].PadLeft(widths[i]) : cells[i].PadRight(widths[i]));
+        }
+
+        text.Append(line.ToString().TrimEnd()).Append('\n');
+    }
+}

@@ -1,0 +1,69 @@
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Processes;
+
+namespace ProcessMaster.Core.AdminActions;
+
+/// <summary>
+/// Operator-triggered commands from the master config: run as root in the daemon's working directory,
+/// in the <c>admin_actions</c> cgroup, output appended to <c>logs/admin_action_std{out,err}.log</c>.
+/// Fire-and-forget: the call returns with the pid, and the process is reaped whenever it ends (it may
+/// even restart the daemon).
+/// </summary>
+public sealed class AdminActionRunner(
+    IReadOnlyList<AdminActionDefinition> actions,
+    CgroupLayout layout,
+    EventLoop loop,
+    ProcessLauncher launcher,
+    ChildReaper reaper,
+    EventLog events,
+    string logDirectory)
+{
+    public IReadOnlyList<AdminActionDefinition> Actions => actions;
+
+    public AdminActionDefinition? Find(string id) => actions.FirstOrDefault(a => a.Id == id);
+
+    public async Task<int> RunAsync(AdminActionDefinition action)
+    {
+        Directory.CreateDirectory(logDirectory);
+        using var stdout = PosixFile.OpenForAppendNoFollow(Path.Combine(logDirectory, "admin_action_stdout.log"), Logs.LogFile.FileMode);
+        using var stderr = PosixFile.OpenForAppendNoFollow(Path.Combine(logDirectory, "admin_action_stderr.log"), Logs.LogFile.FileMode);
+        var environment = ServiceEnvironment.Build(
+            new ProcessSettings(action.Command, 15, null, TimeSpan.Zero, null, null, EquatableArray<EnvironmentVariable>.Empty, false),
+            null,
+            [KeyValuePair.Create("PROCESSMASTER_ADMIN_ACTION", action.Id)]);
+        var spec = new LaunchSpec(
+            [Path.Combine(layout.AdminActions, "cgroup.procs")],
+            null,
+            Environment.CurrentDirectory,
+            action.Command,
+            null,
+            environment,
+            OutputTarget.File(stdout),
+            OutputTarget.File(stderr));
+        events.Record(null, "admin_action", $"run id={action.Id} label=\"{action.Label}\" argv={string.Join(' ', action.Command)}");
+        var launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid,
+            (l, status) => events.Record(null, "admin_action", $"id={action.Id} pid={l.Pid} ended ({status})"));
+        if (await ExecStatus.ReadAsync(loop, launched.ExecStatus) is { } error)
+        {
+            events.Record(null, "admin_action", $"id={action.Id} could not start: {error}");
+            throw new SpawnException($"admin action {action.Id}: {error}", 0);
+        }
+
+        events.Record(null, "admin_action", $"spawned id={action.Id} pid={launched.Pid}");
+        return launched.Pid;
+    }
+
+    public List<int> RunningPids() => CgroupFs.ReadPidsRecursive(layout.AdminActions);
+
+    /// <summary>SIGKILLs every running admin action (cgroup.kill); returns how many there were.</summary>
+    public int KillAll()
+    {
+        var count = RunningPids().Count;
+        CgroupFs.Write(Path.Combine(layout.AdminActions, "cgroup.kill"), "1");
+        events.Record(null, "admin_action", $"kill all via cgroup.kill (pids_before={count})");
+        return count;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Immutable;
+using ProcessMaster.Core.Configuration;
+
+namespace ProcessMaster.Core.Supervision;
+
+/// <summary>What a reload changed.</summary>
+public sealed record ReloadOutcome(
+    List<string> Added,
+    List<string> Removed,
+    List<string> Restarted,
+    List<string> Warnings,
+    string? SkippedBecause);
+
+/// <summary>
+/// Reload: apply a freshly loaded catalog as a diff against the running set. Added services start,
+/// removed ones are stopped and forgotten (their cgroups removed), changed ones restart with the new
+/// definition, and a service whose file now fails keeps its last good definition, flagged outdated.
+/// </summary>
+public sealed partial class ServiceManager
+{
+    private readonly SemaphoreSlim _reloadLock = new(1, 1);
+    private ImmutableHashSet<string> _outdated = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+
+    /// <summary>Services running on their last good definition because their file now fails to load.</summary>
+    public bool IsOutdated(string name) => _outdated.Contains(name);
+
+    public async Task<ReloadOutcome> ReloadAsync(ServiceCatalog catalog, DefinitionGate gate)
+    {
+        await _reloadLock.WaitAsync();
+        try
+        {
+            if (ShuttingDown)
+            {
+                return new ReloadOutcome([], [], [], [], "the daemon is shutting down");
+            }
+
+            if (catalog.Fatal is { } fatal)
+            {
+                context.Events.Record(null, "reload", $"update skipped: {fatal}; running services are untouched");
+                return new ReloadOutcome([], [], [], [.. catalog.Warnings], fatal.ToString());
+            }
+
+            var warnings = catalog.Problems.Select(p => p.ToString()).Concat(catalog.Warnings).ToList();
+            var (accepted, rejected) = gate.Admit(catalog.Services);
+            warnings.AddRange(rejected.Select(r => $"{r.Name}: {r.Reason}"));
+            var acceptedByName = accepted.ToDictionary(d => d.Name, StringComparer.Ordinal);
+            var keepLastGood = catalog.FailedNames;
+
+            var added = new List<string>();
+            var removed = new List<string>();
+            var restarted = new List<string>();
+            var outdated = new HashSet<string>(StringComparer.Ordinal);
+
+            foreach (var (name, service) in _services)
+            {
+                if (acceptedByName.Remove(name, out var definition))
+                {
+                    if (definition != service.Snapshot.Definition)
+                    {
+                        if (await ApplyChangeAsync(service, definition))
+                        {
+                            restarted.Add(name);
+                        }
+
+                        UpdateTrigger(service, definition);
+                    }
+                }
+                else if (keepLastGood.Contains(name))
+                {
+                    outdated.Add(name);
+                    context.Events.Record(name, "reload", "definition file failed to load; keeping the last good definition (outdated)");
+                }
+                else
+                {
+                    await RemoveAsync(service);
+                    removed.Add(name);
+                }
+            }
+
+            var created = await ForEachAsync(acceptedByName.Values.ToList(), ServiceSupervisorFactory);
+            _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
+            foreach (var service in created)
+            {
+                added.Add(service.Name);
+                if (!service.Snapshot.Definition.IsCron)
+                {
+                    _ = service.StartAsync(StartReason.Reload);
+                }
+            }
+
+            _outdated = outdated.ToImmutableHashSet(StringComparer.Ordinal);
+            context.State.Retain(_services.Keys);
+            foreach (var warning in warnings)
+            {
+                context.Events.Record(null, "reload", $"warning: {warning}");
+            }
+
+            context.Events.Record(null, "reload",
+                $"definitions reloaded: {added.Count} added, {removed.Count} removed, {restarted.Count} restarted, {warnings.Count} warning(s)");
+            added.Sort(StringComparer.Ordinal);
+            restarted.Sort(StringComparer.Ordinal);
+            return new ReloadOutcome(added, removed, restarted, warnings, null);
+        }
+        finally
+        {
+            _reloadLock.Release();
+        }
+    }
+
+    /// <summary>Gives a service its changed definition; returns true when that restarted (or started) it.</summary>
+    private static async Task<bool> ApplyChangeAsync(ServiceSupervisor service, ServiceDefinition definition)
+    {
+        var before = service.Snapshot;
+        service.Post(new DefinitionChanged(definition));
+        var active = before.State.IsActive() || before.State == ServiceState.Backoff;
+        if (!definition.Enabled)
+        {
+            if (active)
+            {
+                await service.StopAsync(StopReason.Unloaded);
+            }
+
+            return false;
+        }
+
+        if (definition.IsCron || before.StoppedByOperator)
+        {
+            return false;
+        }
+
+        if (active)
+        {
+            _ = service.StopAsync(StopReason.Reload); // stops, then starts with the new definition
+        }
+        else
+        {
+            _ = service.StartAsync(StartReason.Reload);
+        }
+
+        return true;
+    }
+
+    private async Task RemoveAsync(ServiceSupervisor service)
+    {
+        context.Events.Record(service.Name, "reload", "service is no longer defined; stopping and removing it");
+        UpdateTrigger(service, null);
+        await service.StopAsync(StopReason.Unloaded);
+        _services = _services.Remove(service.Name);
+        await service.DisposeAsync(removeCgroups: true);
+    }
+}

@@ -1,0 +1,35 @@
+using ProcessMaster.Core.Processes;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Daemon.Control;
+
+/// <summary><c>admin.list</c>, <c>admin.ps</c>, <c>admin.run</c>, <c>admin.kill</c>.</summary>
+internal sealed partial class ControlApi
+{
+    private void RegisterAdminMethods(RpcDispatcher dispatcher)
+    {
+        var admin = runtime.AdminActions;
+        dispatcher.Register(Methods.AdminList, (_, _) => Task.FromResult(new AdminListResult(
+            admin.Actions.Select(a => new AdminAction(a.Id, a.Label, [.. a.Command])).ToList())));
+        dispatcher.Register(Methods.AdminPs, (_, _) => Task.FromResult(new AdminPsResult(admin.RunningPids())));
+        dispatcher.Register(Methods.AdminKill, (_, _) =>
+        {
+            var killed = admin.KillAll();
+            return Task.FromResult(new AdminKillResult(killed, $"killed admin actions via cgroup.kill (pids_before={killed})"));
+        });
+        dispatcher.Register(Methods.AdminRun, async (p, _) =>
+        {
+            var action = admin.Find(p.Id)
+                         ?? throw new RpcException(RpcErrorCodes.NotFound, $"admin action \"{p.Id}\" is not configured in the main config (admin_actions)");
+            try
+            {
+                var pid = await admin.RunAsync(action);
+                return new AdminRunResult(action.Id, pid, $"admin_action {action.Id} spawned pid={pid}");
+            }
+            catch (SpawnException e)
+            {
+                throw new RpcException(RpcErrorCodes.OperationFailed, e.Message);
+            }
+        });
+    }
+}

@@ -1,0 +1,42 @@
+using ProcessMaster.Core.Events;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Daemon.Control;
+
+/// <summary><c>events</c> and <c>events.follow</c>.</summary>
+internal sealed partial class ControlApi
+{
+    public const int MaxEvents = 100_000;
+
+    private EventsResult Events(EventsParams parameters)
+    {
+        if (parameters.N is < 0 or > MaxEvents)
+        {
+            throw InvalidParams($"parameter 'n' must be between 0 and {MaxEvents}");
+        }
+
+        if (parameters.Name is { } name)
+        {
+            Find(name);
+        }
+
+        return new EventsResult(events.Last(parameters.N, parameters.Name).Select(ToRecord).ToList());
+    }
+
+    private Task<EventsResult> EventsFollowAsync(EventsFollowParams parameters, RpcSession session)
+    {
+        var history = Events(new EventsParams(parameters.Name, parameters.N));
+        var queue = new NotificationQueue(session);
+        session.Own(queue);
+        session.Own(events.Follow(entry =>
+        {
+            if (parameters.Name is null || entry.App == parameters.Name)
+            {
+                queue.Enqueue(JsonRpc.Notification(Methods.EventNotification.Name, ToRecord(entry), Methods.EventNotification.Params));
+            }
+        }));
+        return Task.FromResult(history);
+    }
+
+    private static EventRecord ToRecord(EventEntry entry) => new(entry.Time, entry.App, entry.Component, entry.Message);
+}

@@ -1,0 +1,93 @@
+using ProcessMaster.Core.Supervision;
+using ProcessMaster.Protocol;
+using ServiceStatus = ProcessMaster.Protocol.ServiceStatus;
+
+namespace ProcessMaster.Daemon.Control;
+
+/// <summary><c>status</c>: snapshots plus live cgroup facts (pids, memory, CPU).</summary>
+internal sealed partial class ControlApi
+{
+    /// <summary>CPU percentages are measured between two status calls at least this far apart.</summary>
+    private static readonly TimeSpan MinimumCpuSampleInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly Lock _cpuLock = new();
+    private readonly Dictionary<string, (long Usage, DateTimeOffset At)> _cpuSamples = new(StringComparer.Ordinal);
+
+    private StatusResult Status(string? name)
+    {
+        var now = manager.Context.Time.GetUtcNow();
+        var statuses = Targets(name).Select(s => Describe(s, now)).ToList();
+        return new StatusResult(now, statuses);
+    }
+
+    private ServiceStatus Describe(ServiceSupervisor service, DateTimeOffset now)
+    {
+        var snapshot = service.Snapshot;
+        var definition = snapshot.Definition;
+        var pids = service.Cgroup.Pids();
+        var usage = pids.Count > 0 ? service.Cgroup.ReadUsage() : null;
+        var running = snapshot.State == ServiceState.Running;
+        var marker = definition.ProvisioningMarker;
+        return new ServiceStatus
+        {
+            Name = definition.Name,
+            Kind = definition.IsCron ? "cron" : "service",
+            State = snapshot.State.Name(),
+            StateSince = snapshot.StateSince,
+            Enabled = definition.Enabled,
+            Pids = pids,
+            MainPid = snapshot.MainPid,
+            UptimeSeconds = running && snapshot.StateSince is { } since ? Math.Round((now - since).TotalSeconds, 3) : null,
+            Restarts = snapshot.Restarts,
+            LastExitCode = snapshot.LastExit?.Code,
+            LastExitSignal = snapshot.LastExit?.Signal is { } signal ? Core.Configuration.Values.SignalName.Format(signal) : null,
+            LastError = snapshot.LastError,
+            LastRun = snapshot.LastStartAttempt,
+            NextRun = snapshot.NextRun,
+            Schedule = definition.Schedule?.Cron.Text,
+            LastRunOvertime = snapshot.LastRunOvertime,
+            StoppedByOperator = snapshot.StoppedByOperator,
+            Cgroup = service.Cgroup.Group,
+            WorkingDirectory = definition.WorkingDirectory,
+            SourceFile = definition.SourceFile,
+            MemoryBytes = usage?.MemoryBytes,
+            MemoryLimitBytes = definition.Resources.MemoryMax,
+            CpuUsageUsec = usage?.CpuUsageMicroseconds,
+            CpuPercent = CpuPercent(definition.Name, usage?.CpuUsageMicroseconds, running ? snapshot.StateSince : null, now),
+            ProvisioningDefined = definition.Provisioning.Count > 0,
+            ProvisioningMarker = definition.Provisioning.Count > 0 ? marker : null,
+            ProvisioningMarkerExists = definition.Provisioning.Count > 0 && File.Exists(marker),
+            Outdated = manager.IsOutdated(definition.Name),
+        };
+    }
+
+    /// <summary>CPU use since the previous sample of this service (or since it started, on the first call).</summary>
+    private double? CpuPercent(string name, long? usage, DateTimeOffset? runningSince, DateTimeOffset now)
+    {
+        if (usage is not { } current)
+        {
+            return null;
+        }
+
+        lock (_cpuLock)
+        {
+            _cpuSamples.TryGetValue(name, out var previous);
+            var elapsed = now - previous.At;
+            if (previous.At != default && elapsed >= MinimumCpuSampleInterval && current >= previous.Usage)
+            {
+                _cpuSamples[name] = (current, now);
+                return Math.Round((current - previous.Usage) / elapsed.TotalMicroseconds * 100, 1);
+            }
+
+            if (previous.At == default || elapsed >= MinimumCpuSampleInterval)
+            {
+                _cpuSamples[name] = (current, now);
+            }
+
+            // No recent sample: the average since the current run started, bounded by the cgroup's life.
+            return runningSince is { } since && now > since
+                ? Math.Round(Math.Min(current, (now - since).TotalMicroseconds * Environment.ProcessorCount) / (now - since).TotalMicroseconds * 100, 1)
+                : null;
+        }
+    }
+}

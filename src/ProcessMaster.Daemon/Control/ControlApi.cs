@@ -1,0 +1,43 @@
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Supervision;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Daemon.Control;
+
+/// <summary>
+/// The implementation of every JSON-RPC method, registered once on the dispatcher that both the unix
+/// socket and the web console use.
+/// </summary>
+internal sealed partial class ControlApi(DaemonRuntime runtime)
+{
+    private readonly ServiceManager manager = runtime.Services;
+    private readonly EventLog events = runtime.Events;
+
+    public void RegisterAll(RpcDispatcher dispatcher)
+    {
+        dispatcher.Register(Methods.Status, (p, _) => Task.FromResult(Status(p.Name)));
+        dispatcher.Register(Methods.Events, (p, _) => Task.FromResult(Events(p)));
+        dispatcher.Register(Methods.EventsFollow, EventsFollowAsync);
+        dispatcher.Register(Methods.Logs, (p, _) => Task.FromResult(Logs(p)));
+        dispatcher.Register(Methods.LogsFollow, LogsFollowAsync);
+        dispatcher.Register(Methods.Start, (p, _) => LifecycleAsync(p, Lifecycle.Start));
+        dispatcher.Register(Methods.Stop, (p, _) => LifecycleAsync(p, Lifecycle.Stop));
+        dispatcher.Register(Methods.Restart, (p, _) => LifecycleAsync(p, Lifecycle.Restart));
+        dispatcher.Register(Methods.ServerVersion, (_, _) => Task.FromResult(new HelloResult(BuildIdentity.Current, BuildIdentity.Current.Describe())));
+        dispatcher.Register(Methods.PerfMetrics, (p, _) => Task.FromResult(Metrics(p.Name)));
+        RegisterDefinitionMethods(dispatcher);
+        RegisterAdminMethods(dispatcher);
+    }
+
+    private ServiceSupervisor Find(string name) =>
+        manager.Services.TryGetValue(name, out var service)
+            ? service
+            : throw new RpcException(RpcErrorCodes.NotFound, $"unknown service: {name}");
+
+    private IReadOnlyList<ServiceSupervisor> Targets(string? name) =>
+        name is null or ApplicationName.AllTarget ? [.. manager.Services.Values] : [Find(name)];
+
+    private static RpcException InvalidParams(string message) => new(RpcErrorCodes.InvalidParams, $"invalid params: {message}");
+}

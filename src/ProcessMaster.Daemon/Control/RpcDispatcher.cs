@@ -1,0 +1,229 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Daemon.Control;
+
+/// <summary>
+/// The one JSON-RPC 2.0 dispatcher behind the unix socket and the web console: validates the
+/// envelope, enforces the co-built <c>hello</c>, binds params to the method's contract (naming the bad
+/// parameter), calls the handler and writes the response. Never throws to its caller.
+/// </summary>
+internal sealed partial class RpcDispatcher
+{
+    private delegate Task<Action<Utf8JsonWriter>> Handler(JsonElement parameters, RpcSession session);
+
+    private readonly Dictionary<string, Handler> _handlers = new(StringComparer.Ordinal);
+    private readonly Action<string> _log;
+
+    public RpcDispatcher(Action<string> log)
+    {
+        _log = log;
+        Register(Methods.Hello, (p, session) => Task.FromResult(Hello(p, session)));
+    }
+
+    public IEnumerable<string> MethodNames => _handlers.Keys.Order(StringComparer.Ordinal);
+
+    public void Register<TParams, TResult>(RpcMethod<TParams, TResult> method, Func<TParams, RpcSession, Task<TResult>> handler) =>
+        _handlers[method.Name] = async (raw, session) =>
+        {
+            var parameters = Bind(raw, method);
+            var result = await handler(parameters, session);
+            return writer => JsonSerializer.Serialize(writer, result, method.Result);
+        };
+
+    /// <summary>Handles one request line (an object or a batch); returns the response line, or null when none is due.</summary>
+    public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> line, RpcSession session)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            return JsonRpc.Error(null, RpcErrorCodes.ParseError, $"parse error: {e.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                return await HandleOneAsync(root, session);
+            }
+
+            if (root.GetArrayLength() == 0)
+            {
+                return JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, "invalid request: empty batch");
+            }
+
+            var responses = new List<byte[]>();
+            foreach (var request in root.EnumerateArray())
+            {
+                if (await HandleOneAsync(request, session) is { } response)
+                {
+                    responses.Add(response);
+                }
+            }
+
+            return responses.Count == 0 ? null : JoinBatch(responses);
+        }
+    }
+
+    private async Task<byte[]?> HandleOneAsync(JsonElement request, RpcSession session)
+    {
+        if (request.ValueKind != JsonValueKind.Object)
+        {
+            return JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, "invalid request: expected a JSON object");
+        }
+
+        JsonElement? id = request.TryGetProperty("id", out var rawId) ? rawId.Clone() : null;
+        if (id is { ValueKind: not (JsonValueKind.Number or JsonValueKind.String or JsonValueKind.Null) })
+        {
+            return JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, "invalid request: id must be a number, a string or null");
+        }
+
+        if (!request.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != JsonRpc.Version)
+        {
+            return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"jsonrpc\" must be \"2.0\"");
+        }
+
+        if (!request.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
+        {
+            return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"method\" must be a string");
+        }
+
+        var method = methodElement.GetString()!;
+        var parameters = request.TryGetProperty("params", out var p) ? p.Clone() : default;
+        var isNotification = id is null;
+        byte[] response;
+        try
+        {
+            if (session.RequiresHello && !session.HelloDone && method != Methods.Hello.Name)
+            {
+                throw new RpcException(RpcErrorCodes.HelloRequired, "call hello with your build identity first (see docs/protocol.md)");
+            }
+
+            if (!_handlers.TryGetValue(method, out var handler))
+            {
+                throw new RpcException(RpcErrorCodes.MethodNotFound, $"unknown method '{method}'");
+            }
+
+            var write = await handler(parameters, session);
+            response = JsonRpc.Result(id ?? default, write);
+        }
+        catch (RpcException e)
+        {
+            response = JsonRpc.Error(id, e.Code, e.Message, e.ErrorData is { } data ? data.WriteTo : null);
+        }
+        catch (Exception e)
+        {
+            _log($"rpc method={method} peer={session.Peer} failed: {e}");
+            response = JsonRpc.Error(id, RpcErrorCodes.InternalError, $"internal error: {e.Message}");
+        }
+
+        return isNotification ? null : response;
+    }
+
+    private static TParams Bind<TParams, TResult>(JsonElement raw, RpcMethod<TParams, TResult> method)
+    {
+        if (raw.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            raw = EmptyObject;
+        }
+
+        if (raw.ValueKind != JsonValueKind.Object)
+        {
+            throw new RpcException(RpcErrorCodes.InvalidParams, "invalid params: params must be an object of named parameters");
+        }
+
+        try
+        {
+            return raw.Deserialize(method.Params)
+                   ?? throw new RpcException(RpcErrorCodes.InvalidParams, "invalid params: params must be an object");
+        }
+        catch (JsonException e)
+        {
+            throw new RpcException(RpcErrorCodes.InvalidParams, $"invalid params: {Explain(e)}");
+        }
+    }
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    /// <summary>Turns System.Text.Json's message into one that names the parameter.</summary>
+    internal static string Explain(JsonException e)
+    {
+        var message = e.Message;
+        if (MissingRegex().Match(message) is { Success: true } missing)
+        {
+            return $"missing required parameter {missing.Groups[1].Value}";
+        }
+
+        if (UnknownRegex().Match(message) is { Success: true } unknown)
+        {
+            return $"unknown parameter '{unknown.Groups[1].Value}'";
+        }
+
+        var name = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : null;
+        if (ConvertRegex().Match(message) is { Success: true } convert)
+        {
+            var type = convert.Groups[1].Value switch
+            {
+                "System.Boolean" => "true or false",
+                "System.Int32" or "System.Int64" => "a whole number",
+                "System.String" => "a string",
+                var other => other,
+            };
+            return name is null ? $"expected {type}" : $"parameter '{name}' must be {type}";
+        }
+
+        return name is null ? message : $"parameter '{name}': {message}";
+    }
+
+    [GeneratedRegex("missing required properties including: (.*)\\.")]
+    private static partial Regex MissingRegex();
+
+    [GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
+    private static partial Regex UnknownRegex();
+
+    [GeneratedRegex("could not be converted to ([\\w.]+)")]
+    private static partial Regex ConvertRegex();
+
+    private static byte[] JoinBatch(List<byte[]> responses)
+    {
+        using var stream = new MemoryStream();
+        stream.WriteByte((byte)'[');
+        for (var i = 0; i < responses.Count; i++)
+        {
+            if (i > 0)
+            {
+                stream.WriteByte((byte)',');
+            }
+
+            stream.Write(responses[i], 0, responses[i].Length - 1); // without the newline
+        }
+
+        stream.Write("]\n"u8);
+        return stream.ToArray();
+    }
+
+    private static HelloResult Hello(HelloParams parameters, RpcSession session)
+    {
+        var daemon = BuildIdentity.Current;
+        var client = new BuildIdentity(parameters.BuildTime, parameters.BuildHost, parameters.BuildId);
+        if (client != daemon)
+        {
+            var data = JsonSerializer.SerializeToElement(new CoBuildMismatch(daemon, client), ProtocolJsonContext.Default.CoBuildMismatch);
+            throw new RpcException(RpcErrorCodes.NotCoBuilt,
+                "pmctl is not co-built with this daemon.\n" +
+                $"daemon: {daemon}\n" +
+                $"client: {client}\n\n" +
+                "Fix: use the pmctl binary from the same build as the running processmaster (./build.sh builds both into dist/).",
+                data);
+        }
+
+        session.HelloDone = true;
+        return new HelloResult(daemon, daemon.Describe());
+    }
+}

@@ -1,0 +1,36 @@
+using ProcessMaster.Core.AdminActions;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.Supervision;
+
+namespace ProcessMaster.Daemon;
+
+/// <summary>Everything the running daemon is made of, shared by the control API and the web console.</summary>
+internal sealed class DaemonRuntime(
+    MasterConfig master,
+    ServiceManager services,
+    DefinitionGate gate,
+    EventLog events,
+    InotifyWatcher inotify,
+    AdminActionRunner adminActions,
+    IUserDatabase users)
+{
+    public MasterConfig Master => master;
+
+    public ServiceManager Services => services;
+
+    public EventLog Events => events;
+
+    public InotifyWatcher Inotify => inotify;
+
+    public AdminActionRunner AdminActions => adminActions;
+
+    /// <summary>Loads every definition again and applies the difference (update, enable, disable, SIGHUP).</summary>
+    public Task<ReloadOutcome> ReloadAsync()
+    {
+        var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
+        return services.ReloadAsync(catalog, gate);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Text.Json.Serialization;
+
+namespace ProcessMaster.Protocol;
+
+// Parameters and results of every method. JSON names are snake_case (see ProtocolJsonContext);
+// docs/protocol.md documents them. Optional members are nullable; absent means default.
+
+public sealed record HelloParams(string BuildTime, string BuildHost, string BuildId);
+
+public sealed record HelloResult(BuildIdentity Daemon, string Description);
+
+public sealed record NameParams(string Name);
+
+public sealed record OptionalNameParams(string? Name = null);
+
+public sealed record StatusResult(DateTimeOffset GeneratedAt, List<ServiceStatus> Services);
+
+/// <summary>One service as <c>status</c> reports it. Stable: fields are only ever added.</summary>
+public sealed record ServiceStatus
+{
+    public required string Name { get; init; }
+
+    /// <summary><c>service</c> or <c>cron</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>STOPPED, STARTING, RUNNING, STOPPING, BACKOFF, FAILED or EXITED.</summary>
+    public required string State { get; init; }
+
+    public DateTimeOffset? StateSince { get; init; }
+
+    public required bool Enabled { get; init; }
+
+    /// <summary>Every process in the service's cgroup subtree, sorted.</summary>
+    public required List<int> Pids { get; init; }
+
+    public int? MainPid { get; init; }
+
+    /// <summary>Seconds since the service entered RUNNING (null unless running).</summary>
+    public double? UptimeSeconds { get; init; }
+
+    /// <summary>Automatic restarts since an operator last started it.</summary>
+    public int Restarts { get; init; }
+
+    public int? LastExitCode { get; init; }
+
+    public string? LastExitSignal { get; init; }
+
+    public string? LastError { get; init; }
+
+    /// <summary>When the last start (run) was attempted.</summary>
+    public DateTimeOffset? LastRun { get; init; }
+
+    public DateTimeOffset? NextRun { get; init; }
+
+    public string? Schedule { get; init; }
+
+    public bool LastRunOvertime { get; init; }
+
+    public bool StoppedByOperator { get; init; }
+
+    public required string Cgroup { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    public string? SourceFile { get; init; }
+
+    public long? MemoryBytes { get; init; }
+
+    public long? MemoryLimitBytes { get; init; }
+
+    public long? CpuUsageUsec { get; init; }
+
+    /// <summary>CPU use in percent of one core, over the time since the previous status (or since start).</summary>
+    public double? CpuPercent { get; init; }
+
+    public bool ProvisioningDefined { get; init; }
+
+    public string? ProvisioningMarker { get; init; }
+
+    public bool ProvisioningMarkerExists { get; init; }
+
+    /// <summary>Set when the definition on disk failed to load and this one is the last good one.</summary>
+    public bool Outdated { get; init; }
+}
+
+public sealed record EventsParams(string? Name = null, int N = 200);
+
+public sealed record EventRecord(DateTimeOffset Ts, string? App, string Component, string Message);
+
+public sealed record EventsResult(List<EventRecord> Events);
+
+public sealed record TargetParams(string Name, bool Force = false);
+
+public sealed record TargetOutcome(string Name, bool Ok, string Message);
+
+public sealed record OperationResult(bool Ok, List<TargetOutcome> Results);
+
+public sealed record LogsParams(string Name, int N = 50);
+
+public sealed record LogTail(string Path, List<string> Lines);
+
+public sealed record LogsResult(List<LogTail> Files);
+
+public sealed record LogsFollowParams(string? Name = null, string? Filename = null, int N = 50);
+
+public sealed record LogsFollowResult(List<LogTail> Files);
+
+/// <summary>Notification <c>logs.line</c>: one new line of a followed file.</summary>
+public sealed record LogLine(string Path, string Line);
+
+/// <summary>Notification <c>logs.rotated</c>: a followed file was rotated or truncated; reading restarts at its start.</summary>
+public sealed record LogRotated(string Path);
+
+public sealed record EventsFollowParams(string? Name = null, int N = 0);
+
+public sealed record MessageResult(string Message);
+
+public sealed record UpdateResult(string Message, List<string> Added, List<string> Removed, List<string> Restarted, List<string> Warnings);
+
+public sealed record PerfMetrics(
+    string App,
+    string Cgroup,
+    long? MemoryCurrent,
+    long? MemoryMax,
+    long? SwapCurrent,
+    long? SwapMax,
+    string? CpuMax,
+    Dictionary<string, long> CpuStat,
+    Pressure? CpuPressure,
+    Pressure? MemoryPressure,
+    Pressure? IoPressure,
+    List<int> Pids);
+
+public sealed record PressureLine(double Avg10, double Avg60, double Avg300, long Total);
+
+public sealed record Pressure(PressureLine? Some, PressureLine? Full);
+
+public sealed record AdminAction(string Id, string Label, List<string> Command);
+
+public sealed record AdminListResult(List<AdminAction> Actions);
+
+public sealed record AdminPsResult(List<int> Pids);
+
+public sealed record AdminRunParams(string Id);
+
+public sealed record AdminRunResult(string Id, int Pid, string Message);
+
+public sealed record AdminKillResult(int Killed, string Message);
+
+public sealed record EmptyParams;
+
+/// <summary>The <c>error.data</c> of a not-co-built rejection.</summary>
+public sealed record CoBuildMismatch(BuildIdentity Daemon, BuildIdentity Client);
