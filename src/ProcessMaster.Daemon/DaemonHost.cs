@@ -152,27 +152,30 @@ internal static class DaemonHost
 /// <summary>One daemon per socket: an exclusive flock on <c>&lt;socket&gt;.lock</c>, held for the daemon's life.</summary>
 internal sealed class InstanceLock : IDisposable
 {
-    private readonly FileStream _file;
+    private readonly int _fd;
 
-    private InstanceLock(FileStream file) => _file = file;
+    private InstanceLock(int fd) => _fd = fd;
 
     public static InstanceLock Acquire(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
-        unsafe
+        // Opened with libc: .NET's FileStream takes flock locks of its own to emulate FileShare.
+        var fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x180);
+        if (fd < 0)
         {
-            if (Linux.Flock((int)file.SafeFileHandle.DangerousGetHandle(), Linux.LOCK_EX | Linux.LOCK_NB) < 0)
-            {
-                file.Dispose();
-                throw new DaemonStartException($"another processmaster is already running for this socket (lock {path} is held)");
-            }
+            throw new DaemonStartException($"cannot open the lock file {path}: {Linux.LastErrorText()}");
         }
 
-        return new InstanceLock(file);
+        if (Linux.Flock(fd, Linux.LOCK_EX | Linux.LOCK_NB) < 0)
+        {
+            Libc.Close(fd);
+            throw new DaemonStartException($"another processmaster is already running for this socket (lock {path} is held)");
+        }
+
+        return new InstanceLock(fd);
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => Libc.Close(_fd);
 }
 
 /// <summary>Raises the soft open-file limit to the hard limit: every service costs the daemon a few descriptors.</summary>

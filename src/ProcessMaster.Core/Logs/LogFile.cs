@@ -35,6 +35,9 @@ public sealed class LogFile : IDisposable
     /// <summary>Bytes lost to write failures since the file was opened.</summary>
     public long DroppedBytes => Interlocked.Read(ref _droppedBytes);
 
+    /// <summary>Creates the file now, so it exists from the moment its service starts.</summary>
+    public void EnsureCreated() => Append([]);
+
     public void Append(ReadOnlySpan<byte> data)
     {
         lock (_lock)
@@ -42,7 +45,11 @@ public sealed class LogFile : IDisposable
             try
             {
                 _handle ??= Open();
-                RandomAccess.Write(_handle, data, fileOffset: 0); // O_APPEND: the kernel appends whatever the offset
+                if (!data.IsEmpty)
+                {
+                    RandomAccess.Write(_handle, data, fileOffset: 0); // O_APPEND: the kernel appends whatever the offset
+                }
+
                 if (_failing)
                 {
                     _failing = false;

@@ -17,6 +17,7 @@ public sealed class LogFileRegistry(Action<string> report)
             }
 
             file.References++;
+            file.EnsureCreated();
             return file;
         }
     }

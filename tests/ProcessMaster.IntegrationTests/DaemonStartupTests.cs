@@ -1,0 +1,102 @@
+using ProcessMaster.IntegrationTests.Support;
+
+namespace ProcessMaster.IntegrationTests;
+
+/// <summary>The daemon binary's command line: --check-config, --version, refusal to run without root or cgroup2.</summary>
+public class DaemonStartupTests
+{
+    [Fact]
+    public async Task CheckConfig_OnTheShippedExamples_ExitsZero()
+    {
+        foreach (var config in new[] { "config.yaml", "config.full.yaml" })
+        {
+            var result = await Run.ProgramAsync(Dist.Daemon, ["--check-config", "-c", Path.Combine(Dist.Root, "examples", config)]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains(": ok (", result.Stdout);
+        }
+    }
+
+    [Fact]
+    public async Task CheckConfig_WithATypoedKey_ExitsOneNamingFileLineAndTheNearestKey()
+    {
+        await using var daemon = new TestDaemon();
+        var file = daemon.AddService("web", "process:\n  working_directory: {wd}\n  stop_signl: SIGINT\n");
+        var result = await Run.ProgramAsync(Dist.Daemon, ["--check-config", "-c", daemon.ConfigPath]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{file}:3:3: process.stop_signl: unknown key; did you mean 'stop_signal'?", result.Stdout);
+    }
+
+    [Fact]
+    public async Task CheckConfig_ReportsEveryProblem_AndChangesNothing()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddService("a", "process:\n  working_directory: {wd}\n  user: no-such-user-here\n");
+        daemon.AddService("b", "process:\n  working_directory: {wd}\nresources:\n  max_memory: lots\n");
+        File.AppendAllText(daemon.ConfigPath, "  auto_service_directory: ./auto\n");
+        var auto = Directory.CreateDirectory(Path.Combine(daemon.Directory, "auto", "fresh")).FullName;
+
+        var result = await Run.ProgramAsync(Dist.Daemon, ["--check-config", "-c", daemon.ConfigPath]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("process.user: user 'no-such-user-here' does not exist", result.Stdout);
+        Assert.Contains("resources.max_memory: 'lots' is not a size", result.Stdout);
+        Assert.Contains("2 problems", result.Stdout);
+        Assert.False(File.Exists(Path.Combine(auto, "service.yml")));
+        Assert.False(File.Exists(daemon.SocketPath));
+        Assert.False(Directory.Exists(daemon.Cgroups.Master));
+        Assert.False(Directory.Exists(Path.Combine(daemon.Directory, "state")));
+    }
+
+    [Fact]
+    public async Task MasterConfigErrors_StopTheDaemonWithEveryError()
+    {
+        await using var daemon = new TestDaemon("web_console:\n  bind: nowhere\n  colour: blue\n");
+        await daemon.StartAsync(waitReady: false);
+        Assert.Equal(1, await daemon.ExitedAsync());
+        Assert.Contains("web_console.bind: 'nowhere' is not an IP address", daemon.Output);
+        Assert.Contains("web_console.colour: unknown key", daemon.Output);
+        Assert.False(Directory.Exists(daemon.Cgroups.Master));
+    }
+
+    [Fact]
+    public async Task Version_IsTheSameBuildInEveryBinary()
+    {
+        var daemon = await Run.ProgramAsync(Dist.Daemon, ["--version"]);
+        var pmctl = await Run.ProgramAsync(Dist.Pmctl, ["version"]);
+        Assert.Equal(0, daemon.ExitCode);
+        Assert.Matches(@"^processmaster \(built on .+ at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, build [0-9a-f]{32}\)\n$", daemon.Stdout);
+        Assert.Equal(daemon.Stdout, pmctl.Stdout);
+    }
+
+    [Fact]
+    public async Task NotRoot_ExitsOneWithAOneLineReason()
+    {
+        await using var daemon = new TestDaemon();
+        var result = await Run.ProgramAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Dist.Daemon, "-c", daemon.ConfigPath]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("processmaster: must run as root (it manages cgroups and runs services as their users); running as uid 65534\n", result.Stderr);
+    }
+
+    [Fact]
+    public async Task NoCgroup2_ExitsOneWithAOneLineReason()
+    {
+        await using var daemon = new TestDaemon();
+        // A private mount namespace without any cgroup2 mount; the host is not affected.
+        var script = "for m in $(awk '$3 == \"cgroup2\" {print $2}' /proc/self/mounts); do umount \"$m\" || exit 99; done; " +
+                     $"exec {Dist.Daemon} -c {daemon.ConfigPath}";
+        var result = await Run.ProgramAsync("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("processmaster: no cgroup2 file system is mounted; processmaster needs cgroup v2 (e.g. mount -t cgroup2 none /sys/fs/cgroup)\n", result.Stderr);
+    }
+
+    [Fact]
+    public async Task SecondDaemonOnTheSameSocket_IsRefused()
+    {
+        await using var first = new TestDaemon();
+        await first.StartAsync();
+        var second = await Run.ProgramAsync(Dist.Daemon, ["-c", first.ConfigPath], workingDirectory: first.Directory);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("another processmaster is already running", second.Stderr);
+        Assert.False(first.HasExited);
+        Assert.Equal(0, (await first.PmctlAsync("status")).ExitCode);
+    }
+}

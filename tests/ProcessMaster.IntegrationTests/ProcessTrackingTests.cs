@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using ProcessMaster.IntegrationTests.Support;
+
+namespace ProcessMaster.IntegrationTests;
+
+/// <summary>A service is whatever is in its cgroup, however it forks; a stop leaves nothing behind.</summary>
+public class ProcessTrackingTests
+{
+    private const string Forker =
+        "sleep 1000 & (sleep 1001 &) ; setsid sh -c 'sleep 1002 & exec sleep 1003' & exit 0";
+
+    [Fact]
+    public async Task ServiceThatBackgroundsChildrenAndExits_StaysRunning_AndStopLeavesNothing_EveryTime()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("forker", Forker);
+        await daemon.StartAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            if (round > 0)
+            {
+                await daemon.PmctlOkAsync("start", "forker");
+            }
+
+            // Background child, double fork, and a setsid daemon: four sleeps, the main shell gone.
+            var status = await Eventually.ValueAsync(() => daemon.StatusAsync("forker"), s => s.Pids.Count == 5 || s.Pids.Count == 4,
+                TimeSpan.FromSeconds(10), "every forked process to be tracked");
+            await Task.Delay(500);
+            status = await daemon.StatusAsync("forker");
+            Assert.Equal("RUNNING", status.State);
+            Assert.Equal(0, status.Restarts);
+            Assert.Equal(0, status.LastExitCode);
+            var pids = daemon.Cgroups.Pids("forker");
+            Assert.Equal(4, pids.Count);
+            Assert.All(pids, pid => Assert.StartsWith("sleep 100", ProcessTable.CommandLine(pid)));
+
+            var stop = await daemon.PmctlAsync("stop", "forker");
+            Assert.Equal(0, stop.ExitCode);
+            Assert.Equal("forker: stopped\n", stop.Stdout);
+            Assert.Empty(daemon.Cgroups.Pids("forker"));
+            Assert.All(pids, pid => Assert.False(ProcessTable.Exists(pid), $"pid {pid} survived the stop"));
+        }
+    }
+
+    [Fact]
+    public async Task ServiceIgnoringSigterm_IsKilledThroughCgroupKill_WhenTheGracePeriodEnds()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("stubborn", "trap '' TERM; sleep 1000 & trap '' TERM; while :; do sleep 1; done",
+            "  stop_grace_period_ms: 1500");
+        daemon.AddShellService("polite", "exec sleep 1000");
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("stubborn", "RUNNING");
+
+        var polite = Stopwatch.StartNew();
+        await daemon.PmctlOkAsync("stop", "polite");
+        polite.Stop();
+
+        var stubborn = Stopwatch.StartNew();
+        var result = await daemon.PmctlAsync("stop", "stubborn");
+        stubborn.Stop();
+        Assert.Equal(0, result.ExitCode);
+        Assert.Empty(daemon.Cgroups.Pids("stubborn"));
+        Assert.InRange(stubborn.Elapsed, TimeSpan.FromMilliseconds(1400), TimeSpan.FromMilliseconds(1500) + polite.Elapsed * 10 + TimeSpan.FromSeconds(1));
+        var events = await daemon.PmctlOkAsync("events", "stubborn");
+        Assert.Contains("grace period expired; killing what is left (cgroup.kill)", events);
+    }
+
+    [Fact]
+    public async Task StopCommand_RunsInsteadOfTheSignal_WithItsOwnLogs()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddService("svc", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sh", "-c", "trap 'echo got TERM; exit 0' TERM; echo $$ > pid; while :; do sleep 0.1; done"]
+              stop_command: ["/bin/sh", "-c", "echo bye; kill $(cat pid)"]
+            """);
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("svc", "RUNNING");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(daemon.WorkDir("svc"), "pid")), TimeSpan.FromSeconds(5), "the pid file");
+
+        await daemon.PmctlOkAsync("stop", "svc");
+        var dir = daemon.WorkDir("svc");
+        Assert.Equal("bye\n", File.ReadAllText(Path.Combine(dir, "logs", "stop_command_stdout.log")));
+        Assert.Contains("got TERM", File.ReadAllText(Path.Combine(dir, "logs", "stdout.log")));
+        var events = await daemon.PmctlOkAsync("events", "svc");
+        Assert.Contains("stop_command succeeded", events);
+        Assert.DoesNotContain("sent SIGTERM", events);
+    }
+
+    [Fact]
+    public async Task HangingStopCommand_IsKilledWithTheServiceAtTheDeadline()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddService("svc", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sleep", "1000"]
+              stop_command: ["/bin/sleep", "1000"]
+              stop_grace_period_ms: 1000
+            """);
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("svc", "RUNNING");
+        var watch = Stopwatch.StartNew();
+        await daemon.PmctlOkAsync("stop", "svc");
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(6));
+        Assert.Empty(daemon.Cgroups.Pids("svc"));
+        Assert.Contains("stop_command did not finish within the grace period", await daemon.PmctlOkAsync("events", "svc"));
+    }
+
+    [Fact]
+    public async Task ProcessesAreInTheirCgroupBeforeTheyRun_WithDecoratedNameAndMinimalEnvironment()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddService("env", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sh", "-c", "cat /proc/self/cgroup > cgroup.txt; env | sort > env.txt; pwd > pwd.txt; while :; do sleep 1; done"]
+              user: nobody
+              environment:
+                - {name: GREETING, value: hello}
+                - {name: SECRET, value: "@base64://czNjcjN0"}
+            provisioning:
+              - path: .
+                ownership: {owner: nobody}
+            """);
+        await daemon.StartAsync();
+        var status = await daemon.WaitForStateAsync("env", "RUNNING");
+        var dir = daemon.WorkDir("env");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(dir, "pwd.txt")) && File.ReadAllText(Path.Combine(dir, "pwd.txt")).Length > 0,
+            TimeSpan.FromSeconds(5), "the service to write its files");
+
+        Assert.Contains($"0::/{daemon.CgroupName}/pm-env/run", File.ReadAllText(Path.Combine(dir, "cgroup.txt")));
+        var environment = File.ReadAllLines(Path.Combine(dir, "env.txt"));
+        Assert.Contains("GREETING=hello", environment);
+        Assert.Contains("SECRET=s3cr3t", environment);
+        Assert.Contains("USER=nobody", environment);
+        Assert.Contains("LOGNAME=nobody", environment);
+        Assert.Contains("SHELL=/bin/sh", environment);
+        Assert.Contains(environment, l => l.StartsWith("PATH=/usr/local/sbin:"));
+        Assert.DoesNotContain(environment, l => l.StartsWith("PMCTL_SOCK=") || l.StartsWith("DOTNET_"));
+        Assert.Equal(dir + "\n", File.ReadAllText(Path.Combine(dir, "pwd.txt")));
+
+        var pid = status.MainPid!.Value;
+        Assert.StartsWith("sh[env] -c cat /proc/self/cgroup", ProcessTable.CommandLine(pid));
+        var procStatus = File.ReadAllLines($"/proc/{pid}/status");
+        Assert.Contains(procStatus, l => l.StartsWith("Uid:") && l.Split('\t', StringSplitOptions.RemoveEmptyEntries).Skip(1).All(id => id == "65534"));
+        Assert.Contains(procStatus, l => l.StartsWith("Groups:") && !l.Split(' ', '\t').Contains("0"));
+        var stdout = new FileInfo(Path.Combine(dir, "logs", "stdout.log"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(stdout.FullName));
+    }
+
+    [Fact]
+    public async Task MissingCommand_FailsTheStartWithTheReason()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddService("broken", """
+            process:
+              working_directory: {wd}
+              start_command: ["/no/such/binary"]
+            restart_policy:
+              policy: never
+            global:
+              enabled: false
+            """);
+        await daemon.StartAsync();
+        var result = await daemon.PmctlAsync("start", "broken", "--force");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("broken: start failed: cannot execute /no/such/binary: No such file or directory", result.Stderr);
+    }
+}

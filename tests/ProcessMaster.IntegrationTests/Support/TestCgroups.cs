@@ -1,0 +1,58 @@
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Configuration;
+
+namespace ProcessMaster.IntegrationTests.Support;
+
+/// <summary>
+/// Where a test daemon's cgroups live, and their teardown: everything is killed through cgroup.kill and
+/// the groups are removed deepest first, on the v2 hierarchy and on every v1 hierarchy the daemon used.
+/// Only the test's own pmtest-* master is ever touched.
+/// </summary>
+public sealed class TestCgroups
+{
+    public TestCgroups(string name)
+    {
+        Name = name;
+        Layout = CgroupDetector.Detect(new CgroupSettings("/sys/fs/cgroup", true, name, null, null, "max 100000", null, true));
+    }
+
+    public string Name { get; }
+
+    public CgroupLayout Layout { get; }
+
+    public string Master => Layout.Master;
+
+    public string ServiceGroup(string app) => Layout.ServiceGroup(app);
+
+    public List<int> Pids(string app) => CgroupFs.ReadPidsRecursive(ServiceGroup(app));
+
+    public List<int> AllPids() => CgroupFs.ReadPidsRecursive(Master);
+
+    public string? V1Group(CgroupController controller, string app) =>
+        Layout.V1Masters.ContainsKey(controller) ? Layout.V1ServiceGroup(controller, app) : null;
+
+    public void Teardown()
+    {
+        if (Directory.Exists(Master))
+        {
+            CgroupFs.TryWrite(Path.Combine(Master, "cgroup.kill"), "1", out _);
+        }
+
+        foreach (var v1 in Layout.DistinctV1Masters.Where(Directory.Exists))
+        {
+            foreach (var pid in CgroupFs.ReadPidsRecursive(v1))
+            {
+                ProcessMaster.Core.Interop.Libc.Kill(pid, 9);
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        foreach (var group in new[] { Master }.Concat(Layout.DistinctV1Masters))
+        {
+            while (Directory.Exists(group) && !CgroupFs.RemoveTree(group) && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+}

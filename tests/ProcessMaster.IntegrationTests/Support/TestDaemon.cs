@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.IntegrationTests.Support;
+
+/// <summary>
+/// A real <c>dist/processmaster</c> on a config of the test's own: its own temporary directory (its working
+/// directory, with logs/ and state/), socket and master cgroup <c>pmtest-&lt;random&gt;</c>. Disposing kills
+/// anything left and removes every cgroup it created, even when the test failed.
+/// </summary>
+public sealed class TestDaemon : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public TestDaemon(string masterExtra = "")
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("pmtest-").FullName;
+        // Services may run as other users; they must be able to reach their working directories.
+        File.SetUnixFileMode(Directory, (UnixFileMode)0x1ED);
+        CgroupName = "pmtest-" + Guid.NewGuid().ToString("N")[..10];
+        Cgroups = new TestCgroups(CgroupName);
+        SocketPath = Path.Combine(Directory, "pm.sock");
+        ConfigDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "config.d")).FullName;
+        ConfigPath = Path.Combine(Directory, "config.yaml");
+        File.WriteAllText(ConfigPath, $"""
+            cgroup:
+              name: {CgroupName}
+            unix_socket:
+              path: {SocketPath}
+            global:
+              config_directory: ./config.d
+            {masterExtra}
+            """);
+    }
+
+    public string Directory { get; }
+
+    public string CgroupName { get; }
+
+    public TestCgroups Cgroups { get; }
+
+    public string SocketPath { get; }
+
+    public string ConfigDirectory { get; }
+
+    public string ConfigPath { get; }
+
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    /// <summary>Everything the daemon wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>A working directory for a service, created under the test directory.</summary>
+    public string WorkDir(string name) => System.IO.Directory.CreateDirectory(Path.Combine(Directory, "work", name)).FullName;
+
+    /// <summary>Writes <c>config.d/&lt;name&gt;.yaml</c>; <paramref name="body"/> may use {wd} for the service's working directory.</summary>
+    public string AddService(string name, string body)
+    {
+        var path = Path.Combine(ConfigDirectory, name + ".yaml");
+        File.WriteAllText(path, body.Replace("{wd}", WorkDir(name)));
+        return path;
+    }
+
+    /// <summary>A long-running service running <paramref name="script"/> with /bin/sh.</summary>
+    public string AddShellService(string name, string script, string extra = "") =>
+        AddService(name, $"""
+            process:
+              working_directory: {"{wd}"}
+              start_command: ["/bin/sh", "-c", {JsonSerializer.Serialize(script)}]
+            {extra}
+            """);
+
+    public async Task StartAsync(bool waitReady = true)
+    {
+        lock (_output)
+        {
+            _output.Clear(); // a restart must not see the previous run's "ready"
+        }
+
+        var info = new ProcessStartInfo(Dist.Daemon)
+        {
+            WorkingDirectory = Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(ConfigPath);
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        if (waitReady)
+        {
+            await Eventually.TrueAsync(() => Output.Contains("[boot] ready:") || HasExited, TimeSpan.FromSeconds(30), "the daemon to be ready");
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"the daemon exited with {_process.ExitCode}:\n{Output}");
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public Task<RunResult> PmctlAsync(params string[] args) =>
+        Run.ProgramAsync(Dist.Pmctl, ["-s", SocketPath, .. args], TimeSpan.FromSeconds(60));
+
+    /// <summary>Runs pmctl and fails the test unless it exits 0.</summary>
+    public async Task<string> PmctlOkAsync(params string[] args)
+    {
+        var result = await PmctlAsync(args);
+        Assert.True(result.ExitCode == 0, $"pmctl {string.Join(' ', args)} failed: {result}");
+        return result.Stdout;
+    }
+
+    public async Task<ServiceStatus> StatusAsync(string name)
+    {
+        var json = await PmctlOkAsync("status", name, "--format", "json");
+        return JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.StatusResult)!.Services.Single();
+    }
+
+    public Task<ServiceStatus> WaitForStateAsync(string name, string state, TimeSpan? timeout = null) =>
+        Eventually.ValueAsync(() => StatusAsync(name), s => s.State == state, timeout ?? TimeSpan.FromSeconds(20),
+            $"{name} to be {state}");
+
+    public Task<RpcClient> ConnectAsync() => RpcClient.ConnectAsync(SocketPath, BuildIdentity.Current);
+
+    /// <summary>Waits for the daemon to exit by itself (its output read to the end); returns its exit code.</summary>
+    public async Task<int> ExitedAsync(TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        await _process!.WaitForExitAsync(cancel.Token);
+        _process.WaitForExit(); // flushes the asynchronous output readers
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM and waits for the daemon to exit; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan? timeout = null)
+    {
+        ProcessMaster.Core.Interop.Libc.Kill(Pid, 15);
+        return await ExitedAsync(timeout);
+    }
+
+    /// <summary>SIGKILLs the daemon (its services keep running, as after a crash).</summary>
+    public async Task KillAsync()
+    {
+        ProcessMaster.Core.Interop.Libc.Kill(Pid, 9);
+        await _process!.WaitForExitAsync();
+    }
+
+    /// <summary>Zombie children of the daemon right now.</summary>
+    public int ZombieChildren() => ProcessTable.Zombies(Pid);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        Cgroups.Teardown();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
