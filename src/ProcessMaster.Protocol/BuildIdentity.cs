@@ -17,6 +17,7 @@ public sealed record BuildIdentity(
         BuildIdentityConstants.BuildTime, BuildIdentityConstants.BuildHost, BuildIdentityConstants.BuildId);
 
     /// <summary>The build time as <c>YYYY-MM-DD HH:MM:SS</c> UTC, for humans.</summary>
+    [JsonIgnore]
     public string PrettyBuildTime =>
         DateTime.TryParse(BuildTime, CultureInfo.InvariantCulture,
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)

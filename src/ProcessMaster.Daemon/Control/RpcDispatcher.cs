@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using ProcessMaster.Protocol;
 
@@ -145,14 +146,14 @@ internal sealed partial class RpcDispatcher
         }
         catch (JsonException e)
         {
-            throw new RpcException(RpcErrorCodes.InvalidParams, $"invalid params: {Explain(e)}");
+            throw new RpcException(RpcErrorCodes.InvalidParams, $"invalid params: {Explain(e, method.Params)}");
         }
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
-    /// <summary>Turns System.Text.Json's message into one that names the parameter.</summary>
-    internal static string Explain(JsonException e)
+    /// <summary>Turns System.Text.Json's message into one that names the parameter and the type it needs.</summary>
+    internal static string Explain(JsonException e, JsonTypeInfo contract)
     {
         var message = e.Message;
         if (MissingRegex().Match(message) is { Success: true } missing)
@@ -166,14 +167,15 @@ internal sealed partial class RpcDispatcher
         }
 
         var name = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : null;
-        if (ConvertRegex().Match(message) is { Success: true } convert)
+        if (ConvertRegex().IsMatch(message))
         {
-            var type = convert.Groups[1].Value switch
+            var property = contract.Properties.FirstOrDefault(p => p.Name == name)?.PropertyType;
+            var type = (Nullable.GetUnderlyingType(property ?? typeof(object)) ?? property) switch
             {
-                "System.Boolean" => "true or false",
-                "System.Int32" or "System.Int64" => "a whole number",
-                "System.String" => "a string",
-                var other => other,
+                var t when t == typeof(bool) => "true or false",
+                var t when t == typeof(int) || t == typeof(long) => "a whole number",
+                var t when t == typeof(string) => "a string",
+                _ => "of another type",
             };
             return name is null ? $"expected {type}" : $"parameter '{name}' must be {type}";
         }

@@ -149,7 +149,7 @@ public sealed class TestDaemon : IAsyncDisposable
         Eventually.ValueAsync(() => StatusAsync(name), s => s.State == state, timeout ?? TimeSpan.FromSeconds(20),
             $"{name} to be {state}");
 
-    public Task<RpcClient> ConnectAsync() => RpcClient.ConnectAsync(SocketPath, BuildIdentity.Current);
+    public Task<RpcClient> ConnectAsync() => RpcClient.ConnectAsync(SocketPath, DistIdentity.Value);
 
     /// <summary>Waits for the daemon to exit by itself (its output read to the end); returns its exit code.</summary>
     public async Task<int> ExitedAsync(TimeSpan? timeout = null)
