@@ -8,4 +8,4 @@ cd "$(dirname "$0")"
 tests/cleanup-stale-cgroups.sh
 
 ./build.sh
-dotnet test ProcessMaster.slnx --nologo -v quiet -p:TreatWarningsAsErrors=true -- RunConfiguration.TestSessionTimeout=1500000
+dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" -- RunConfiguration.TestSessionTimeout=1500000

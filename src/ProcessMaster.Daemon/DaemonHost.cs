@@ -91,7 +91,7 @@ internal static class DaemonHost
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
         var users = SystemUserDatabase.Instance;
         var context = new SupervisorContext(loop, reaper, cgroups, new CgroupEventsWatcher(inotify), launcher,
-            new LogFileRegistry(message => events.Record(null, "logs", message)), events, state, users, time);
+            new LogFileRegistry(time, message => events.Record(null, "logs", message)), events, state, users, time);
         var manager = new ServiceManager(context);
         var gate = new DefinitionGate(layout, new Provisioner(users, time));
 

@@ -131,6 +131,12 @@ internal static unsafe partial class Linux
     [LibraryImport(Lib, EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int SetRLimit(int resource, RLimit* limit);
 
+    public const uint SPLICE_F_MOVE = 1;
+    public const uint SPLICE_F_NONBLOCK = 2;
+
+    [LibraryImport(Lib, EntryPoint = "splice", SetLastError = true)]
+    public static partial nint Splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
+
     [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
     public static partial int Flock(int fd, int operation);
 

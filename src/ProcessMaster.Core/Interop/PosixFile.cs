@@ -20,15 +20,28 @@ internal static unsafe class PosixFile
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    /// <summary>Opens (creating with <paramref name="mode"/>) a file for appending, refusing a symlink as the last component.</summary>
+    /// <summary>Opens (creating with <paramref name="mode"/>) a file for appending (and reading its end), refusing a symlink as the last component.</summary>
     public static SafeFileHandle OpenForAppendNoFollow(string path, int mode)
     {
-        var fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY, mode);
+        var fd = Libc.Open(path, Libc.O_RDWR | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY, mode);
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             var reason = errno == Libc.ELOOP ? "is a symbolic link (refused)" : Marshal.GetPInvokeErrorMessage(errno);
             throw new IOException($"{path}: {reason}", errno);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Opens an existing file for positioned writes (no O_APPEND), refusing a symlink as the last component.</summary>
+    public static SafeFileHandle OpenForWritingNoFollow(string path)
+    {
+        var fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY, 0);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
 
         return new SafeFileHandle(fd, ownsHandle: true);

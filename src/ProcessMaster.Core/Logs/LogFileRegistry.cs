@@ -1,18 +1,19 @@
 namespace ProcessMaster.Core.Logs;
 
 /// <summary>Hands out one shared <see cref="LogFile"/> per path, closed when its last writer lets go.</summary>
-public sealed class LogFileRegistry(Action<string> report)
+public sealed class LogFileRegistry(TimeProvider time, Action<string> report)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, LogFile> _files = new(StringComparer.Ordinal);
 
-    public LogFile Acquire(string path)
+    /// <summary>The shared file for <paramref name="path"/>; the first user's rotation settings apply to every writer.</summary>
+    public LogFile Acquire(string path, RotationSettings rotation)
     {
         lock (_lock)
         {
             if (!_files.TryGetValue(path, out var file))
             {
-                file = new LogFile(path, report);
+                file = new LogFile(path, rotation, time, report);
                 _files[path] = file;
             }
 

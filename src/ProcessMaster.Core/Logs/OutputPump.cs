@@ -5,14 +5,17 @@ using ProcessMaster.Core.Interop;
 namespace ProcessMaster.Core.Logs;
 
 /// <summary>
-/// Copies one output pipe of a child into a log file, byte for byte, on the event loop. The pipe is
-/// drained until it would block; when the file cannot keep up the child blocks on its full pipe
-/// (back-pressure), nothing is dropped.
+/// Copies one output pipe of a child into a log file, byte for byte, on the event loop: spliced straight
+/// into the file when possible, read and appended when a rotation may be due. The pipe is drained until
+/// it would block; when the file cannot keep up the child blocks on its full pipe (back-pressure), nothing
+/// is dropped.
 /// </summary>
 public sealed unsafe class OutputPump
 {
     // Only the event loop thread reads pipes, so one buffer serves every pump.
     [ThreadStatic] private static byte[]? t_buffer;
+
+    private const int SpliceChunk = 1024 * 1024;
 
     private readonly SafeFileHandle _pipe;
     private readonly LogFile? _file;
@@ -35,11 +38,22 @@ public sealed unsafe class OutputPump
 
     private void OnReadable(uint events, EventLoop.Registration registration)
     {
-        var buffer = t_buffer ??= new byte[64 * 1024];
+        var buffer = t_buffer ??= new byte[1024 * 1024];
         var fd = (int)_pipe.DangerousGetHandle();
         // Bounded per wake-up so one chatty service cannot starve the others.
         for (var round = 0; round < 16; round++)
         {
+            switch (_file?.TrySplice(fd, SpliceChunk))
+            {
+                case LogFile.SpliceResult.Moved:
+                    continue;
+                case LogFile.SpliceResult.WouldBlock:
+                    return;
+                case LogFile.SpliceResult.EndOfFile:
+                    Finish(registration);
+                    return;
+            }
+
             nint n;
             fixed (byte* p = buffer)
             {
@@ -57,11 +71,15 @@ public sealed unsafe class OutputPump
                 return;
             }
 
-            // End of file: every writer closed the pipe.
-            registration.Dispose();
-            _pipe.Dispose();
-            _onClosed();
+            Finish(registration); // end of file: every writer closed the pipe
             return;
         }
+    }
+
+    private void Finish(EventLoop.Registration registration)
+    {
+        registration.Dispose();
+        _pipe.Dispose();
+        _onClosed();
     }
 }

@@ -15,6 +15,12 @@ public sealed unsafe class ProcessLauncher(string shimPath)
     private const int ChildFdFloor = 10;
     private const int StatusFdInChild = 3;
 
+    /// <summary>
+    /// Output pipes hold this much (the kernel default is 64 KiB): a service writing at full speed then
+    /// wakes the daemon a quarter as often. The kernel allocates the pages only when they fill.
+    /// </summary>
+    private const int OutputPipeBytes = 1024 * 1024;
+
     public string ShimPath { get; } = shimPath;
 
     /// <summary>Finds processmaster-exec: <c>PROCESSMASTER_EXEC</c>, next to the running binary, or on PATH.</summary>
@@ -120,6 +126,7 @@ public sealed unsafe class ProcessLauncher(string shimPath)
                 childEnds.Add(write);
                 Linux.FileActionsAddDup2(actions, write, childFd);
                 Linux.Fcntl(read, Linux.F_SETFL, Libc.O_NONBLOCK);
+                Linux.Fcntl(read, Linux.F_SETPIPE_SZ, OutputPipeBytes); // best effort: a lower pipe-max-size keeps the default
                 return new SafeFileHandle(read, ownsHandle: true);
             case OutputTarget.FileTarget file:
                 Linux.FileActionsAddDup2(actions, (int)file.Handle.DangerousGetHandle(), childFd);

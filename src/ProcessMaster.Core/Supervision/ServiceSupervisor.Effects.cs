@@ -141,7 +141,7 @@ public sealed partial class ServiceSupervisor
             stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);
     }
 
-    private LogFile? Acquire(string? path) => path is null ? null : _context.Logs.Acquire(path);
+    private LogFile? Acquire(string? path) => path is null ? null : _context.Logs.Acquire(path, RotationSettings.From(_machine.Definition.Logs));
 
     private void Release(LogFile? file)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Logs;
 
 namespace ProcessMaster.Daemon.Logging;
 
@@ -13,7 +14,8 @@ internal sealed class DaemonLog(string file) : IDisposable
     public const int Backups = 10;
 
     private readonly Lock _lock = new();
-    private readonly Core.Logs.LogFile _file = Core.Logs.LogFile.CreateStandalone(file, RotationBytes, Backups);
+    private readonly LogFile _file = new(file, RotationSettings.BySize(RotationBytes, Backups, compress: true), TimeProvider.System,
+        message => Console.Error.WriteLine($"processmaster: {message}"));
 
     public string Path => file;
 

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using ProcessMaster.IntegrationTests.Support;
+
+namespace ProcessMaster.IntegrationTests;
+
+/// <summary>Output is captured byte for byte across rotations; rotated files are valid gzip and bounded in number.</summary>
+public class LogCaptureTests
+{
+    [Fact]
+    public async Task FullSpeedOutput_AcrossManyRotations_LeavesAContiguousRunEndingAtTheLastLine()
+    {
+        const int lastLine = 6_500_000; // about 50 MB of numbered lines
+        await using var daemon = new TestDaemon();
+        daemon.AddService("flood", $$"""
+            process:
+              working_directory: {wd}
+              start_command: ["/usr/bin/seq", "1", "{{lastLine}}"]
+            logs:
+              rotation_size: 1m
+              rotation_backups: 5
+            restart_policy:
+              policy: never
+            """);
+        var logs = Path.Combine(daemon.WorkDir("flood"), "logs");
+        await daemon.StartAsync();
+        var maxBackups = 0;
+        await Eventually.ValueAsync(async () =>
+        {
+            maxBackups = Math.Max(maxBackups, Backups(logs).Count);
+            return await daemon.StatusAsync("flood");
+        }, s => s.State == "EXITED", TimeSpan.FromSeconds(60), "the flood to finish");
+        await Task.Delay(1000); // the last compressions
+
+        var backups = Backups(logs);
+        Assert.InRange(backups.Count, 1, 5);
+        Assert.True(maxBackups <= 5, $"{maxBackups} backups existed at once");
+        Assert.Contains(backups, b => b.EndsWith(".gz"));
+        var text = new StringBuilder();
+        foreach (var backup in backups.OrderByDescending(Number))
+        {
+            text.Append(Read(backup)); // a corrupt .gz throws here
+        }
+
+        text.Append(File.ReadAllText(Path.Combine(logs, "stdout.log")));
+        var lines = text.ToString().Split('\n');
+        Assert.Equal("", lines[^1]);
+        var numbers = lines[..^1].Select(int.Parse).ToArray();
+        Assert.Equal(lastLine, numbers[^1]);
+        for (var i = 1; i < numbers.Length; i++)
+        {
+            Assert.True(numbers[i] == numbers[i - 1] + 1, $"gap or duplicate after line {numbers[i - 1]}: next is {numbers[i]}");
+        }
+
+        Assert.True(numbers.Length > 5 * 100_000, $"only {numbers.Length} lines retained");
+    }
+
+    [Fact]
+    public async Task FollowThroughPmctl_ContinuesAcrossRotation()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("chatty", "i=0; while :; do i=$((i+1)); echo line-$i-padding-padding-padding-padding; sleep 0.01; done",
+            "logs:\n  rotation_size: 2k\n  rotation_backups: 3");
+        await daemon.StartAsync();
+        var info = new ProcessStartInfo(Dist.Pmctl) { RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-s", daemon.SocketPath, "logs", "chatty", "-f", "-n", "0" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var follow = Process.Start(info)!;
+        try
+        {
+            var seen = new List<int>();
+            var rotations = 0;
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (rotations < 2 && DateTime.UtcNow < deadline)
+            {
+                var line = await follow.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
+                if (line!.Contains("was rotated"))
+                {
+                    rotations++;
+                }
+                else if (line.Contains(": line-"))
+                {
+                    seen.Add(int.Parse(line.Split("line-")[1].Split('-')[0]));
+                }
+            }
+
+            Assert.True(rotations >= 2, "follow saw no rotation");
+            // Every line written while following arrives, in order, across the rotations.
+            Assert.Equal(Enumerable.Range(seen[0], seen.Count), seen);
+        }
+        finally
+        {
+            follow.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task DaemonLog_IsWrittenUnderTheWorkingDirectory()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("a", "exec sleep 1000");
+        await daemon.StartAsync();
+        var log = File.ReadAllText(Path.Combine(daemon.Directory, "logs", "processmaster.log"));
+        Assert.Contains("[boot] processmaster (built on", log);
+        Assert.Contains("[state] app=a STARTING -> RUNNING", log);
+    }
+
+    private static List<string> Backups(string logs) =>
+        Directory.EnumerateFiles(logs).Where(f => Path.GetFileName(f).StartsWith("stdout.log.") && !f.EndsWith(".tmp")).ToList();
+
+    private static int Number(string path) => int.Parse(Path.GetFileName(path).Split('.')[2]);
+
+    private static string Read(string path)
+    {
+        if (!path.EndsWith(".gz"))
+        {
+            return File.ReadAllText(path);
+        }
+
+        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,176 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Logs;
+using ProcessMaster.Tests.Support;
+
+namespace ProcessMaster.Tests.Logs;
+
+public sealed class LogFileTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 9, 10, 59, 0, TimeSpan.Zero)) { };
+    private readonly List<string> _reports = [];
+
+    public LogFileTests() => _time.SetLocalTimeZone(TimeZoneInfo.Utc);
+
+    public void Dispose() => _dir.Dispose();
+
+    private string BasePath => Path.Combine(_dir.Path, "logs", "out.log");
+
+    private LogFile Create(RotationSettings rotation) => new(BasePath, rotation, _time, _reports.Add);
+
+    /// <summary>Every copy, oldest first, decompressed: numbered backups from the highest number, then the live file.</summary>
+    private string ReadAllSizeRotated()
+    {
+        var text = new StringBuilder();
+        foreach (var backup in BackupFiles.Numbered(BasePath).OrderByDescending(b => b.Number))
+        {
+            text.Append(Read(backup.Path));
+        }
+
+        return text.Append(File.ReadAllText(BasePath)).ToString();
+    }
+
+    private static string Read(string path)
+    {
+        if (!path.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            return File.ReadAllText(path);
+        }
+
+        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        return reader.ReadToEnd();
+    }
+
+    [Fact]
+    public async Task SizeRotation_KeepsAContiguousRunOfWholeLines_AndAtMostTheBackups()
+    {
+        using var file = Create(RotationSettings.BySize(1000, 3, compress: true));
+        var random = new Random(42);
+        var pending = new StringBuilder();
+        for (var i = 1; i <= 2000; i++)
+        {
+            pending.Append(i).Append('\n');
+            if (random.Next(5) == 0 || i == 2000)
+            {
+                // Chunks of any size, cut anywhere, as reads from a pipe are.
+                var bytes = Encoding.ASCII.GetBytes(pending.ToString());
+                var cut = random.Next(bytes.Length + 1);
+                file.Append(bytes.AsSpan(0, cut));
+                file.Append(bytes.AsSpan(cut));
+                pending.Clear();
+                Assert.True(BackupFiles.Numbered(BasePath).Select(b => b.Number).Distinct().Count() <= 3);
+            }
+        }
+
+        await LogCompressor.Shared.DrainAsync();
+        var backups = BackupFiles.Numbered(BasePath);
+        Assert.Equal([1, 2, 3], backups.Select(b => b.Number).Order());
+        Assert.All(Directory.EnumerateFiles(Path.GetDirectoryName(BasePath)!), f => Assert.DoesNotContain(".tmp", f));
+        Assert.Contains(backups, b => b.Compressed);
+        Assert.All(backups, b => Assert.True(new FileInfo(b.Path).Length <= 1100 || b.Compressed));
+
+        var lines = ReadAllSizeRotated().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        Assert.Equal(2000, lines[^1]);
+        Assert.Equal(Enumerable.Range(lines[0], lines.Count), lines); // no gap, no duplicate, no torn line
+        Assert.All(backups.Append((BasePath, 0, false)), b => Assert.EndsWith("\n", Read(b.Item1)));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(backups[0].Path));
+    }
+
+    [Fact]
+    public void SizeRotation_CountsWhatTheFileAlreadyHolds()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(BasePath)!);
+        File.WriteAllText(BasePath, new string('x', 990) + "\n");
+        using var file = Create(RotationSettings.BySize(1000, 2, compress: false));
+        file.Append("new line one\nnew line two\n"u8);
+        Assert.Equal(new string('x', 990) + "\n", File.ReadAllText(BasePath + ".1"));
+        Assert.Equal("new line one\nnew line two\n", File.ReadAllText(BasePath));
+    }
+
+    [Fact]
+    public void SizeRotation_WithNoBackups_StartsTheFileOver()
+    {
+        using var file = Create(RotationSettings.BySize(10, 0, compress: false));
+        file.Append("0123456789\n"u8);
+        file.Append("abc\n"u8);
+        Assert.Equal("abc\n", File.ReadAllText(BasePath));
+        Assert.Empty(BackupFiles.Numbered(BasePath));
+    }
+
+    [Fact]
+    public async Task TimeRotation_NamesTheRotatedFileAfterThePeriodItHolds()
+    {
+        using var file = Create(new RotationSettings(RotationMode.Time, 0, null, RotationFrequency.Hourly, null, Compress: true));
+        file.Append("ten o'clock\n"u8);
+        _time.Advance(TimeSpan.FromMinutes(1)); // 11:00
+        file.Append("eleven\n"u8);
+        _time.Advance(TimeSpan.FromMinutes(30));
+        file.Append("still eleven\n"u8);
+        await LogCompressor.Shared.DrainAsync();
+
+        Assert.Equal("ten o'clock\n", Read(BasePath + ".2026-03-09_10.gz"));
+        Assert.Equal("eleven\nstill eleven\n", File.ReadAllText(BasePath));
+        Assert.Single(BackupFiles.All(BasePath));
+    }
+
+    [Fact]
+    public void TimeRotation_WithoutOutput_DoesNotRotate_AndAnOldFileKeepsItsPeriod()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(BasePath)!);
+        File.WriteAllText(BasePath, "from yesterday\n");
+        File.SetLastWriteTimeUtc(BasePath, new DateTime(2026, 3, 8, 23, 0, 0, DateTimeKind.Utc));
+        using var file = Create(new RotationSettings(RotationMode.Time, 0, null, RotationFrequency.Daily, null, Compress: false));
+        file.EnsureCreated();
+        Assert.Empty(BackupFiles.All(BasePath));
+        file.Append("today\n"u8);
+        Assert.Equal("from yesterday\n", File.ReadAllText(BasePath + ".2026-03-08"));
+        Assert.Equal("today\n", File.ReadAllText(BasePath));
+    }
+
+    [Fact]
+    public void TimeRotation_DeletesCopiesOlderThanTheMaxAge_AndBeyondTheBackups()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(BasePath)!);
+        var ancient = BasePath + ".2025-12-01.gz";
+        File.WriteAllText(ancient, "");
+        File.SetLastWriteTimeUtc(ancient, _time.GetUtcNow().UtcDateTime.AddDays(-40));
+        var recent = BasePath + ".2026-03-05.gz";
+        File.WriteAllText(recent, "");
+        File.SetLastWriteTimeUtc(recent, _time.GetUtcNow().UtcDateTime.AddDays(-4));
+        using var file = Create(new RotationSettings(RotationMode.Time, 0, 5, RotationFrequency.Daily, TimeSpan.FromDays(30), Compress: false));
+        file.EnsureCreated();
+        Assert.False(File.Exists(ancient));
+        Assert.True(File.Exists(recent));
+    }
+
+    [Fact]
+    public void SharedRegistry_GivesEveryWriterOfAPathTheSameFile()
+    {
+        var registry = new LogFileRegistry(_time, _reports.Add);
+        var a = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false));
+        var b = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false));
+        Assert.Same(a, b);
+        Assert.True(File.Exists(BasePath)); // created at acquisition
+        registry.Release(a);
+        registry.Release(b);
+        Assert.NotSame(a, registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false)));
+    }
+
+    [Fact]
+    public void SymlinkInPlaceOfTheLogFile_IsRefusedAndReported()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(BasePath)!);
+        var target = Path.Combine(_dir.Path, "elsewhere");
+        File.WriteAllText(target, "");
+        File.CreateSymbolicLink(BasePath, target);
+        using var file = Create(RotationSettings.BySize(1000, 1, false));
+        file.Append("data\n"u8);
+        Assert.Equal("", File.ReadAllText(target));
+        Assert.Contains(_reports, r => r.Contains("is a symbolic link (refused)"));
+        Assert.Equal(5, file.DroppedBytes);
+    }
+}
