@@ -170,7 +170,9 @@ public sealed class LogFile : IDisposable
                     return SpliceResult.WouldBlock;
                 }
 
-                _spliceUnsupported = true; // e.g. a file system without splice support
+                // A full disk is reported (and the data dropped) by the append path; anything else means this
+                // file system cannot splice.
+                _spliceUnsupported = errno != Libc.ENOSPC;
                 return SpliceResult.UseAppend;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
