@@ -9,3 +9,6 @@ tests/cleanup-stale-cgroups.sh
 
 ./build.sh
 dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" -- RunConfiguration.TestSessionTimeout=1500000
+
+# Limits on a real pure cgroup v2 kernel (this machine may be hybrid): a Debian kernel under QEMU.
+tests/purev2/run.sh

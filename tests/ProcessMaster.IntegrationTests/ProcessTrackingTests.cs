@@ -143,12 +143,26 @@ public class ProcessTrackingTests
         Assert.Equal(dir + "\n", File.ReadAllText(Path.Combine(dir, "pwd.txt")));
 
         var pid = status.MainPid!.Value;
-        Assert.StartsWith("sh[env] -c cat /proc/self/cgroup", ProcessTable.CommandLine(pid));
+        // /bin/sh is a link (to dash or busybox): its argv[0] is left alone, programs that dispatch on it keep working.
+        Assert.StartsWith("/bin/sh -c cat /proc/self/cgroup", ProcessTable.CommandLine(pid));
         var procStatus = File.ReadAllLines($"/proc/{pid}/status");
         Assert.Contains(procStatus, l => l.StartsWith("Uid:") && l.Split('\t', StringSplitOptions.RemoveEmptyEntries).Skip(1).All(id => id == "65534"));
         Assert.Contains(procStatus, l => l.StartsWith("Groups:") && !l.Split(' ', '\t').Contains("0"));
         var stdout = new FileInfo(Path.Combine(dir, "logs", "stdout.log"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(stdout.FullName));
+    }
+
+    [Fact]
+    public async Task PlainBinaries_ShowTheirServiceInTheProcessTitle()
+    {
+        await using var daemon = new TestDaemon();
+        var binary = Path.Combine(daemon.WorkDir("titled"), "worker");
+        File.Copy("/bin/sleep", binary);
+        daemon.AddService("titled", "process:\n  working_directory: {wd}\n  start_command: [\"./worker\", \"1000\"]\n");
+        daemon.AddService("path", "process:\n  working_directory: {wd}\n  start_command: [\"sleep\", \"1001\"]\n");
+        await daemon.StartAsync();
+        Assert.Equal("worker[titled] 1000", ProcessTable.CommandLine((await daemon.WaitForStateAsync("titled", "RUNNING")).MainPid!.Value));
+        Assert.Equal("sleep[path] 1001", ProcessTable.CommandLine((await daemon.WaitForStateAsync("path", "RUNNING")).MainPid!.Value));
     }
 
     [Fact]

@@ -58,7 +58,8 @@ public sealed class CgroupLayout
             yield return "max_cpu: no cgroup hierarchy on this host offers the cpu controller";
         }
 
-        if ((resources.MemoryMax is not null || resources.SwapMax is not null) && Backends[CgroupController.Memory] == LimitBackendKind.Unavailable)
+        // "No swap" (the default whenever resources are set) only matters where memory is limited at all.
+        if ((resources.MemoryMax is not null || resources.SwapMax > 0) && Backends[CgroupController.Memory] == LimitBackendKind.Unavailable)
         {
             yield return "max_memory/max_swap: no cgroup hierarchy on this host offers the memory controller";
         }

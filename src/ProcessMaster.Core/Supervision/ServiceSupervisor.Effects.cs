@@ -79,7 +79,7 @@ public sealed partial class ServiceSupervisor
                 Record("cgroup", warning);
             }
 
-            var spec = Spec(definition.Process.StartCommand, $"{Path.GetFileName(definition.Process.StartCommand[0])}[{Name}]", stdout, stderr);
+            var spec = Spec(definition.Process.StartCommand, Name, stdout, stderr);
             var launched = await _context.Reaper.SpawnAsync(() => _context.Launcher.Launch(spec), l => l.Pid,
                 (l, status) => Post(new MainExited(l.Pid, status)));
             _followUps.Enqueue(new MainSpawned(launched.Pid));
@@ -104,7 +104,7 @@ public sealed partial class ServiceSupervisor
         var stderr = Acquire(definition.Logs.StopCommandStderr);
         try
         {
-            var spec = Spec(command, $"{Path.GetFileName(command[0])}[{Name}.stop]", stdout, stderr);
+            var spec = Spec(command, $"{Name}.stop", stdout, stderr);
             var launched = await _context.Reaper.SpawnAsync(() => _context.Launcher.Launch(spec), l => l.Pid,
                 (l, status) => Post(new StopCommandExited(l.Pid, status)));
             _followUps.Enqueue(new StopCommandSpawned(launched.Pid));
@@ -126,17 +126,19 @@ public sealed partial class ServiceSupervisor
         }
     }
 
-    private LaunchSpec Spec(IReadOnlyList<string> command, string argv0, LogFile? stdout, LogFile? stderr)
+    private LaunchSpec Spec(IReadOnlyList<string> command, string label, LogFile? stdout, LogFile? stderr)
     {
         var process = _machine.Definition.Process;
         var (user, credentials) = ServiceEnvironment.ResolveCredentials(process, _context.Users);
+        var environment = ServiceEnvironment.Build(process, user);
+        var workingDirectory = _machine.Definition.WorkingDirectory;
         return new LaunchSpec(
             _cgroup.ProcsFiles,
             credentials,
-            _machine.Definition.WorkingDirectory,
+            workingDirectory,
             command,
-            argv0,
-            ServiceEnvironment.Build(process, user),
+            ProcessTitle.Decorate(command[0], label, workingDirectory, environment),
+            environment,
             stdout is null ? OutputTarget.Discard : OutputTarget.Pipe,
             stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);
     }

@@ -60,6 +60,10 @@ public class CgroupDetectorTests
         Assert.Equal(LimitBackendKind.Unavailable, layout.Backends[CgroupController.Pids]);
         Assert.Single(layout.UnsupportedLimits(new ResourceSettings(null, null, null, 100)));
         Assert.Empty(layout.UnsupportedLimits(new ResourceSettings(null, 1 << 20, 0, null)));
+
+        var noMemory = CgroupDetector.Detect(Defaults, PureV2, "0::/\n", _ => "cpu pids\n");
+        Assert.Empty(noMemory.UnsupportedLimits(new ResourceSettings(new(200), null, 0, 20))); // the implicit "no swap" is not a requirement
+        Assert.Single(noMemory.UnsupportedLimits(new ResourceSettings(null, 1 << 20, 0, null)));
     }
 
     [Fact]

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Proof on a real pure cgroup v2 kernel: boots a Debian cloud kernel under QEMU (software emulation,
+# no KVM needed) with an initramfs holding busybox, the NativeAOT processmaster, pmctl and
+# processmaster-exec (with the libraries they load) and a scenario (guest/init) that checks limits,
+# tracking and shutdown on /sys/fs/cgroup. Exits 0 only if every RESULT line is PASS.
+# Usage: tests/purev2/run.sh     env: APPEND_EXTRA (extra kernel arguments), TIMEOUT (seconds, default 240)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+WORK=${PUREV2_WORK:-$HERE/work}
+TIMEOUT=${TIMEOUT:-240}
+mkdir -p "$WORK"
+[ -x "$ROOT/dist/processmaster" ] || { echo "purev2: run ./build.sh first" >&2; exit 1; }
+
+# 1. Host packages.
+need=()
+for p in qemu-system-x86 busybox-static cpio gcc libc6-dev; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+if ((${#need[@]})); then
+  echo "purev2: installing ${need[*]}"
+  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# 2. The Debian cloud kernel (kept in $WORK between runs); only vmlinuz is extracted.
+kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+[ -n "$kpkg" ] || { apt-get update -q >/dev/null; kpkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/{print $2; exit}'); }
+VMLINUZ=$WORK/kernel/$kpkg/vmlinuz
+if [ ! -f "$VMLINUZ" ]; then
+  mkdir -p "$WORK/debs" "$WORK/kernel/$kpkg"
+  (cd "$WORK/debs" && apt-get download -q "$kpkg" >/dev/null)
+  dpkg-deb -x "$WORK"/debs/"${kpkg}"_*.deb "$WORK/kernel/$kpkg/x"
+  cp "$WORK"/kernel/"$kpkg"/x/boot/vmlinuz-* "$VMLINUZ"
+  rm -rf "$WORK/kernel/$kpkg/x" "$WORK/debs"
+fi
+
+# 3. The initramfs.
+R=$WORK/rootfs
+rm -rf "$R"; mkdir -p "$R"/{bin,sbin,usr/bin,proc,sys,dev,tmp,etc,opt/pm,lib/x86_64-linux-gnu,lib64}
+cp /bin/busybox "$R/bin/busybox"
+for applet in $("$R/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$R/bin/$applet"; done
+gcc -O2 -static -o "$R/opt/pm/helper" "$HERE/helper.c"
+install -m 755 "$HERE/guest/init" "$R/init"
+cp "$ROOT"/dist/{processmaster,pmctl,processmaster-exec} "$R/opt/pm/"
+cp "$HERE/guest/config.yaml" "$R/opt/pm/"
+cp -r "$HERE/guest/config.d" "$R/opt/pm/"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$R/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$R/etc/group"
+printf 'passwd: files\ngroup: files\n' > "$R/etc/nsswitch.conf"
+# The libraries the binaries link, plus those they open at run time (which ldd does not show).
+libs() {
+  ldd "$1" | grep -oE '/[^ ]+\.so[^ ]*'
+  LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\(\/[^ ]*\.so[^ ]*\).*/\1/p'
+}
+{
+  libs "$ROOT/dist/processmaster" --version
+  libs "$ROOT/dist/processmaster" --check-config -c "$ROOT/examples/config.yaml"
+  libs "$ROOT/dist/pmctl" --help
+  libs "$ROOT/dist/processmaster-exec" -- /bin/true
+} | sort -u | while read -r lib; do
+  if [ -e "$lib" ]; then mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"; fi
+done
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initrd.cpio.gz"
+echo "purev2: kernel $kpkg, initramfs $(stat -c %s "$WORK/initrd.cpio.gz") bytes"
+
+# 4. Boot; every console line is timestamped on the host.
+LOG=$WORK/console.log; : > "$LOG"
+T0=${EPOCHREALTIME/./}
+elapsed() { local d=$(( ${EPOCHREALTIME/./} - T0 )); printf '%d.%02d' $((d / 1000000)) $((d % 1000000 / 10000)); }
+set +e
+timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot \
+    -kernel "$VMLINUZ" -initrd "$WORK/initrd.cpio.gz" -append "console=ttyS0 quiet panic=-1 ${APPEND_EXTRA:-}" </dev/null 2>&1 |
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    printf '[%7s] %s\n' "$(elapsed)" "$line" | tee -a "$LOG"
+  done
+set -e
+echo "purev2: guest finished after $(elapsed)s"
+
+# 5. Verdict.
+grep -q '@@ ALL-DONE' "$LOG" || { echo "purev2: FAIL: the guest never finished the scenario (panic or timeout)"; exit 1; }
+if grep -q 'RESULT .* FAIL' "$LOG"; then
+  echo "purev2: FAIL:"; grep 'RESULT .* FAIL' "$LOG"; exit 1
+fi
+echo "purev2: PASS: $(grep -c 'RESULT .* PASS' "$LOG") checks on a pure cgroup v2 kernel"
