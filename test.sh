@@ -8,6 +8,12 @@ cd "$(dirname "$0")"
 tests/cleanup-stale-cgroups.sh
 
 ./build.sh
+
+# The browser tests need Chromium (from the distribution; Playwright's browser download is not used).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "test.sh: installing chromium for the browser tests" >&2
+  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+fi
 dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" -- RunConfiguration.TestSessionTimeout=1500000
 
 # Limits on a real pure cgroup v2 kernel (this machine may be hybrid): a Debian kernel under QEMU.

@@ -120,12 +120,14 @@ internal static class DaemonHost
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
         var runtime = new DaemonRuntime(master, manager, gate, events, inotify, admin, users);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message));
-        new ControlApi(runtime).RegisterAll(dispatcher);
+        var api = new ControlApi(runtime);
+        api.RegisterAll(dispatcher);
         using var listener = ControlSocket.Listen(master.UnixSocket, users);
         await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));
 
         await manager.BootAsync(accepted);
         server.Start();
+        await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, api, stateDirectory, message => log.Write("web", null, message));
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
 
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -24,6 +24,7 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(LogsResult))]
 [JsonSerializable(typeof(LogsFollowParams))]
 [JsonSerializable(typeof(LogsFollowResult))]
+[JsonSerializable(typeof(LogTail))]
 [JsonSerializable(typeof(LogLine))]
 [JsonSerializable(typeof(LogRotated))]
 [JsonSerializable(typeof(EventsFollowParams))]

@@ -23,6 +23,9 @@ public sealed partial class ServiceManager(SupervisorContext context)
 
     public IReadOnlyDictionary<string, ServiceSupervisor> Services => _services;
 
+    /// <summary>Raised (on a supervisor's loop) whenever any service's snapshot changes; for live views.</summary>
+    public event Action? Changed;
+
     /// <summary>Set once shutdown began: operator starts are refused from then on.</summary>
     public bool ShuttingDown { get; private set; }
 
@@ -42,6 +45,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
     private async Task<ServiceSupervisor> ServiceSupervisorFactory(ServiceDefinition definition)
     {
         var supervisor = await ServiceSupervisor.CreateAsync(definition, context);
+        supervisor.SnapshotPublished = _ => Changed?.Invoke();
         UpdateTrigger(supervisor, definition);
         return supervisor;
     }

@@ -56,7 +56,8 @@ internal sealed partial class ControlApi
         return Task.FromResult(new LogsFollowResult(tails));
     }
 
-    private static LogTail Tail(string file, int lines)
+    /// <summary>The last lines of one file, or a line saying why it cannot be read.</summary>
+    public static LogTail Tail(string file, int lines)
     {
         try
         {

@@ -13,7 +13,8 @@ internal sealed partial class ControlApi
     private readonly Lock _cpuLock = new();
     private readonly Dictionary<string, (long Usage, DateTimeOffset At)> _cpuSamples = new(StringComparer.Ordinal);
 
-    private StatusResult Status(string? name)
+    /// <summary>Every service (or one) with live cgroup facts; also pushed to the web console.</summary>
+    public StatusResult Status(string? name)
     {
         var now = manager.Context.Time.GetUtcNow();
         var statuses = Targets(name).Select(s => Describe(s, now)).ToList();

@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Daemon.Control;
+
+namespace ProcessMaster.Daemon.Web;
+
+/// <summary>
+/// The web console: Kestrel, started only when <c>web_console.enabled</c> (a daemon without it never loads
+/// ASP.NET), on <c>bind:port</c>, over HTTPS when TLS is configured. Refuses to start (the daemon keeps
+/// running and says why) with the built-in admin/admin off loopback, or plain HTTP off loopback without
+/// <c>allow_plaintext_remote</c>.
+/// </summary>
+internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposable
+{
+    public string Url => url;
+
+    public static async Task<WebConsole?> StartAsync(DaemonRuntime runtime, RpcDispatcher dispatcher, ControlApi api, string stateDirectory, Action<string> log)
+    {
+        var settings = runtime.Master.WebConsole;
+        if (!settings.Enabled)
+        {
+            return null;
+        }
+
+        if (WebConsolePolicy.RefusalReason(settings) is { } refusal)
+        {
+            runtime.Events.Record(null, "web", $"web console not started: {refusal}");
+            return null;
+        }
+
+        MasterConfigParser.TryParseBindAddress(settings.Bind, out var address);
+        var time = TimeProvider.System;
+        var handler = new WebConsoleHandler(runtime, dispatcher, api, new BasicAuthenticator(settings.Users, time), new LoginRateLimiter(time), time);
+        if (settings.UsesDefaultCredentials)
+        {
+            runtime.Events.Record(null, "web", "web console uses the built-in admin/admin login (loopback only); set web_console.auth.basic.users");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = Protocol.JsonRpc.MaxRequestBytes;
+            kestrel.Listen(address, settings.Port, listen =>
+            {
+                if (settings.Tls.Enabled)
+                {
+                    listen.UseHttps(https => ConfigureTls(https, settings, stateDirectory, time, log));
+                }
+            });
+        });
+
+        var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            runtime.Events.Record(null, "web", $"web console not started: cannot listen on {settings.Bind}:{settings.Port}: {e.Message}");
+            await app.DisposeAsync();
+            return null;
+        }
+
+        var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        var url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/processmaster/";
+        runtime.Events.Record(null, "web", $"web console listening on {url}");
+        return new WebConsole(app, url);
+    }
+
+    private static void ConfigureTls(HttpsConnectionAdapterOptions https, WebConsoleSettings settings, string stateDirectory, TimeProvider time, Action<string> log)
+    {
+        https.ServerCertificate = settings.Tls.ServerCertPem is { } cert
+            ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(cert, settings.Tls.ServerKeyPem)
+            : SelfSignedCertificate.LoadOrCreate(stateDirectory, settings.Bind, settings.Tls.ClientHost, time, log);
+        if (settings.Tls.Mtls && settings.Tls.CaPem is { } ca)
+        {
+            var authority = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(ca));
+            https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+            https.ClientCertificateValidation = (client, _, _) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(authority);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return chain.Build(client);
+            };
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using ProcessMaster.Daemon.Control;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Daemon.Web;
+
+/// <summary>
+/// Every request of the console: the page and its assets, JSON-RPC through the daemon's one dispatcher,
+/// and the Server-Sent Event streams. Everything except the static assets and the redirect needs a
+/// Basic login; every state-changing request also needs the CSRF token.
+/// </summary>
+internal sealed partial class WebConsoleHandler(
+    DaemonRuntime runtime,
+    RpcDispatcher dispatcher,
+    ControlApi api,
+    BasicAuthenticator authenticator,
+    LoginRateLimiter limiter,
+    TimeProvider time)
+{
+    private const string Prefix = "/processmaster";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        SetSecurityHeaders(response);
+        var path = request.Path.Value ?? "/";
+
+        if (path is "/" or "/index.html" || path == Prefix)
+        {
+            response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            response.Headers.Location = Prefix + "/";
+            return;
+        }
+
+        if (path.StartsWith(Prefix + "/static/", StringComparison.Ordinal) && HttpMethods.IsGet(request.Method))
+        {
+            await ServeAssetAsync(response, path[(Prefix.Length + "/static/".Length)..]);
+            return;
+        }
+
+        if (!path.StartsWith(Prefix + "/", StringComparison.Ordinal))
+        {
+            await TextAsync(response, StatusCodes.Status404NotFound, "not found");
+            return;
+        }
+
+        var source = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (limiter.RetryAfter(source) is { } wait)
+        {
+            response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await TextAsync(response, StatusCodes.Status429TooManyRequests, "too many failed logins from your address; try again later");
+            return;
+        }
+
+        var header = request.Headers.Authorization.ToString();
+        var user = authenticator.Authenticate(header.Length > 0 ? header : null);
+        if (user is null)
+        {
+            if (header.Length > 0)
+            {
+                limiter.RecordFailure(source);
+                runtime.Events.Record(null, "web", $"failed login from {source}");
+            }
+
+            response.Headers.WWWAuthenticate = "Basic realm=\"processmaster\", charset=\"UTF-8\"";
+            await TextAsync(response, StatusCodes.Status401Unauthorized, "login required");
+            return;
+        }
+
+        limiter.RecordSuccess(source);
+        if (!Csrf.IsSafeMethod(request.Method) && !Csrf.Validate(context))
+        {
+            await TextAsync(response, StatusCodes.Status403Forbidden, "csrf check failed");
+            return;
+        }
+
+        var route = path[Prefix.Length..];
+        switch (route)
+        {
+            case "/" when HttpMethods.IsGet(request.Method):
+                await ServePageAsync(context);
+                break;
+            case "/rpc" when HttpMethods.IsPost(request.Method):
+                await RpcAsync(context, user, source);
+                break;
+            case "/stream" when HttpMethods.IsGet(request.Method):
+                await StatusStreamAsync(context);
+                break;
+            case "/logs" when HttpMethods.IsGet(request.Method):
+                await LogStreamAsync(context);
+                break;
+            default:
+                await TextAsync(response, StatusCodes.Status404NotFound, "not found");
+                break;
+        }
+    }
+
+    private static void SetSecurityHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        headers.CacheControl = "no-store";
+    }
+
+    private async Task ServePageAsync(HttpContext context)
+    {
+        var token = Csrf.EnsureToken(context);
+        var identity = BuildIdentity.Current;
+        var page = WebAssets.Text("index.html")
+            .Replace("{{csrf}}", WebUtility.HtmlEncode(token), StringComparison.Ordinal)
+            .Replace("{{build}}", WebUtility.HtmlEncode($"{identity.BuildHost} · {identity.PrettyBuildTime} UTC"), StringComparison.Ordinal)
+            .Replace("{{build_id}}", WebUtility.HtmlEncode(identity.BuildId), StringComparison.Ordinal);
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(page);
+    }
+
+    private static async Task ServeAssetAsync(HttpResponse response, string name)
+    {
+        if (WebAssets.Find(name) is not { } asset || name == "index.html")
+        {
+            await TextAsync(response, StatusCodes.Status404NotFound, "not found");
+            return;
+        }
+
+        response.ContentType = asset.Type;
+        response.Headers.CacheControl = "public, max-age=3600";
+        await response.Body.WriteAsync(asset.Content);
+    }
+
+    private async Task RpcAsync(HttpContext context, string user, IPAddress source)
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello: false, peer: $"web:{user}@{source}");
+        var reply = await dispatcher.HandleAsync(body.ToArray(), session);
+        context.Response.ContentType = "application/json";
+        if (reply is not null)
+        {
+            await context.Response.Body.WriteAsync(reply, context.RequestAborted);
+        }
+    }
+
+    private static Task TextAsync(HttpResponse response, int status, string text)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(text + "\n");
+    }
+
+    /// <summary>Writes one Server-Sent Event.</summary>
+    private static async Task SendEventAsync(HttpResponse response, string name, string json, CancellationToken cancellation)
+    {
+        await response.WriteAsync($"event: {name}\ndata: {json}\n\n", Encoding.UTF8, cancellation);
+        await response.Body.FlushAsync(cancellation);
+    }
+}

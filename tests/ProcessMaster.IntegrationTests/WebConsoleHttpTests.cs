@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using ProcessMaster.IntegrationTests.Support;
+
+namespace ProcessMaster.IntegrationTests;
+
+/// <summary>The web console over plain HTTP requests: authentication, CSRF, limits, refusals, JSON-RPC.</summary>
+public class WebConsoleHttpTests
+{
+    private const string User = "ops";
+    private const string Password = "secret";
+
+    private static async Task<(TestDaemon Daemon, string Url)> StartAsync(string extra = "", string bind = "127.0.0.1", bool withUser = true)
+    {
+        var port = FreePort.Next();
+        var hash = BCryptHash(Password);
+        var auth = withUser ? $"  auth:\n    basic:\n      users: [\"{User}:{hash}\"]\n" : "";
+        var daemon = new TestDaemon($"web_console:\n  enabled: true\n  bind: \"{bind}\"\n  port: {port}\n{auth}{extra}");
+        daemon.AddShellService("web", "exec sleep 1000");
+        await daemon.StartAsync();
+        return (daemon, $"http://127.0.0.1:{port}/processmaster/");
+    }
+
+    private static string BCryptHash(string password)
+    {
+        var result = Run.ProgramAsync(Dist.Pmctl, ["password", "generate", "--user", "x"], stdin: password + "\n").GetAwaiter().GetResult();
+        return result.Stdout.Trim()[2..];
+    }
+
+    private static HttpClient Client(bool login = true)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true });
+        if (login)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+        }
+
+        return client;
+    }
+
+    private static async Task<string> CsrfTokenAsync(HttpClient client, string url)
+    {
+        var page = await client.GetStringAsync(url);
+        var start = page.IndexOf("name=\"csrf-token\" content=\"", StringComparison.Ordinal) + 27;
+        return page[start..page.IndexOf('"', start)];
+    }
+
+    private static StringContent Rpc(string method, string parameters = "{}") =>
+        new($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{method}\",\"params\":{parameters}}}", Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task WithoutLogin_401WithAChallenge_StaticAssetsAndRedirectStillServed()
+    {
+        var (daemon, url) = await StartAsync();
+        await using var _ = daemon;
+        using var anonymous = Client(login: false);
+        var page = await anonymous.GetAsync(url);
+        Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
+        Assert.Equal("Basic realm=\"processmaster\", charset=\"UTF-8\"", page.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync(url + "rpc", Rpc("status"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(url + "stream")).StatusCode);
+
+        var root = await anonymous.GetAsync(url.Replace("/processmaster/", "/"));
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, root.StatusCode);
+        Assert.Equal("/processmaster/", root.Headers.Location!.ToString());
+        var script = await anonymous.GetAsync(url + "static/app.js");
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType!.MediaType);
+
+        using var wrong = new HttpClient();
+        wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:nope")));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync(url)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Page_HasSecurityHeaders_AndTheCsrfTokenAndBuild()
+    {
+        var (daemon, url) = await StartAsync();
+        await using var _ = daemon;
+        using var client = Client();
+        var response = await client.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("default-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        var cookie = response.Headers.GetValues("Set-Cookie").Single();
+        Assert.Contains("pm_csrf=", cookie);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Matches("<meta name=\"csrf-token\" content=\"[A-Za-z0-9_-]{43}\">", page);
+        Assert.Contains($"build {DistIdentity.Value.BuildId}", page);
+    }
+
+    [Fact]
+    public async Task Rpc_NeedsTheCsrfToken_AndServesEveryMethodThroughTheSameDispatcher()
+    {
+        var (daemon, url) = await StartAsync();
+        await using var _ = daemon;
+        using var client = Client();
+        var token = await CsrfTokenAsync(client, url);
+
+        var missing = await client.PostAsync(url + "rpc", Rpc("status"));
+        Assert.Equal(HttpStatusCode.Forbidden, missing.StatusCode);
+        Assert.Equal("csrf check failed\n", await missing.Content.ReadAsStringAsync());
+
+        client.DefaultRequestHeaders.Add("X-CSRF-Token", token + "x");
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync(url + "rpc", Rpc("status"))).StatusCode);
+        client.DefaultRequestHeaders.Remove("X-CSRF-Token");
+        client.DefaultRequestHeaders.Add("X-CSRF-Token", token);
+
+        var status = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", Rpc("status"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("web", status.GetProperty("result").GetProperty("services")[0].GetProperty("name").GetString());
+        var unknown = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", Rpc("nope"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(-32601, unknown.GetProperty("error").GetProperty("code").GetInt32());
+        var badParams = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", Rpc("stop", "{\"name\":5}"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(-32602, badParams.GetProperty("error").GetProperty("code").GetInt32());
+        var malformed = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", new StringContent("{oops"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(-32700, malformed.GetProperty("error").GetProperty("code").GetInt32());
+
+        var stop = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", Rpc("stop", "{\"name\":\"web\"}"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.True(stop.GetProperty("result").GetProperty("ok").GetBoolean());
+        Assert.Equal("STOPPED", (await daemon.StatusAsync("web")).State);
+    }
+
+    [Fact]
+    public async Task RepeatedFailedLogins_AreRateLimitedPerSource()
+    {
+        var (daemon, url) = await StartAsync();
+        await using var _ = daemon;
+        using var guesser = new HttpClient();
+        guesser.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:guess")));
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            codes.Add((await guesser.GetAsync(url)).StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), codes.Take(5));
+        Assert.Equal(HttpStatusCode.TooManyRequests, codes[5]);
+        using var right = Client();
+        var blocked = await right.GetAsync(url); // the source is blocked, even with the right password
+        Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
+        Assert.True(blocked.Headers.RetryAfter!.Delta > TimeSpan.Zero);
+        Assert.Contains("failed login from 127.0.0.1", await daemon.PmctlOkAsync("events"));
+    }
+
+    [Fact]
+    public async Task StatusStream_PushesStatusAndEvents()
+    {
+        var (daemon, url) = await StartAsync();
+        await using var _ = daemon;
+        using var client = Client();
+        using var stream = await client.GetStreamAsync(url + "stream");
+        using var reader = new StreamReader(stream);
+        Assert.Equal("event: status", await reader.ReadLineAsync());
+        Assert.Contains("\"name\":\"web\"", await reader.ReadLineAsync());
+        await daemon.PmctlOkAsync("restart", "web");
+        var sawEvent = false;
+        for (var i = 0; i < 200 && !sawEvent; i++)
+        {
+            sawEvent = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)) == "event: event";
+        }
+
+        Assert.True(sawEvent);
+    }
+
+    [Fact]
+    public async Task DefaultCredentialsOffLoopback_AreRefused_TheDaemonKeepsRunning()
+    {
+        var (daemon, _) = await StartAsync(bind: "0.0.0.0", withUser: false, extra: "  allow_plaintext_remote: true\n");
+        await using var __ = daemon;
+        Assert.Contains("web console not started: the console will not start: the built-in admin/admin login is only allowed on a loopback bind", await daemon.PmctlOkAsync("events"));
+        Assert.Equal("RUNNING", (await daemon.StatusAsync("web")).State);
+    }
+
+    [Fact]
+    public async Task PlainHttpOffLoopback_NeedsAllowPlaintextRemote()
+    {
+        var (refused, refusedUrl) = await StartAsync(bind: "0.0.0.0");
+        await using (refused)
+        {
+            Assert.Contains("plain HTTP on 0.0.0.0 would send passwords in clear text", await refused.PmctlOkAsync("events"));
+            using var client = Client();
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(refusedUrl));
+        }
+
+        var (allowed, allowedUrl) = await StartAsync(bind: "0.0.0.0", extra: "  allow_plaintext_remote: true\n");
+        await using (allowed)
+        {
+            using var client = Client();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(allowedUrl)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Tls_WithAGeneratedCertificate_ServesHttps()
+    {
+        var (daemon, url) = await StartAsync(extra: "  tls:\n    enabled: true\n");
+        await using var _ = daemon;
+        var https = url.Replace("http://", "https://");
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert!.Subject.StartsWith("CN=") };
+        using var client = new HttpClient(handler);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+        var response = await client.GetAsync(https);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("secure", response.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
+        var key = Path.Combine(daemon.Directory, "state", "web-console.key.pem");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+    }
+}
