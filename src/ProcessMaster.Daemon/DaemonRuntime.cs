@@ -28,9 +28,11 @@ internal sealed class DaemonRuntime(
     public AdminActionRunner AdminActions => adminActions;
 
     /// <summary>Loads every definition again and applies the difference (update, enable, disable, SIGHUP).</summary>
-    public Task<ReloadOutcome> ReloadAsync()
+    public async Task<ReloadOutcome> ReloadAsync()
     {
         var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
-        return services.ReloadAsync(catalog, gate);
+        var outcome = await services.ReloadAsync(catalog, gate);
+        DaemonHost.ReleaseBootMemory(); // parsing every file again leaves what boot left
+        return outcome;
     }
 }

@@ -47,26 +47,89 @@ public static unsafe class CgroupFs
         return true;
     }
 
+    // Control files are small; status reads several per service, so they are read with plain system calls
+    // into one buffer per thread rather than through streams and readers.
+    private const int ReadBufferBytes = 64 * 1024;
+
+    [ThreadStatic] private static byte[]? t_buffer;
+
     /// <summary>The file's text, or null when it does not exist.</summary>
     public static string? Read(string path)
     {
+        var length = ReadBytes(path, out var buffer);
+        return length < 0 ? null : Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
+    /// <summary>Reads a whole control file into the thread's buffer; -1 when it cannot be read.</summary>
+    private static int ReadBytes(string path, out byte[] buffer)
+    {
+        buffer = t_buffer ??= new byte[ReadBufferBytes];
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return -1;
+        }
+
         try
         {
-            return File.ReadAllText(path);
+            var total = 0;
+            fixed (byte* p = buffer)
+            {
+                while (total < buffer.Length)
+                {
+                    var n = (int)Libc.Read(fd, p + total, buffer.Length - total);
+                    if (n <= 0)
+                    {
+                        return n < 0 ? -1 : total;
+                    }
+
+                    total += n;
+                }
+            }
+
+            return total;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        finally
         {
-            return null;
+            Libc.Close(fd);
         }
     }
 
     /// <summary>A single number (or <c>max</c> as null) from a file such as memory.current; null when missing.</summary>
-    public static long? ReadNumber(string path) =>
-        long.TryParse(Read(path)?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+    public static long? ReadNumber(string path)
+    {
+        var length = ReadBytes(path, out var buffer);
+        return length > 0 && long.TryParse(buffer.AsSpan(0, length).TrimEnd((byte)'\n'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+    }
+
+    /// <summary>The number after <paramref name="key"/> at the start of a line (flat-keyed files such as cpu.stat).</summary>
+    public static long? ReadKeyedNumber(string path, ReadOnlySpan<byte> key)
+    {
+        var length = ReadBytes(path, out var buffer);
+        var text = buffer.AsSpan(0, Math.Max(length, 0));
+        while (!text.IsEmpty)
+        {
+            var end = text.IndexOf((byte)'\n');
+            var line = end < 0 ? text : text[..end];
+            if (line.StartsWith(key) && long.TryParse(line[key.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            text = end < 0 ? default : text[(end + 1)..];
+        }
+
+        return null;
+    }
 
     /// <summary>The populated flag from <c>cgroup.events</c>; false when the group is gone.</summary>
-    public static bool IsPopulated(string group) =>
-        Read(Path.Combine(group, "cgroup.events")) is { } events && events.Contains("populated 1", StringComparison.Ordinal);
+    public static bool IsPopulated(string group)
+    {
+        var length = ReadBytes(Path.Combine(group, "cgroup.events"), out var buffer);
+        return length > 0 && buffer.AsSpan(0, length).IndexOf("populated 1"u8) >= 0;
+    }
 
     /// <summary>Every pid in <paramref name="group"/> and its descendants, sorted.</summary>
     public static List<int> ReadPidsRecursive(string group)
@@ -79,16 +142,24 @@ public static unsafe class CgroupFs
 
     private static void Collect(string group, List<int> pids)
     {
-        if (Read(Path.Combine(group, "cgroup.procs")) is not { } procs)
+        var length = ReadBytes(Path.Combine(group, "cgroup.procs"), out var buffer);
+        if (length < 0)
         {
             return;
         }
 
-        foreach (var line in procs.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var pid = 0;
+        for (var i = 0; i < length; i++)
         {
-            if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            var b = buffer[i];
+            if (b == (byte)'\n')
             {
                 pids.Add(pid);
+                pid = 0;
+            }
+            else
+            {
+                pid = pid * 10 + (b - '0');
             }
         }
 

@@ -104,24 +104,7 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     }
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
-    internal static long? CpuUsage(string group)
-    {
-        var stat = CgroupFs.Read(Path.Combine(group, "cpu.stat"));
-        if (stat is null)
-        {
-            return null;
-        }
-
-        foreach (var line in stat.Split('\n'))
-        {
-            if (line.StartsWith("usage_usec ", StringComparison.Ordinal) && long.TryParse(line[11..], out var value))
-            {
-                return value;
-            }
-        }
-
-        return null;
-    }
+    internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);
 
     /// <summary>Removes the service's groups (v2 subtree and v1 groups); they must hold no process.</summary>
     public bool Remove()

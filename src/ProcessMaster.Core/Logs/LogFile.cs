@@ -20,7 +20,7 @@ public sealed class LogFile : IDisposable
     private readonly RotationSettings? _rotation;
     private readonly TimeProvider _time;
     private readonly Action<string> _report;
-    private readonly LogCompressor _compressor;
+    private readonly LogCompressor? _compressor;
     private SafeFileHandle? _handle;
 
     /// <summary>A second, non-append descriptor of the same file: splice(2) refuses O_APPEND targets.</summary>
@@ -38,7 +38,7 @@ public sealed class LogFile : IDisposable
         _rotation = rotation;
         _time = time;
         _report = report;
-        _compressor = compressor ?? LogCompressor.Shared;
+        _compressor = compressor;
     }
 
     public string Path { get; }
@@ -254,7 +254,7 @@ public sealed class LogFile : IDisposable
         }
 
         var source = new FileStream(rotated, System.IO.FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-        _compressor.TryEnqueue(source, System.IO.Path.GetDirectoryName(Path)!, temporary =>
+        (_compressor ?? LogCompressor.Shared).TryEnqueue(source, System.IO.Path.GetDirectoryName(Path)!, temporary =>
         {
             lock (_lock)
             {
