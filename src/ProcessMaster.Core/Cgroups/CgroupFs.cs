@@ -142,10 +142,31 @@ public static unsafe class CgroupFs
 
     private static void Collect(string group, List<int> pids)
     {
-        var length = ReadBytes(Path.Combine(group, "cgroup.procs"), out var buffer);
-        if (length < 0)
+        if (!ReadPids(Path.Combine(group, "cgroup.procs"), pids))
         {
             return;
+        }
+
+        try
+        {
+            foreach (var child in Directory.EnumerateDirectories(group))
+            {
+                Collect(child, pids);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The group was removed while we looked.
+        }
+    }
+
+    /// <summary>Adds the pids listed in a cgroup.procs file; false when it cannot be read.</summary>
+    public static bool ReadPids(string procsFile, List<int> pids)
+    {
+        var length = ReadBytes(procsFile, out var buffer);
+        if (length < 0)
+        {
+            return false;
         }
 
         var pid = 0;
@@ -163,17 +184,7 @@ public static unsafe class CgroupFs
             }
         }
 
-        try
-        {
-            foreach (var child in Directory.EnumerateDirectories(group))
-            {
-                Collect(child, pids);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The group was removed while we looked.
-        }
+        return true;
     }
 
     /// <summary>Removes a group and every group below it, deepest first; groups must be empty of processes.</summary>

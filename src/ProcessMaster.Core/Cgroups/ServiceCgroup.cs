@@ -28,6 +28,18 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
             .Select(g => Path.Combine(g, "cgroup.procs")),
     ];
 
+    // Paths status reads for every service every time, made once.
+    private readonly string _statFile = Path.Combine(layout.ServiceGroup(app), "cgroup.stat");
+    private readonly string _procsFile = Path.Combine(layout.ServiceGroup(app), "cgroup.procs");
+    private readonly string _runProcsFile = Path.Combine(layout.ServiceRunGroup(app), "cgroup.procs");
+    private readonly string _cpuStatFile = Path.Combine(layout.ServiceGroup(app), "cpu.stat");
+    private readonly string? _memoryFile = layout.Backends[CgroupController.Memory] switch
+    {
+        LimitBackendKind.V2 => Path.Combine(layout.ServiceGroup(app), "memory.current"),
+        LimitBackendKind.V1 => Path.Combine(layout.V1ServiceGroup(CgroupController.Memory, app), "memory.usage_in_bytes"),
+        LimitBackendKind.Unavailable => null,
+    };
+
     private IEnumerable<string> V1Groups =>
         layout.V1Masters.Keys.Select(c => layout.V1ServiceGroup(c, App)).Distinct(StringComparer.Ordinal);
 
@@ -50,7 +62,21 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
 
     public bool IsPopulated => CgroupFs.IsPopulated(Group);
 
-    public List<int> Pids() => CgroupFs.ReadPidsRecursive(Group);
+    /// <summary>Every pid in the service's subtree, sorted.</summary>
+    public List<int> Pids()
+    {
+        // The usual layout is pm-<app> with only run/ below it: two reads instead of a directory walk.
+        if (CgroupFs.ReadKeyedNumber(_statFile, "nr_descendants "u8) == 1)
+        {
+            var pids = new List<int>();
+            CgroupFs.ReadPids(_procsFile, pids);
+            CgroupFs.ReadPids(_runProcsFile, pids);
+            pids.Sort();
+            return pids;
+        }
+
+        return CgroupFs.ReadPidsRecursive(Group);
+    }
 
     /// <summary>SIGKILLs every process in the subtree at once (<c>cgroup.kill</c>).</summary>
     public void Kill()
@@ -92,16 +118,8 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         return sent;
     }
 
-    public CgroupUsage ReadUsage()
-    {
-        long? memory = layout.Backends[CgroupController.Memory] switch
-        {
-            LimitBackendKind.V2 => CgroupFs.ReadNumber(Path.Combine(Group, "memory.current")),
-            LimitBackendKind.V1 => CgroupFs.ReadNumber(Path.Combine(layout.V1ServiceGroup(CgroupController.Memory, App), "memory.usage_in_bytes")),
-            LimitBackendKind.Unavailable => null,
-        };
-        return new CgroupUsage(memory, CpuUsage(Group));
-    }
+    public CgroupUsage ReadUsage() =>
+        new(_memoryFile is null ? null : CgroupFs.ReadNumber(_memoryFile), CgroupFs.ReadKeyedNumber(_cpuStatFile, "usage_usec "u8));
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
     internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);

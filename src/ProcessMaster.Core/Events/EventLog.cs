@@ -9,7 +9,7 @@ namespace ProcessMaster.Core.Events;
 /// </summary>
 public sealed class EventLog
 {
-    public const int DefaultCapacity = 5000;
+    public const int DefaultCapacity = 2000;
     public const long FileRotationBytes = 4 * 1024 * 1024;
     public const int FileBackups = 2;
 
