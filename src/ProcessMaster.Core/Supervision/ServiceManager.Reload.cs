@@ -89,7 +89,7 @@ public sealed partial class ServiceManager
             }
 
             _outdated = outdated.ToImmutableHashSet(StringComparer.Ordinal);
-            context.State.Retain(_services.Keys);
+            await context.State.RetainAsync(_services.Keys);
             foreach (var warning in warnings)
             {
                 context.Events.Record(null, "reload", $"warning: {warning}");

@@ -33,7 +33,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
     public async Task BootAsync(IReadOnlyList<ServiceDefinition> definitions)
     {
         await RemoveStrayGroupsAsync(definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal));
-        context.State.Retain(definitions.Select(d => d.Name));
+        await context.State.RetainAsync(definitions.Select(d => d.Name));
         var created = await ForEachAsync(definitions, ServiceSupervisorFactory);
         _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
         await ForEachAsync(created.Where(s => !s.Snapshot.Definition.IsCron).ToList(),

@@ -62,7 +62,7 @@ public sealed partial class ServiceSupervisor
                 Record(record.Component, record.Message);
                 break;
             case PersistOperatorStop persist:
-                _context.State.SetStoppedByOperator(Name, persist.Stopped);
+                await _context.State.SetStoppedByOperatorAsync(Name, persist.Stopped);
                 break;
         }
     }
