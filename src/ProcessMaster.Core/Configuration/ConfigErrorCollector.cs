@@ -7,6 +7,12 @@ public sealed class ConfigErrorCollector
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
+    /// <summary>
+    /// When set, receives the dotted path of every key the binders know (present or not) in each mapping
+    /// they read: the configuration schema, which the reference in docs/configuration.md is checked against.
+    /// </summary>
+    public ISet<string>? KnownKeys { get; init; }
+
     public bool HasErrors => _errors.Count > 0;
 
     public void Add(ConfigError error) => _errors.Add(error);

@@ -254,6 +254,11 @@ internal sealed class YamlMap
     /// <summary>Reports every key nobody asked for, suggesting the nearest known one.</summary>
     public void Finish()
     {
+        if (_errors.KnownKeys is { } schema)
+        {
+            schema.UnionWith(_known.Select(KeyPath));
+        }
+
         foreach (var (name, (keyNode, _)) in _entries)
         {
             if (_known.Contains(name))
