@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Removes cgroups that an interrupted test run left behind. Test runs name their master cgroup
-# pmtest-<random>; nothing else is touched. Processes inside are killed first (cgroup.kill on v2,
+# pmtest-<random>; nothing else is touched. With an argument, only the groups of that name (one test's). Processes inside are killed first (cgroup.kill on v2,
 # SIGKILL of the listed pids on v1), then the groups are removed deepest first.
 set -uo pipefail
+pattern=${1:-pmtest-*}
+case $pattern in pmtest-*) ;; *) echo "cleanup-stale-cgroups: only pmtest-* groups are removed" >&2; exit 2 ;; esac
 
 remove_tree() {
   local top=$1
@@ -19,7 +21,7 @@ remove_tree() {
 
 # Every cgroup mount (v2 and each v1 hierarchy); test groups sit at most a few levels down.
 awk '$3 == "cgroup2" || $3 == "cgroup" { print $2 }' /proc/self/mounts | while read -r mount; do
-  find "$mount" -maxdepth 6 -type d -name 'pmtest-*' -prune 2>/dev/null | while read -r dir; do
+  find "$mount" -maxdepth 6 -type d -name "$pattern" -prune 2>/dev/null | while read -r dir; do
     remove_tree "$dir"
   done
 done

@@ -1,0 +1,20 @@
+# The install layout, shared by build-deb.sh and install.sh. Sourced; ROOT is the repository root.
+# stage DESTDIR: copies every installed file under DESTDIR.
+stage() {
+  local d=$1
+  install -d -m 755 "$d/usr/bin" "$d/etc/processmaster/config.d" "$d/lib/systemd/system" \
+    "$d/usr/share/bash-completion/completions" "$d/usr/share/doc/processmaster/examples"
+  install -d -m 750 "$d/var/lib/processmaster"
+  install -m 755 "$ROOT/dist/processmaster" "$ROOT/dist/pmctl" "$ROOT/dist/processmaster-exec" "$d/usr/bin/"
+  install -m 644 "$ROOT/packaging/files/config.yaml" "$d/etc/processmaster/config.yaml"
+  install -m 644 "$ROOT/packaging/files/README.config.d" "$d/etc/processmaster/config.d/README"
+  install -m 644 "$ROOT/packaging/processmaster.service" "$d/lib/systemd/system/processmaster.service"
+  install -m 644 "$ROOT/packaging/pmctl.bash-completion" "$d/usr/share/bash-completion/completions/pmctl"
+  install -m 644 "$ROOT/README.md" "$d/usr/share/doc/processmaster/README.md"
+  cp -r "$ROOT/docs/." "$d/usr/share/doc/processmaster/"
+  install -m 644 "$ROOT"/examples/*.yaml "$d/usr/share/doc/processmaster/examples/"
+}
+
+# Every path stage() creates that belongs to the package alone (removed on uninstall).
+OWNED_FILES=(usr/bin/processmaster usr/bin/pmctl usr/bin/processmaster-exec lib/systemd/system/processmaster.service
+  usr/share/bash-completion/completions/pmctl usr/share/doc/processmaster etc/processmaster/config.d/README)
