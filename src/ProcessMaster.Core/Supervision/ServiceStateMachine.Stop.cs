@@ -74,7 +74,7 @@ public sealed partial class ServiceStateMachine
     {
         if (reason != Supervision.StopReason.Restart)
         {
-            CompleteAll(_startWaiters, OperationResult.Failure($"{Definition.Name}: cancelled: the service is being stopped ({reason.Name()})"));
+            CompleteAll(_startWaiters, OperationResult.Failure($"cancelled: the service is being stopped ({reason.Name()})"));
         }
     }
 
@@ -146,7 +146,7 @@ public sealed partial class ServiceStateMachine
             Phase = StopPhase.None;
             SetState(ServiceState.Failed, "processes remain after cgroup.kill");
             Effect(new FailStuckStop(waiters));
-            CompleteAll(_startWaiters, OperationResult.Failure($"{Definition.Name}: could not be stopped"));
+            CompleteAll(_startWaiters, OperationResult.Failure("could not be stopped"));
             return;
         }
 
@@ -174,7 +174,7 @@ public sealed partial class ServiceStateMachine
                 break;
             default:
                 SetState(ServiceState.Stopped, $"stopped ({StopReason?.Name()})");
-                CompleteAll(_startWaiters, OperationResult.Failure($"{Definition.Name}: stopped before it started"));
+                CompleteAll(_startWaiters, OperationResult.Failure("stopped before it started"));
                 break;
         }
     }

@@ -270,7 +270,7 @@ public sealed partial class ServiceStateMachine
     {
         LastError = error;
         Record("start", $"start failed: {error}");
-        CompleteAll(_startWaiters, OperationResult.Failure($"{Definition.Name}: start failed: {error}"));
+        CompleteAll(_startWaiters, OperationResult.Failure($"start failed: {error}"));
     }
 
     private void OnMainExited(MainExited exited)

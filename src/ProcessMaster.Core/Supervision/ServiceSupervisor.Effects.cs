@@ -50,7 +50,7 @@ public sealed partial class ServiceSupervisor
                 break;
             case FailStuckStop stuck:
                 var pids = _cgroup.Pids();
-                var message = $"{Name}: still running after cgroup.kill: pid(s) {string.Join(',', pids)} remain";
+                var message = $"still running after cgroup.kill: pid(s) {string.Join(',', pids)} remain";
                 Record("stop", message);
                 foreach (var waiter in stuck.Waiters)
                 {

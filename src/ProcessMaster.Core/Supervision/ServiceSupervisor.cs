@@ -103,7 +103,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         var waiter = new OperationWaiter();
         if (!_mailbox.Writer.TryWrite(create(waiter)))
         {
-            waiter.Complete(OperationResult.Failure($"{Name}: the service is being removed"));
+            waiter.Complete(OperationResult.Failure("the service is being removed"));
         }
 
         return waiter.Task;
