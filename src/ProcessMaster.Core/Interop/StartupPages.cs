@@ -8,9 +8,12 @@ namespace ProcessMaster.Core.Interop;
 /// NativeAOT does not lay out code by use, so loading the configuration touches pages all over the
 /// binary that the steady state never needs again; MADV_PAGEOUT drops them now instead of leaving them
 /// resident for the daemon's life. Clean file pages only: anything used later is read back on demand.
+/// MADV_RANDOM then reads such a page back alone, without the read-ahead that would bring (and map, by
+/// fault-around) its neighbours too (measured: 1.4 MB less after the first status calls with 50 services).
 /// </summary>
 public static partial class StartupPages
 {
+    private const int MADV_RANDOM = 1;  // no read-ahead when these pages fault back in
     private const int MADV_PAGEOUT = 21; // Linux 5.4; older kernels refuse it and nothing changes
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
@@ -42,6 +45,8 @@ public static partial class StartupPages
             {
                 advised += end - start;
             }
+
+            Madvise((nint)start, (nuint)(end - start), MADV_RANDOM);
         }
 
         return advised;
