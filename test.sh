@@ -18,3 +18,9 @@ dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "
 
 # Limits on a real pure cgroup v2 kernel (this machine may be hybrid): a Debian kernel under QEMU.
 tests/purev2/run.sh
+
+# The .deb and install.sh on temporary roots: install, run, remove without leftovers.
+tests/packaging/run.sh
+
+# A short memory soak (bench/soak.sh runs an hour by default): crash loop, cron every second, log flood.
+SOAK_SECONDS=60 SAMPLE_SECONDS=2 bench/soak.sh

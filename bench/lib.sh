@@ -50,7 +50,7 @@ pm_stop() {
 
 cleanup() {
   pm_stop
-  "$ROOT/tests/cleanup-stale-cgroups.sh" >/dev/null 2>&1 || true
+  "$ROOT/tests/cleanup-stale-cgroups.sh" "$PM_CGROUP" >/dev/null 2>&1 || true  # only this run's groups
   rm -rf "$WORK"
 }
 trap cleanup EXIT
