@@ -56,15 +56,16 @@ public static unsafe class CgroupFs
     /// <summary>The file's text, or null when it does not exist.</summary>
     public static string? Read(string path)
     {
-        var length = ReadBytes(path, out var buffer);
+        var length = ReadBytes(OpenRead(path), out var buffer);
         return length < 0 ? null : Encoding.UTF8.GetString(buffer, 0, length);
     }
 
-    /// <summary>Reads a whole control file into the thread's buffer; -1 when it cannot be read.</summary>
-    private static int ReadBytes(string path, out byte[] buffer)
+    private static int OpenRead(string path) => Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+
+    /// <summary>Reads a whole control file from <paramref name="fd"/> (then closed) into the thread's buffer; -1 when it cannot be read.</summary>
+    private static int ReadBytes(int fd, out byte[] buffer)
     {
         buffer = t_buffer ??= new byte[ReadBufferBytes];
-        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
             return -1;
@@ -96,18 +97,25 @@ public static unsafe class CgroupFs
     }
 
     /// <summary>A single number (or <c>max</c> as null) from a file such as memory.current; null when missing.</summary>
-    public static long? ReadNumber(string path)
-    {
-        var length = ReadBytes(path, out var buffer);
-        return length > 0 && long.TryParse(buffer.AsSpan(0, length).TrimEnd((byte)'\n'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+    public static long? ReadNumber(string path) => ParseNumber(ReadBytes(OpenRead(path), out var buffer), buffer);
+
+    /// <summary><see cref="ReadNumber(string)"/> of a file of <paramref name="group"/>.</summary>
+    public static long? ReadNumber(CgroupDirectory group, string file) => ParseNumber(ReadBytes(group.OpenRead(file), out var buffer), buffer);
+
+    private static long? ParseNumber(int length, byte[] buffer) =>
+        length > 0 && long.TryParse(buffer.AsSpan(0, length).TrimEnd((byte)'\n'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
             : null;
-    }
 
     /// <summary>The number after <paramref name="key"/> at the start of a line (flat-keyed files such as cpu.stat).</summary>
-    public static long? ReadKeyedNumber(string path, ReadOnlySpan<byte> key)
+    public static long? ReadKeyedNumber(string path, ReadOnlySpan<byte> key) => ParseKeyedNumber(ReadBytes(OpenRead(path), out var buffer), buffer, key);
+
+    /// <summary><see cref="ReadKeyedNumber(string, ReadOnlySpan{byte})"/> of a file of <paramref name="group"/>.</summary>
+    public static long? ReadKeyedNumber(CgroupDirectory group, string file, ReadOnlySpan<byte> key) =>
+        ParseKeyedNumber(ReadBytes(group.OpenRead(file), out var buffer), buffer, key);
+
+    private static long? ParseKeyedNumber(int length, byte[] buffer, ReadOnlySpan<byte> key)
     {
-        var length = ReadBytes(path, out var buffer);
         var text = buffer.AsSpan(0, Math.Max(length, 0));
         while (!text.IsEmpty)
         {
@@ -125,11 +133,12 @@ public static unsafe class CgroupFs
     }
 
     /// <summary>The populated flag from <c>cgroup.events</c>; false when the group is gone.</summary>
-    public static bool IsPopulated(string group)
-    {
-        var length = ReadBytes(Path.Combine(group, "cgroup.events"), out var buffer);
-        return length > 0 && buffer.AsSpan(0, length).IndexOf("populated 1"u8) >= 0;
-    }
+    public static bool IsPopulated(string group) => ParsePopulated(ReadBytes(OpenRead(Path.Combine(group, "cgroup.events")), out var buffer), buffer);
+
+    /// <summary><see cref="IsPopulated(string)"/> through an open <paramref name="group"/>.</summary>
+    public static bool IsPopulated(CgroupDirectory group) => ParsePopulated(ReadBytes(group.OpenRead("cgroup.events"), out var buffer), buffer);
+
+    private static bool ParsePopulated(int length, byte[] buffer) => length > 0 && buffer.AsSpan(0, length).IndexOf("populated 1"u8) >= 0;
 
     /// <summary>Every pid in <paramref name="group"/> and its descendants, sorted.</summary>
     public static List<int> ReadPidsRecursive(string group)
@@ -161,9 +170,14 @@ public static unsafe class CgroupFs
     }
 
     /// <summary>Adds the pids listed in a cgroup.procs file; false when it cannot be read.</summary>
-    public static bool ReadPids(string procsFile, List<int> pids)
+    public static bool ReadPids(string procsFile, List<int> pids) => ParsePids(ReadBytes(OpenRead(procsFile), out var buffer), buffer, pids);
+
+    /// <summary><see cref="ReadPids(string, List{int})"/> of a file of <paramref name="group"/> (e.g. <c>run/cgroup.procs</c>).</summary>
+    public static bool ReadPids(CgroupDirectory group, string procsFile, List<int> pids) =>
+        ParsePids(ReadBytes(group.OpenRead(procsFile), out var buffer), buffer, pids);
+
+    private static bool ParsePids(int length, byte[] buffer, List<int> pids)
     {
-        var length = ReadBytes(procsFile, out var buffer);
         if (length < 0)
         {
             return false;

@@ -11,7 +11,7 @@ public sealed record CgroupUsage(long? MemoryBytes, long? CpuUsageMicroseconds);
 /// One service's cgroups: <c>pm-&lt;app&gt;</c> on the v2 hierarchy (its processes in <c>run/</c>) plus, on
 /// hybrid hosts, a parallel <c>pm-&lt;app&gt;</c> in each v1 hierarchy that carries a limit controller.
 /// </summary>
-public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, string app)
+public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, string app) : IDisposable
 {
     public string App { get; } = app;
 
@@ -28,15 +28,17 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
             .Select(g => Path.Combine(g, "cgroup.procs")),
     ];
 
-    // Paths status reads for every service every time, made once.
-    private readonly string _statFile = Path.Combine(layout.ServiceGroup(app), "cgroup.stat");
-    private readonly string _procsFile = Path.Combine(layout.ServiceGroup(app), "cgroup.procs");
-    private readonly string _runProcsFile = Path.Combine(layout.ServiceRunGroup(app), "cgroup.procs");
-    private readonly string _cpuStatFile = Path.Combine(layout.ServiceGroup(app), "cpu.stat");
+    // The groups status reads from for every service every time, held open (see CgroupDirectory).
+    private static readonly string RunProcsFile = Path.Combine(CgroupLayout.RunLeaf, "cgroup.procs");
+    private readonly CgroupDirectory _directory = new(layout.ServiceGroup(app));
+    private readonly CgroupDirectory? _v1MemoryDirectory = layout.Backends[CgroupController.Memory] == LimitBackendKind.V1
+        ? new CgroupDirectory(layout.V1ServiceGroup(CgroupController.Memory, app))
+        : null;
+
     private readonly string? _memoryFile = layout.Backends[CgroupController.Memory] switch
     {
-        LimitBackendKind.V2 => Path.Combine(layout.ServiceGroup(app), "memory.current"),
-        LimitBackendKind.V1 => Path.Combine(layout.V1ServiceGroup(CgroupController.Memory, app), "memory.usage_in_bytes"),
+        LimitBackendKind.V2 => "memory.current",
+        LimitBackendKind.V1 => "memory.usage_in_bytes",
         LimitBackendKind.Unavailable => null,
     };
 
@@ -60,17 +62,17 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
 
     public bool Exists => Directory.Exists(Group);
 
-    public bool IsPopulated => CgroupFs.IsPopulated(Group);
+    public bool IsPopulated => CgroupFs.IsPopulated(_directory);
 
     /// <summary>Every pid in the service's subtree, sorted.</summary>
     public List<int> Pids()
     {
         // The usual layout is pm-<app> with only run/ below it: two reads instead of a directory walk.
-        if (CgroupFs.ReadKeyedNumber(_statFile, "nr_descendants "u8) == 1)
+        if (CgroupFs.ReadKeyedNumber(_directory, "cgroup.stat", "nr_descendants "u8) == 1)
         {
             var pids = new List<int>();
-            CgroupFs.ReadPids(_procsFile, pids);
-            CgroupFs.ReadPids(_runProcsFile, pids);
+            CgroupFs.ReadPids(_directory, "cgroup.procs", pids);
+            CgroupFs.ReadPids(_directory, RunProcsFile, pids);
             pids.Sort();
             return pids;
         }
@@ -119,7 +121,8 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     }
 
     public CgroupUsage ReadUsage() =>
-        new(_memoryFile is null ? null : CgroupFs.ReadNumber(_memoryFile), CgroupFs.ReadKeyedNumber(_cpuStatFile, "usage_usec "u8));
+        new(_memoryFile is null ? null : CgroupFs.ReadNumber(_v1MemoryDirectory ?? _directory, _memoryFile),
+            CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "usage_usec "u8));
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
     internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);
@@ -134,5 +137,12 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         }
 
         return removed;
+    }
+
+    /// <summary>Closes the held group directories (the groups themselves stay unless <see cref="Remove"/> ran).</summary>
+    public void Dispose()
+    {
+        _directory.Dispose();
+        _v1MemoryDirectory?.Dispose();
     }
 }

@@ -79,7 +79,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
     {
         foreach (var name in context.Cgroups.ExistingServiceNames().Where(n => !configured.Contains(n)))
         {
-            var cgroup = context.Cgroups.Service(name);
+            using var cgroup = context.Cgroups.Service(name);
             if (cgroup.IsPopulated)
             {
                 context.Events.Record(name, "reconcile", $"service is no longer configured; killing its {cgroup.Pids().Count} leftover process(es)");

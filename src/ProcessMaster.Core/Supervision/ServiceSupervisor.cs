@@ -172,6 +172,8 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         {
             _cgroup.Remove();
         }
+
+        _cgroup.Dispose();
     }
 
     public ValueTask DisposeAsync() => DisposeAsync(removeCgroups: false);

@@ -1,0 +1,39 @@
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Tests.Support;
+
+namespace ProcessMaster.Tests.Cgroups;
+
+public class CgroupDirectoryTests
+{
+    [Fact]
+    public void ReadsFilesRelativeToTheGroup_AndFollowsAGroupCreatedAgain()
+    {
+        using var root = new TempDirectory();
+        var group = root.Dir("pm-web");
+        File.WriteAllText(Path.Combine(group, "memory.current"), "4096\n");
+        using var directory = new CgroupDirectory(group);
+
+        Assert.Equal(4096, CgroupFs.ReadNumber(directory, "memory.current"));
+
+        Directory.Delete(group, recursive: true);
+        Assert.Null(CgroupFs.ReadNumber(directory, "memory.current"));
+
+        Directory.CreateDirectory(group);
+        File.WriteAllText(Path.Combine(group, "memory.current"), "8192\n");
+        Assert.Equal(8192, CgroupFs.ReadNumber(directory, "memory.current"));
+    }
+
+    [Fact]
+    public void ReadsPidsOfANestedFile_AndStillReadsAfterDispose()
+    {
+        using var root = new TempDirectory();
+        root.File("pm-web/run/cgroup.procs", "12\n345\n");
+        var directory = new CgroupDirectory(Path.Combine(root.Path, "pm-web"));
+        var pids = new List<int>();
+
+        Assert.True(CgroupFs.ReadPids(directory, "run/cgroup.procs", pids));
+        directory.Dispose();
+        Assert.True(CgroupFs.ReadPids(directory, "run/cgroup.procs", pids));
+        Assert.Equal([12, 345, 12, 345], pids);
+    }
+}
