@@ -113,24 +113,32 @@ public sealed partial class ServiceStateMachine
             Record("stop", $"stop_command could not be started ({error}); sending SIGTERM");
             Phase = StopPhase.Signalled;
             Effect(new SignalAll(SigTerm));
+            CheckEnded();
         }
     }
 
     private void OnStopCommandExited(ExitStatus status)
     {
-        if (State != ServiceState.Stopping || Phase != StopPhase.StopCommand)
-        {
-            return;
-        }
-
-        Phase = StopPhase.Signalled;
+        // The service may have ended (and the stop completed) before the stop command's own exit is
+        // seen; its outcome is recorded either way, the SIGTERM fallback only while it still matters.
+        var awaited = State == ServiceState.Stopping && Phase == StopPhase.StopCommand;
         if (status.Success)
         {
             Record("stop", "stop_command succeeded");
         }
         else
         {
-            Record("stop", $"stop_command failed ({status}); sending SIGTERM");
+            Record("stop", awaited ? $"stop_command failed ({status}); sending SIGTERM" : $"stop_command failed ({status})");
+        }
+
+        if (!awaited)
+        {
+            return;
+        }
+
+        Phase = StopPhase.Signalled;
+        if (!status.Success)
+        {
             Effect(new SignalAll(SigTerm));
         }
 

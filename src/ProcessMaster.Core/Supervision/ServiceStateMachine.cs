@@ -305,7 +305,9 @@ public sealed partial class ServiceStateMachine
             case ServiceState.Running:
                 Ended();
                 break;
-            case ServiceState.Stopping:
+            // The stop command is one of the service's processes: the stop is complete once its exit is
+            // seen too (its cgroup empties when it exits, a moment before it is reaped).
+            case ServiceState.Stopping when Phase != StopPhase.StopCommand:
                 Stopped();
                 break;
         }

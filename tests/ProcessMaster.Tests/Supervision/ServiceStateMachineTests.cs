@@ -238,6 +238,37 @@ public class ServiceStateMachineTests
     }
 
     [Fact]
+    public void Stop_ServiceEndsBeforeTheStopCommandIsReaped_CompletesOnlyWithTheStopCommand()
+    {
+        var h = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"])));
+        h.StartRunning();
+        var stop = h.Stop();
+        h.MainDies(100, ExitStatus.Exited(0));
+        h.CgroupEmpties();
+        Assert.Equal(ServiceState.Stopping, h.State);
+        Assert.Null(h.Result(stop));
+
+        h.Send(new StopCommandExited(200, ExitStatus.Exited(0)));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.True(h.Result(stop)!.Ok);
+        Assert.Contains("stop_command succeeded", h.Events);
+    }
+
+    [Fact]
+    public void Stop_StopCommandCannotStart_AfterTheServiceEnded_CompletesTheStop()
+    {
+        var h = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"])));
+        h.StartRunning();
+        var stop = h.Stop();
+        h.MainDies(100, ExitStatus.Exited(0));
+        h.CgroupEmpties();
+
+        h.Send(new StopCommandFailed("no such file"));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.True(h.Result(stop)!.Ok);
+    }
+
+    [Fact]
     public void Stop_StopCommandHangs_KillsAtTheDeadline()
     {
         var h = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"]), grace: TimeSpan.FromSeconds(2)));
