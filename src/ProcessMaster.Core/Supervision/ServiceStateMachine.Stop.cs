@@ -131,18 +131,16 @@ public sealed partial class ServiceStateMachine
             Record("stop", awaited ? $"stop_command failed ({status}); sending SIGTERM" : $"stop_command failed ({status})");
         }
 
-        if (!awaited)
+        if (awaited)
         {
-            return;
+            Phase = StopPhase.Signalled;
+            if (!status.Success)
+            {
+                Effect(new SignalAll(SigTerm));
+            }
         }
 
-        Phase = StopPhase.Signalled;
-        if (!status.Success)
-        {
-            Effect(new SignalAll(SigTerm));
-        }
-
-        CheckEnded();
+        CheckEnded(); // its exit may be the last thing the stop waited for, in any phase
     }
 
     private void OnStopDeadline()

@@ -269,6 +269,22 @@ public class ServiceStateMachineTests
     }
 
     [Fact]
+    public void Stop_StopCommandReapedOnlyAfterTheDeadline_StillCompletesTheStop()
+    {
+        var h = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"]), grace: TimeSpan.FromSeconds(2)));
+        h.StartRunning();
+        var stop = h.Stop();
+        h.MainDies(100, ExitStatus.Exited(0));
+        h.CgroupEmpties();
+        h.FireTimer(); // grace over while the stop command's exit is still unseen: cgroup.kill
+        Assert.Equal(ServiceState.Stopping, h.State);
+
+        h.Send(new StopCommandExited(200, ExitStatus.Killed(9)));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.True(h.Result(stop)!.Ok);
+    }
+
+    [Fact]
     public void Stop_StopCommandHangs_KillsAtTheDeadline()
     {
         var h = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"]), grace: TimeSpan.FromSeconds(2)));
