@@ -182,5 +182,6 @@ public class ProcessTrackingTests
         var result = await daemon.PmctlAsync("start", "broken", "--force");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("broken: start failed: cannot execute /no/such/binary: No such file or directory", result.Stderr);
+        Assert.DoesNotContain("broken: broken:", result.Stderr); // pmctl names the service once
     }
 }
