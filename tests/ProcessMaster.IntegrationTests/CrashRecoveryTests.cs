@@ -9,7 +9,9 @@ public class CrashRecoveryTests
     public async Task SigkillThenRestart_KillsTheOldGeneration_AndStartsServicesFreshWithLogs()
     {
         await using var daemon = new TestDaemon();
-        daemon.AddShellService("ticker", "sleep 1000 & while :; do echo tick; sleep 0.1; done");
+        // While the daemon is dead nobody reads the service's pipes: a write would end the shell by SIGPIPE
+        // (docs/operations.md). Ignoring it keeps the old generation alive for the checks below.
+        daemon.AddShellService("ticker", "trap '' PIPE; sleep 1000 & while :; do echo tick; sleep 0.1; done");
         await daemon.StartAsync();
         var status = await Eventually.ValueAsync(() => daemon.StatusAsync("ticker"), s => s.Pids.Count >= 2, TimeSpan.FromSeconds(10), "ticker's processes");
         // The long-lived ones: the main shell and its background sleep (the 0.1 s sleeps come and go).
