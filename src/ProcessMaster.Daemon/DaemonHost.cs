@@ -90,9 +90,11 @@ internal static class DaemonHost
             log.Write("state", null, stateError);
         }
 
-        using var loop = new EventLoop();
+        using var loop = new EventLoop("event-loop", message => events.Record(null, "daemon", message));
+        using var logLoop = new EventLoop("log-loop", message => events.Record(null, "daemon", message));
         using var reaper = new ChildReaper(loop);
         using var inotify = new InotifyWatcher(loop);
+        using var logInotify = new InotifyWatcher(logLoop);
         var cgroups = new CgroupManager(layout);
         foreach (var warning in cgroups.SetupMaster(master.Cgroup))
         {
@@ -101,7 +103,7 @@ internal static class DaemonHost
 
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
         var users = SystemUserDatabase.Instance;
-        var context = new SupervisorContext(loop, reaper, cgroups, new CgroupEventsWatcher(inotify), launcher,
+        var context = new SupervisorContext(loop, logLoop, reaper, cgroups, new CgroupEventsWatcher(inotify), launcher,
             new LogFileRegistry(time, message => events.Record(null, "logs", message)), events, state, users, time);
         var manager = new ServiceManager(context);
         var gate = new DefinitionGate(layout, new Provisioner(users, time));
@@ -129,7 +131,7 @@ internal static class DaemonHost
         }
 
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
-        var runtime = new DaemonRuntime(master, manager, gate, events, inotify, admin, users);
+        var runtime = new DaemonRuntime(master, manager, gate, events, logInotify, admin, users);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message));
         var api = new ControlApi(runtime);
         api.RegisterAll(dispatcher);

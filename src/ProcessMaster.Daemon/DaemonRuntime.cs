@@ -13,7 +13,7 @@ internal sealed class DaemonRuntime(
     ServiceManager services,
     DefinitionGate gate,
     EventLog events,
-    InotifyWatcher inotify,
+    InotifyWatcher logInotify,
     AdminActionRunner adminActions,
     IUserDatabase users)
 {
@@ -23,7 +23,10 @@ internal sealed class DaemonRuntime(
 
     public EventLog Events => events;
 
-    public InotifyWatcher Inotify => inotify;
+    /// <summary>inotify on the log loop, for log followers (apart from cgroup.events, which services cannot flood).</summary>
+    public InotifyWatcher LogInotify => logInotify;
+
+    public IUserDatabase Users => users;
 
     public AdminActionRunner AdminActions => adminActions;
 

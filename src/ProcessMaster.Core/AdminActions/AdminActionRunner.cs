@@ -1,6 +1,7 @@
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Processes;
 
@@ -27,9 +28,9 @@ public sealed class AdminActionRunner(
 
     public async Task<int> RunAsync(AdminActionDefinition action)
     {
-        Directory.CreateDirectory(logDirectory);
-        using var stdout = PosixFile.OpenForAppendNoFollow(Path.Combine(logDirectory, "admin_action_stdout.log"), Logs.LogFile.FileMode);
-        using var stderr = PosixFile.OpenForAppendNoFollow(Path.Combine(logDirectory, "admin_action_stderr.log"), Logs.LogFile.FileMode);
+        using var logs = SafeDirectory.Open(logDirectory, create: true);
+        using var stdout = logs.OpenForAppend("admin_action_stdout.log", Logs.LogFile.FileMode, FileOwners.RootOnly);
+        using var stderr = logs.OpenForAppend("admin_action_stderr.log", Logs.LogFile.FileMode, FileOwners.RootOnly);
         var environment = ServiceEnvironment.Build(
             new ProcessSettings(action.Command, 15, null, TimeSpan.Zero, null, null, EquatableArray<EnvironmentVariable>.Empty, false),
             null,

@@ -16,7 +16,7 @@ public sealed class CgroupEventsWatcher(InotifyWatcher inotify)
             return inotify.Watch(Path.Combine(group, "cgroup.events"), InotifyWatcher.IN_MODIFY,
                 (mask, _) =>
                 {
-                    if ((mask & InotifyWatcher.IN_MODIFY) != 0)
+                    if ((mask & (InotifyWatcher.IN_MODIFY | InotifyWatcher.IN_Q_OVERFLOW)) != 0)
                     {
                         onChange(CgroupFs.IsPopulated(group));
                     }

@@ -3,9 +3,11 @@ using System.Runtime.InteropServices;
 namespace ProcessMaster.Core.Interop;
 
 /// <summary>
-/// One thread waiting in epoll for every descriptor the daemon watches: service output pipes, exec
-/// status pipes, inotify (cgroup.events), and wake-ups. Handlers run on that thread and must be quick;
-/// this keeps the thread count flat however many services run, with no polling.
+/// One thread waiting in epoll for the descriptors of one kind of work. The daemon runs two: the
+/// supervision loop (exec status pipes, inotify on cgroup.events, the reaper's sweeps) and the log loop
+/// (service output pipes and log followers), so file I/O, however slow the disk, never delays noticing
+/// that a service ended. Handlers run on the loop's thread and must be quick; this keeps the thread count
+/// flat however many services run, with no polling. A handler that throws is reported and the loop goes on.
 /// </summary>
 public sealed unsafe class EventLoop : IDisposable
 {
@@ -18,11 +20,15 @@ public sealed unsafe class EventLoop : IDisposable
     private readonly Dictionary<ulong, Action<uint>> _handlers = [];
     private readonly Queue<Action> _posted = new();
     private readonly Thread _thread;
+    private readonly Action<string> _report;
     private ulong _nextToken = 1;
     private volatile bool _stopping;
 
-    public EventLoop()
+    /// <param name="name">The thread's name.</param>
+    /// <param name="report">Told about a handler that failed (the loop itself carries on).</param>
+    public EventLoop(string name = "event-loop", Action<string>? report = null)
     {
+        _report = report ?? (message => Console.Error.WriteLine($"processmaster: {message}"));
         _epoll = Linux.EpollCreate(Linux.EPOLL_CLOEXEC);
         _wakeFd = Linux.EventFd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
         if (_epoll < 0 || _wakeFd < 0)
@@ -32,12 +38,9 @@ public sealed unsafe class EventLoop : IDisposable
 
         var ev = new Linux.EpollEvent { Events = Linux.EPOLLIN, Data = WakeToken };
         Linux.EpollCtl(_epoll, Linux.EPOLL_CTL_ADD, _wakeFd, &ev);
-        _thread = new Thread(Run) { IsBackground = true, Name = "event-loop" };
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
-
-    /// <summary>True when called from the loop's own thread.</summary>
-    public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
     /// <summary>Watches <paramref name="fd"/>; <paramref name="handler"/> gets the epoll event bits on the loop thread.</summary>
     public Registration Register(int fd, uint events, Action<uint> handler) => Register(fd, events, (bits, _) => handler(bits));
@@ -102,12 +105,14 @@ public sealed unsafe class EventLoop : IDisposable
             var n = Linux.EpollWait(_epoll, events, MaxEvents, -1);
             if (n < 0)
             {
-                if (Marshal.GetLastPInvokeError() == Libc.EINTR)
+                if (Marshal.GetLastPInvokeError() != Libc.EINTR)
                 {
-                    continue;
+                    // Never seen; if it happens, say so and keep trying rather than end the loop every service depends on.
+                    ReportFailure("epoll_wait", new IOException(Linux.LastErrorText()));
+                    Thread.Sleep(100);
                 }
 
-                throw new IOException($"epoll_wait failed: {Linux.LastErrorText()}");
+                continue;
             }
 
             for (var i = 0; i < n; i++)
@@ -148,7 +153,7 @@ public sealed unsafe class EventLoop : IDisposable
         }
     }
 
-    private static void Invoke(Action action)
+    private void Invoke(Action action)
     {
         try
         {
@@ -157,7 +162,20 @@ public sealed unsafe class EventLoop : IDisposable
         catch (Exception e)
         {
             // A failing handler must not take down the loop that every service depends on.
-            Console.Error.WriteLine($"processmaster: event handler failed: {e}");
+            ReportFailure("handler", e);
+        }
+    }
+
+    /// <summary>Reports a failure on this loop's thread without letting the report itself end the loop.</summary>
+    public void ReportFailure(string what, Exception e)
+    {
+        try
+        {
+            _report($"{_thread.Name} {what} failed: {e.GetType().Name}: {e.Message}");
+        }
+        catch (Exception)
+        {
+            // Nothing more can be done; the loop must go on.
         }
     }
 

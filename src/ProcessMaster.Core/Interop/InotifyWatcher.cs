@@ -4,8 +4,9 @@ using System.Text;
 namespace ProcessMaster.Core.Interop;
 
 /// <summary>
-/// One inotify instance on the event loop, shared by everyone who watches files: callbacks get the
-/// event mask and the name (for directory watches). Watches on the same path share a descriptor.
+/// One inotify instance on an event loop, shared by everyone who watches files through it: callbacks get
+/// the event mask and the name (for directory watches). Watches on the same path share a descriptor. When
+/// the kernel's queue overflowed, every callback is called with <see cref="IN_Q_OVERFLOW"/> to look again.
 /// </summary>
 public sealed unsafe class InotifyWatcher : IDisposable
 {
@@ -15,15 +16,18 @@ public sealed unsafe class InotifyWatcher : IDisposable
     public const uint IN_MOVED_TO = 0x80;
     public const uint IN_CREATE = 0x100;
     public const uint IN_DELETE = 0x200;
+    public const uint IN_Q_OVERFLOW = 0x4000;
     public const uint IN_IGNORED = 0x8000;
 
     private readonly int _fd;
+    private readonly EventLoop _loop;
     private readonly EventLoop.Registration _registration;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, List<Action<uint, string>>> _watches = [];
 
     public InotifyWatcher(EventLoop loop)
     {
+        _loop = loop;
         _fd = Linux.InotifyInit(Linux.IN_NONBLOCK | Linux.IN_CLOEXEC);
         if (_fd < 0)
         {
@@ -95,12 +99,19 @@ public sealed unsafe class InotifyWatcher : IDisposable
                 Action<uint, string>[] callbacks;
                 lock (_lock)
                 {
-                    if (!_watches.TryGetValue(wd, out var list))
+                    if ((mask & IN_Q_OVERFLOW) != 0)
+                    {
+                        callbacks = [.. _watches.Values.SelectMany(l => l)]; // events were lost: everyone looks again
+                    }
+                    else if (!_watches.TryGetValue(wd, out var list))
                     {
                         continue;
                     }
+                    else
+                    {
+                        callbacks = [.. list];
+                    }
 
-                    callbacks = [.. list];
                     if ((mask & IN_IGNORED) != 0)
                     {
                         _watches.Remove(wd); // the watched path is gone
@@ -109,7 +120,16 @@ public sealed unsafe class InotifyWatcher : IDisposable
 
                 foreach (var callback in callbacks)
                 {
-                    callback(mask, name);
+                    try
+                    {
+                        callback(mask, name);
+                    }
+                    catch (Exception e)
+                    {
+                        // One watcher's failure must not cost the others the rest of this buffer (a lost
+                        // cgroup.events change would leave a service's end unnoticed).
+                        _loop.ReportFailure($"inotify callback for {name}", e);
+                    }
                 }
             }
         }

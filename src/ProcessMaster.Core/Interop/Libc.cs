@@ -49,6 +49,8 @@ internal static unsafe partial class Libc
         public long Seconds;
         public uint Nanoseconds;
         private int _reserved;
+
+        public readonly DateTimeOffset ToDateTimeOffset() => DateTimeOffset.FromUnixTimeSeconds(Seconds).AddTicks(Nanoseconds / 100);
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -28,6 +28,7 @@ internal static unsafe partial class Linux
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public const int F_SETPIPE_SZ = 1031;
+    public const int F_DUPFD_CLOEXEC = 1030;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;

@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace ProcessMaster.Core.Interop;
 
-/// <summary>File operations .NET does not offer: opening without following symlinks, file types from statx.</summary>
+/// <summary>File operations .NET does not offer: non-blocking opens of trusted paths, file types from statx.</summary>
 internal static unsafe class PosixFile
 {
     /// <summary>Opens a file read-only and non-blocking (a fifo cannot hang us); null with the reason on failure.</summary>
@@ -17,33 +17,6 @@ internal static unsafe class PosixFile
         }
 
         error = "";
-        return new SafeFileHandle(fd, ownsHandle: true);
-    }
-
-    /// <summary>Opens (creating with <paramref name="mode"/>) a file for appending (and reading its end), refusing a symlink as the last component.</summary>
-    public static SafeFileHandle OpenForAppendNoFollow(string path, int mode)
-    {
-        var fd = Libc.Open(path, Libc.O_RDWR | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY, mode);
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            var reason = errno == Libc.ELOOP ? "is a symbolic link (refused)" : Marshal.GetPInvokeErrorMessage(errno);
-            throw new IOException($"{path}: {reason}", errno);
-        }
-
-        return new SafeFileHandle(fd, ownsHandle: true);
-    }
-
-    /// <summary>Opens an existing file for positioned writes (no O_APPEND), refusing a symlink as the last component.</summary>
-    public static SafeFileHandle OpenForWritingNoFollow(string path)
-    {
-        var fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY, 0);
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"{path}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
-        }
-
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 

@@ -1,57 +1,54 @@
 using System.Globalization;
+using ProcessMaster.Core.Files;
+using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Logs;
 
 /// <summary>
-/// The rotated copies of a log file: <c>base.1</c>, <c>base.2</c>, ... (size mode) or <c>base.&lt;period&gt;</c>
-/// (time mode), each possibly gzip-compressed (<c>.gz</c>). Lists, shifts and prunes them.
+/// The rotated copies of a log file in its (held) directory: <c>base.1</c>, <c>base.2</c>, ... (size mode) or
+/// <c>base.&lt;period&gt;</c> (time mode), each possibly gzip-compressed (<c>.gz</c>). Lists, shifts and prunes
+/// them by name relative to the directory, so nothing a service placed there is ever followed.
 /// </summary>
-public static class BackupFiles
+internal static class BackupFiles
 {
     /// <summary>Size mode: deletes the oldest beyond <paramref name="keep"/>-1, shifts base.i to base.i+1, and renames base to base.1.</summary>
-    public static void ShiftAndRotate(string basePath, int keep)
+    public static void ShiftAndRotate(SafeDirectory directory, string baseName, int keep)
     {
         if (keep <= 0)
         {
-            File.Delete(basePath);
+            directory.Delete(baseName);
             return;
         }
 
-        foreach (var stale in Numbered(basePath).Where(b => b.Number >= keep))
+        var backups = Numbered(directory, baseName);
+        foreach (var stale in backups.Where(b => b.Number >= keep))
         {
-            File.Delete(stale.Path);
+            directory.Delete(stale.Name);
         }
 
-        foreach (var backup in Numbered(basePath).OrderByDescending(b => b.Number))
+        foreach (var backup in backups.Where(b => b.Number < keep).OrderByDescending(b => b.Number))
         {
-            File.Move(backup.Path, NumberedPath(basePath, backup.Number + 1, backup.Compressed));
+            directory.Rename(backup.Name, NumberedName(baseName, backup.Number + 1, backup.Compressed));
         }
 
-        File.Move(basePath, NumberedPath(basePath, 1, compressed: false));
+        directory.Rename(baseName, NumberedName(baseName, 1, compressed: false));
     }
 
-    public static string NumberedPath(string basePath, int number, bool compressed) =>
-        $"{basePath}.{number.ToString(CultureInfo.InvariantCulture)}{(compressed ? ".gz" : "")}";
+    public static string NumberedName(string baseName, int number, bool compressed) =>
+        $"{baseName}.{number.ToString(CultureInfo.InvariantCulture)}{(compressed ? ".gz" : "")}";
 
     /// <summary>Existing numbered backups, <c>base.N</c> and <c>base.N.gz</c>.</summary>
-    public static List<(string Path, int Number, bool Compressed)> Numbered(string basePath)
+    public static List<(string Name, int Number, bool Compressed)> Numbered(SafeDirectory directory, string baseName)
     {
-        var directory = Path.GetDirectoryName(basePath)!;
-        var prefix = Path.GetFileName(basePath) + ".";
         var result = new List<(string, int, bool)>();
-        if (!Directory.Exists(directory))
+        foreach (var name in Siblings(directory, baseName))
         {
-            return result;
-        }
-
-        foreach (var file in Siblings(basePath))
-        {
-            var rest = Path.GetFileName(file)[prefix.Length..];
+            var rest = name[(baseName.Length + 1)..];
             var compressed = rest.EndsWith(".gz", StringComparison.Ordinal);
             var number = compressed ? rest[..^3] : rest;
             if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
             {
-                result.Add((file, n, compressed));
+                result.Add((name, n, compressed));
             }
         }
 
@@ -59,54 +56,50 @@ public static class BackupFiles
     }
 
     /// <summary>Time mode: a free name <c>base.&lt;period&gt;</c> (or <c>base.&lt;period&gt;.N</c> if that period was rotated before).</summary>
-    public static string PeriodPath(string basePath, string period)
+    public static string PeriodName(SafeDirectory directory, string baseName, string period)
     {
-        var candidate = $"{basePath}.{period}";
-        for (var n = 1; Exists(candidate); n++)
+        var candidate = $"{baseName}.{period}";
+        for (var n = 1; directory.Stat(candidate) is not null || directory.Stat(candidate + ".gz") is not null; n++)
         {
-            candidate = $"{basePath}.{period}.{n.ToString(CultureInfo.InvariantCulture)}";
+            candidate = $"{baseName}.{period}.{n.ToString(CultureInfo.InvariantCulture)}";
         }
 
         return candidate;
-
-        static bool Exists(string path) => File.Exists(path) || File.Exists(path + ".gz");
     }
 
-    /// <summary>Every rotated copy (any naming), newest first by modification time.</summary>
-    public static List<FileInfo> All(string basePath)
+    /// <summary>Every rotated copy (any naming) that is a regular file, newest first by modification time.</summary>
+    public static List<(string Name, DateTimeOffset Modified)> All(SafeDirectory directory, string baseName)
     {
-        var directory = new DirectoryInfo(Path.GetDirectoryName(basePath)!);
-        if (!directory.Exists)
+        var result = new List<(string, DateTimeOffset)>();
+        foreach (var name in Siblings(directory, baseName).Where(n => !n.EndsWith(".tmp", StringComparison.Ordinal)))
         {
-            return [];
+            if (directory.Stat(name) is { } st && (st.Mode & Libc.S_IFMT) == Libc.S_IFREG)
+            {
+                result.Add((name, st.ModifyTime.ToDateTimeOffset()));
+            }
         }
 
-        return Siblings(basePath)
-            .Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
-            .Select(f => new FileInfo(f))
-            .OrderByDescending(f => f.LastWriteTimeUtc)
-            .ToList();
+        return [.. result.OrderByDescending(c => c.Item2)];
     }
 
-    /// <summary>Files named <c>base.*</c> (matched by hand: the framework's "*" patterns also match "base" itself).</summary>
-    private static IEnumerable<string> Siblings(string basePath)
+    /// <summary>Names <c>base.*</c> (matched by hand: "*" patterns would also match "base" itself).</summary>
+    private static IEnumerable<string> Siblings(SafeDirectory directory, string baseName)
     {
-        var prefix = Path.GetFileName(basePath) + ".";
-        return Directory.EnumerateFiles(Path.GetDirectoryName(basePath)!)
-            .Where(f => Path.GetFileName(f).StartsWith(prefix, StringComparison.Ordinal) && Path.GetFileName(f).Length > prefix.Length);
+        var prefix = baseName + ".";
+        return directory.Names().Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.Length > prefix.Length);
     }
 
     /// <summary>Time mode housekeeping: keeps the newest <paramref name="keep"/> copies and none older than <paramref name="maxAge"/>.</summary>
-    public static void Prune(string basePath, int? keep, TimeSpan? maxAge, DateTimeOffset now)
+    public static void Prune(SafeDirectory directory, string baseName, int? keep, TimeSpan? maxAge, DateTimeOffset now)
     {
-        var copies = All(basePath);
+        var copies = All(directory, baseName);
         for (var i = 0; i < copies.Count; i++)
         {
             var tooMany = keep is { } k && i >= k;
-            var tooOld = maxAge is { } age && now - copies[i].LastWriteTimeUtc > age;
+            var tooOld = maxAge is { } age && now - copies[i].Modified > age;
             if (tooMany || tooOld)
             {
-                copies[i].Delete();
+                directory.Delete(copies[i].Name);
             }
         }
     }

@@ -1,12 +1,16 @@
 using System.IO.Compression;
 using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
+using ProcessMaster.Core.Files;
 
 namespace ProcessMaster.Core.Logs;
 
 /// <summary>
 /// Compresses rotated log files with gzip, in-process (no external gzip), on one background thread so
 /// a writer never waits for it. With a backlog, files are left uncompressed rather than letting work
-/// pile up during a log flood.
+/// pile up during a log flood. Works only through descriptors: the rotated file opened (and checked to be
+/// a regular file) by the rotation, and its directory, where the compressed copy is created (O_EXCL)
+/// and renamed into place. Whatever goes wrong with one file is reported and the thread carries on.
 /// </summary>
 public sealed class LogCompressor
 {
@@ -17,23 +21,24 @@ public sealed class LogCompressor
 
     public static LogCompressor Shared { get; } = new();
 
-    private LogCompressor()
+    internal LogCompressor()
     {
         var thread = new Thread(Run) { IsBackground = true, Name = "log-compressor" };
         thread.Start();
     }
 
     /// <summary>
-    /// Queues <paramref name="source"/> (an open handle to the rotated file, which may be renamed meanwhile)
-    /// for compression into a temporary file next to it; <paramref name="commit"/> then swaps it in. False when
-    /// the backlog is full (the file stays as it is).
+    /// Queues <paramref name="source"/> (the rotated file, which may be renamed meanwhile) for compression into a
+    /// temporary file in <paramref name="directory"/>; <paramref name="commit"/> (directory, temporary name) then
+    /// swaps it in. Takes ownership of both descriptors. False when the backlog is full (the file stays as it is).
     /// </summary>
-    public bool TryEnqueue(FileStream source, string directory, Action<string> commit, Action<string> report)
+    internal bool TryEnqueue(SafeFileHandle source, SafeDirectory directory, Action<SafeDirectory, string> commit, Action<string> report)
     {
         if (Interlocked.Increment(ref _backlog) > MaxBacklog)
         {
             Interlocked.Decrement(ref _backlog);
             source.Dispose();
+            directory.Dispose();
             return false;
         }
 
@@ -46,7 +51,7 @@ public sealed class LogCompressor
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _backlog);
-        _jobs.Writer.TryWrite(new Job(null, "", _ => { }, _ => { }, done));
+        _jobs.Writer.TryWrite(new Job(null, null, (_, _) => { }, _ => { }, done));
         return done.Task;
     }
 
@@ -63,13 +68,15 @@ public sealed class LogCompressor
                         Compress(job);
                     }
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (Exception e)
                 {
-                    job.Report($"compressing a rotated log failed: {e.Message} (it stays uncompressed)");
+                    // Whatever a file turned out to be, it stays uncompressed and the next one is compressed.
+                    Report(job, $"compressing a rotated log in {job.Directory?.Path} failed: {e.Message} (it stays uncompressed)");
                 }
                 finally
                 {
                     job.Source?.Dispose();
+                    job.Directory?.Dispose();
                     job.Drained?.TrySetResult();
                     Interlocked.Decrement(ref _backlog);
                 }
@@ -77,26 +84,44 @@ public sealed class LogCompressor
         }
     }
 
-    private static void Compress(Job job)
+    private static void Report(Job job, string message)
     {
-        var temporary = Path.Combine(job.Directory, $".compress-{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
-            {
-                File.SetUnixFileMode(temporary, (UnixFileMode)LogFile.FileMode);
-                using var gzip = new GZipStream(output, CompressionLevel.Fastest);
-                job.Source!.Position = 0;
-                job.Source.CopyTo(gzip, 64 * 1024);
-            }
-
-            job.Commit(temporary);
+            job.Report(message);
         }
-        finally
+        catch (Exception)
         {
-            File.Delete(temporary);
+            // Reporting must not end the compressor either.
         }
     }
 
-    private sealed record Job(FileStream? Source, string Directory, Action<string> Commit, Action<string> Report, TaskCompletionSource? Drained);
+    private static void Compress(Job job)
+    {
+        var directory = job.Directory!;
+        var temporary = $".compress-{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var output = new FileStream(directory.CreateNew(temporary, LogFile.FileMode), FileAccess.Write, 64 * 1024))
+            using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+            {
+                var buffer = new byte[64 * 1024];
+                long offset = 0;
+                int read;
+                while ((read = RandomAccess.Read(job.Source!, buffer, offset)) > 0)
+                {
+                    gzip.Write(buffer, 0, read);
+                    offset += read;
+                }
+            }
+
+            job.Commit(directory, temporary);
+        }
+        finally
+        {
+            directory.Delete(temporary);
+        }
+    }
+
+    private sealed record Job(SafeFileHandle? Source, SafeDirectory? Directory, Action<SafeDirectory, string> Commit, Action<string> Report, TaskCompletionSource? Drained);
 }

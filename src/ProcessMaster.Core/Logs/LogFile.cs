@@ -1,26 +1,38 @@
 using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Logs;
 
 /// <summary>
 /// A captured log file. Every stream written to the same path shares one instance, so appends are
-/// serialized and rotation happens in one place. Opened with O_APPEND|O_NOFOLLOW and mode 0640, parent
-/// directories created. Size rotation counts what the file already holds and cuts at line ends; time
-/// rotation names the rotated file after the period it holds. Rotated files are gzip-compressed in the
-/// background. A failed write (a full disk, say) drops those bytes, is reported once, and capture resumes
-/// when writes succeed again.
+/// serialized and rotation happens in one place. The file lives in a directory the service's user may
+/// control, so it is reached through <see cref="SafeDirectory"/>: no symlink followed, a FIFO or device
+/// never opened for use, a hard link or a stranger's file refused. Mode 0640. Size rotation counts what
+/// the file already holds and cuts at line ends; time rotation names the rotated file after the period it
+/// holds. Rotated files are gzip-compressed in the background. A failed or refused write drops those bytes
+/// (counted), is reported once, and capture resumes by itself once the file can be written again (tried
+/// at most once per <see cref="RetryInterval"/>).
 /// </summary>
 public sealed class LogFile : IDisposable
 {
     public const int FileMode = 0x1A0; // 0640
 
+    /// <summary>After a failed open, how long output is dropped before the file is tried again.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
     private readonly Lock _lock = new();
+    private readonly string _directoryPath;
+    private readonly string _name;
     private readonly RotationSettings? _rotation;
     private readonly TimeProvider _time;
     private readonly Action<string> _report;
-    private readonly LogCompressor? _compressor;
+    private readonly FileOwners _owners;
+    private readonly LogCompressor _compressor;
+
+    /// <summary>The log directory, held while the file is open so rotation renames exactly there.</summary>
+    private SafeDirectory? _directory;
     private SafeFileHandle? _handle;
 
     /// <summary>A second, non-append descriptor of the same file: splice(2) refuses O_APPEND targets.</summary>
@@ -32,20 +44,26 @@ public sealed class LogFile : IDisposable
     private long _droppedBytes;
     private bool _failing;
 
-    public LogFile(string path, RotationSettings? rotation, TimeProvider time, Action<string> report, LogCompressor? compressor = null)
+    /// <summary>Timestamp (of <see cref="_time"/>) before which a failed file is not opened again.</summary>
+    private long _retryAt;
+
+    public LogFile(string path, RotationSettings? rotation, TimeProvider time, Action<string> report, FileOwners owners, LogCompressor? compressor = null)
     {
         Path = path;
+        _directoryPath = System.IO.Path.GetDirectoryName(path) ?? "/";
+        _name = System.IO.Path.GetFileName(path);
         _rotation = rotation;
         _time = time;
         _report = report;
-        _compressor = compressor;
+        _owners = owners;
+        _compressor = compressor ?? LogCompressor.Shared;
     }
 
     public string Path { get; }
 
     internal int References { get; set; }
 
-    /// <summary>Bytes lost to write failures since the file was opened.</summary>
+    /// <summary>Bytes lost to failed or refused writes since the file was opened.</summary>
     public long DroppedBytes => Interlocked.Read(ref _droppedBytes);
 
     /// <summary>Creates the file now, so it exists from the moment its service starts.</summary>
@@ -57,9 +75,10 @@ public sealed class LogFile : IDisposable
         {
             try
             {
-                if (_handle is null)
+                if (_handle is null && !TryOpen())
                 {
-                    Open();
+                    Drop(data.Length);
+                    return;
                 }
 
                 if (_rotation?.Mode == RotationMode.Time && _rotation.Frequency != RotationFrequency.None)
@@ -82,12 +101,13 @@ public sealed class LogFile : IDisposable
                     if (split < 0)
                     {
                         Write(data);
+                        data = [];
                         break;
                     }
 
                     Write(data[..split]);
-                    RotateBySize();
                     data = data[split..];
+                    RotateBySize();
                 }
 
                 if (_failing)
@@ -96,16 +116,11 @@ public sealed class LogFile : IDisposable
                     _report($"log capture resumed path={Path} dropped_bytes={DroppedBytes}");
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
-                Interlocked.Add(ref _droppedBytes, data.Length);
-                if (!_failing)
-                {
-                    _failing = true;
-                    _report($"log write failed path={Path} err={e.Message} (output is dropped until writes succeed again)");
-                }
-
-                Close();
+                // Whatever the disk or the service's user did, the pump carries on: these bytes are counted as lost.
+                Fail(e);
+                Drop(data.Length);
             }
         }
     }
@@ -122,7 +137,7 @@ public sealed class LogFile : IDisposable
         /// <summary>Every writer closed the pipe.</summary>
         EndOfFile,
 
-        /// <summary>Not possible now (a rotation could be due, or splice is unsupported): read and <see cref="Append"/> instead.</summary>
+        /// <summary>Not possible now (a rotation could be due, the file is failing, or splice is unsupported): read and <see cref="Append"/> instead.</summary>
         UseAppend,
     }
 
@@ -135,52 +150,61 @@ public sealed class LogFile : IDisposable
     {
         lock (_lock)
         {
-            if (_spliceUnsupported || _failing || _rotation?.Mode == RotationMode.Time ||
+            if (_spliceUnsupported || _failing || _handle is null || _rotation?.Mode == RotationMode.Time ||
                 _rotation?.Mode == RotationMode.Size && _size + maxBytes > _rotation.SizeLimit)
             {
                 return SpliceResult.UseAppend;
             }
 
-            try
-            {
-                if (_handle is null)
-                {
-                    Open();
-                }
-
-                _spliceHandle ??= PosixFile.OpenForWritingNoFollow(Path);
-                long offset = _size;
-                var moved = Linux.Splice(pipe, null, (int)_spliceHandle.DangerousGetHandle(), &offset, (nuint)maxBytes,
-                    Linux.SPLICE_F_MOVE | Linux.SPLICE_F_NONBLOCK);
-                if (moved > 0)
-                {
-                    _size += moved;
-                    _atLineStart = LastByte(_handle!, _size) == (byte)'\n';
-                    return SpliceResult.Moved;
-                }
-
-                if (moved == 0)
-                {
-                    return SpliceResult.EndOfFile;
-                }
-
-                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno is Libc.EAGAIN or Libc.EINTR)
-                {
-                    return SpliceResult.WouldBlock;
-                }
-
-                // A full disk is reported (and the data dropped) by the append path; anything else means this
-                // file system cannot splice.
-                _spliceUnsupported = errno != Libc.ENOSPC;
-                return SpliceResult.UseAppend;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            // The same open file through its descriptor's magic link: no name is looked up again.
+            _spliceHandle ??= OpenSpliceTarget(_handle);
+            if (_spliceHandle is null)
             {
                 _spliceUnsupported = true;
                 return SpliceResult.UseAppend;
             }
+
+            long offset = _size;
+            nint moved;
+            try
+            {
+                moved = Linux.Splice(pipe, null, (int)_spliceHandle.DangerousGetHandle(), &offset, (nuint)maxBytes,
+                    Linux.SPLICE_F_MOVE | Linux.SPLICE_F_NONBLOCK);
+                if (moved > 0)
+                {
+                    _size += moved;
+                    _atLineStart = LastByte(_handle, _size) == (byte)'\n';
+                    return SpliceResult.Moved;
+                }
+            }
+            catch (IOException)
+            {
+                _spliceUnsupported = true;
+                return SpliceResult.UseAppend;
+            }
+
+            if (moved == 0)
+            {
+                return SpliceResult.EndOfFile;
+            }
+
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno is Libc.EAGAIN or Libc.EINTR)
+            {
+                return SpliceResult.WouldBlock;
+            }
+
+            // A full disk is reported (and the data dropped) by the append path; anything else means this
+            // file system cannot splice.
+            _spliceUnsupported = errno != Libc.ENOSPC;
+            return SpliceResult.UseAppend;
         }
+    }
+
+    private static SafeFileHandle? OpenSpliceTarget(SafeFileHandle file)
+    {
+        var fd = Libc.Open($"/proc/self/fd/{file.DangerousGetHandle()}", Libc.O_WRONLY | Libc.O_CLOEXEC | Libc.O_NOCTTY | Libc.O_NONBLOCK, 0);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
     private void Write(ReadOnlySpan<byte> data)
@@ -193,20 +217,56 @@ public sealed class LogFile : IDisposable
         }
     }
 
+    private bool TryOpen()
+    {
+        if (_failing && _time.GetTimestamp() < _retryAt)
+        {
+            return false;
+        }
+
+        try
+        {
+            Open();
+            return true;
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            return false;
+        }
+    }
+
     private void Open()
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _handle = PosixFile.OpenForAppendNoFollow(Path, FileMode);
+        _directory ??= SafeDirectory.Open(_directoryPath, create: true);
+        _handle = _directory.OpenForAppend(_name, FileMode, _owners);
         _size = RandomAccess.GetLength(_handle);
         _atLineStart = _size == 0 || LastByte(_handle, _size) == (byte)'\n';
         if (_rotation?.Mode == RotationMode.Time)
         {
             // What the file already holds belongs to the period it was last written in.
-            var written = _size > 0 ? File.GetLastWriteTimeUtc(Path) : _time.GetUtcNow().UtcDateTime;
-            _period = RotationPolicy.PeriodName(TimeZoneInfo.ConvertTime(new DateTimeOffset(written, TimeSpan.Zero), _time.LocalTimeZone), _rotation.Frequency);
-            BackupFiles.Prune(Path, _rotation.Backups, _rotation.MaxAge, _time.GetUtcNow());
+            var written = _size > 0 && SafeDirectory.StatFd((int)_handle.DangerousGetHandle()) is { } st
+                ? st.ModifyTime.ToDateTimeOffset()
+                : _time.GetUtcNow();
+            _period = RotationPolicy.PeriodName(TimeZoneInfo.ConvertTime(written, _time.LocalTimeZone), _rotation.Frequency);
+            BackupFiles.Prune(_directory, _name, _rotation.Backups, _rotation.MaxAge, _time.GetUtcNow());
         }
     }
+
+    private void Fail(Exception e)
+    {
+        CloseAll();
+        _retryAt = _time.GetTimestamp() + (long)(RetryInterval.TotalSeconds * _time.TimestampFrequency);
+        if (!_failing)
+        {
+            _failing = true;
+            _report(e is UnsafeFileException
+                ? $"log file refused: {e.Message}; output is dropped (and counted) until it can be written safely"
+                : $"log write failed path={Path} err={e.Message} (output is dropped until writes succeed again)");
+        }
+    }
+
+    private void Drop(int bytes) => Interlocked.Add(ref _droppedBytes, bytes);
 
     private static byte LastByte(SafeFileHandle handle, long size)
     {
@@ -222,14 +282,22 @@ public sealed class LogFile : IDisposable
         _spliceHandle = null;
     }
 
+    /// <summary>Closes the directory too, so the next open walks its path again.</summary>
+    private void CloseAll()
+    {
+        Close();
+        _directory?.Dispose();
+        _directory = null;
+    }
+
     private void RotateBySize()
     {
         Close();
-        BackupFiles.ShiftAndRotate(Path, _rotation!.Backups ?? LogSettings.DefaultRotationBackups);
-        var rotated = BackupFiles.NumberedPath(Path, 1, compressed: false);
-        if (File.Exists(rotated))
+        var keep = _rotation!.Backups ?? LogSettings.DefaultRotationBackups;
+        BackupFiles.ShiftAndRotate(_directory!, _name, keep);
+        if (keep > 0)
         {
-            Compress(rotated, FindNumbered);
+            Compress(BackupFiles.NumberedName(_name, 1, compressed: false), FindNumbered);
         }
 
         Open();
@@ -238,44 +306,55 @@ public sealed class LogFile : IDisposable
     private void RotateByTime()
     {
         Close();
-        var target = BackupFiles.PeriodPath(Path, _period);
-        File.Move(Path, target);
-        Compress(target, inode => PosixFile.LStat(target)?.Inode == inode ? target : null);
-        BackupFiles.Prune(Path, _rotation!.Backups, _rotation.MaxAge, _time.GetUtcNow());
+        var target = BackupFiles.PeriodName(_directory!, _name, _period);
+        _directory!.Rename(_name, target);
+        Compress(target, (directory, inode) => directory.Stat(target)?.Inode == inode ? target : null);
+        BackupFiles.Prune(_directory, _name, _rotation!.Backups, _rotation.MaxAge, _time.GetUtcNow());
         Open();
     }
 
     /// <summary>Queues gzip of a rotated file, which is followed by inode: later rotations may rename or delete it.</summary>
-    private void Compress(string rotated, Func<ulong, string?> locate)
+    private void Compress(string rotated, Func<SafeDirectory, ulong, string?> locate)
     {
-        if (!_rotation!.Compress || PosixFile.LStat(rotated) is not { } st)
+        if (!_rotation!.Compress)
         {
             return;
         }
 
-        var source = new FileStream(rotated, System.IO.FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-        (_compressor ?? LogCompressor.Shared).TryEnqueue(source, System.IO.Path.GetDirectoryName(Path)!, temporary =>
+        SafeFileHandle? source = null;
+        try
         {
-            lock (_lock)
+            source = _directory!.OpenForReading(rotated, _owners);
+            var inode = SafeDirectory.StatFd((int)source.DangerousGetHandle())?.Inode ?? 0;
+            _compressor.TryEnqueue(source, _directory.Duplicate(), (directory, temporary) =>
             {
-                if (locate(st.Inode) is { } current)
+                lock (_lock)
                 {
-                    File.Move(temporary, current + ".gz", overwrite: true);
-                    File.Delete(current);
+                    if (locate(directory, inode) is { } current)
+                    {
+                        directory.Rename(temporary, current + ".gz");
+                        directory.Delete(current);
+                    }
                 }
-            }
-        }, _report);
+            }, _report);
+        }
+        catch (IOException e)
+        {
+            // Rotation itself succeeded; only this copy stays uncompressed.
+            source?.Dispose();
+            _report($"rotated log not compressed: {e.Message}");
+        }
     }
 
-    private string? FindNumbered(ulong inode) =>
-        BackupFiles.Numbered(Path).Where(b => !b.Compressed).Select(b => b.Path)
-            .FirstOrDefault(p => PosixFile.LStat(p)?.Inode == inode);
+    private string? FindNumbered(SafeDirectory directory, ulong inode) =>
+        BackupFiles.Numbered(directory, _name).Where(b => !b.Compressed).Select(b => b.Name)
+            .FirstOrDefault(name => directory.Stat(name)?.Inode == inode);
 
     public void Dispose()
     {
         lock (_lock)
         {
-            Close();
+            CloseAll();
         }
     }
 }

@@ -1,3 +1,5 @@
+using ProcessMaster.Core.Files;
+
 namespace ProcessMaster.Core.Logs;
 
 /// <summary>Hands out one shared <see cref="LogFile"/> per path, closed when its last writer lets go.</summary>
@@ -6,14 +8,14 @@ public sealed class LogFileRegistry(TimeProvider time, Action<string> report)
     private readonly Lock _lock = new();
     private readonly Dictionary<string, LogFile> _files = new(StringComparer.Ordinal);
 
-    /// <summary>The shared file for <paramref name="path"/>; the first user's rotation settings apply to every writer.</summary>
-    public LogFile Acquire(string path, RotationSettings rotation)
+    /// <summary>The shared file for <paramref name="path"/>; the first user's rotation settings and owners apply to every writer.</summary>
+    public LogFile Acquire(string path, RotationSettings rotation, FileOwners owners)
     {
         lock (_lock)
         {
             if (!_files.TryGetValue(path, out var file))
             {
-                file = new LogFile(path, rotation, time, report);
+                file = new LogFile(path, rotation, time, report, owners);
                 _files[path] = file;
             }
 

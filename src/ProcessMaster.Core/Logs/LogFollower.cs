@@ -1,4 +1,5 @@
 using System.Text;
+using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Logs;
@@ -6,14 +7,17 @@ namespace ProcessMaster.Core.Logs;
 /// <summary>
 /// Follows one log file as it grows, driven by inotify on its directory (no polling): new complete
 /// lines are delivered as they are written; a file that is rotated (replaced) or truncated is read again
-/// from its start. Partial lines are held until their newline arrives.
+/// from its start. Partial lines are held until their newline arrives. The directory is held open and
+/// the file reached through it by the capture rule (<see cref="SafeDirectory"/>): while the name is a
+/// symlink, FIFO or anything but the service's regular file, nothing is read.
 /// </summary>
 public sealed class LogFollower : IDisposable
 {
     private const int MaxLineBytes = 64 * 1024;
 
-    private readonly string _path;
+    private readonly SafeDirectory _directory;
     private readonly string _name;
+    private readonly FileOwners _owners;
     private readonly Action<string> _onLine;
     private readonly Action _onRotated;
     private readonly Lock _lock = new();
@@ -23,22 +27,32 @@ public sealed class LogFollower : IDisposable
     private long _offset;
     private bool _disposed;
 
-    public LogFollower(InotifyWatcher inotify, string path, Action<string> onLine, Action onRotated)
+    /// <exception cref="IOException">The file's directory cannot be reached safely.</exception>
+    public LogFollower(InotifyWatcher inotify, string path, FileOwners owners, Action<string> onLine, Action onRotated)
     {
-        _path = path;
-        _name = Path.GetFileName(path);
+        _directory = SafeDirectory.OpenParent(path, out _name);
+        _owners = owners;
         _onLine = onLine;
         _onRotated = onRotated;
-        var st = PosixFile.LStat(path);
+        var st = _directory.Stat(_name);
         _inode = st?.Inode ?? 0;
         _offset = (long)(st?.Size ?? 0);
-        _watch = inotify.Watch(Path.GetDirectoryName(path)!, 0, (_, name) =>
+        try
         {
-            if (name == _name)
+            _watch = inotify.Watch(_directory.DescriptorPath, 0, (mask, name) =>
             {
-                Poll();
-            }
-        });
+                if (name == _name || (mask & InotifyWatcher.IN_Q_OVERFLOW) != 0)
+                {
+                    Poll();
+                }
+            });
+        }
+        catch
+        {
+            _directory.Dispose();
+            throw;
+        }
+
         Poll(); // anything written between measuring the size and watching
     }
 
@@ -51,7 +65,7 @@ public sealed class LogFollower : IDisposable
                 return;
             }
 
-            var st = PosixFile.LStat(_path);
+            var st = _directory.Stat(_name);
             if (st is null || (st.Value.Mode & Libc.S_IFMT) != Libc.S_IFREG)
             {
                 return; // gone for the moment (mid-rotation), or not a regular file: never read through a symlink
@@ -65,18 +79,20 @@ public sealed class LogFollower : IDisposable
                 _onRotated();
             }
 
-            ReadNew();
+            try
+            {
+                ReadNew();
+            }
+            catch (IOException)
+            {
+                // Refused (replaced by something else between the check and the open) or unreadable: try at the next change.
+            }
         }
     }
 
     private void ReadNew()
     {
-        using var file = PosixFile.OpenForReading(_path, out _);
-        if (file is null || !PosixFile.IsRegularFile(file))
-        {
-            return;
-        }
-
+        using var file = _directory.OpenForReading(_name, _owners);
         var buffer = new byte[64 * 1024];
         int n;
         while ((n = RandomAccess.Read(file, buffer, _offset)) > 0)
@@ -111,9 +127,15 @@ public sealed class LogFollower : IDisposable
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
         }
 
         _watch.Dispose();
+        _directory.Dispose();
     }
 }

@@ -1,22 +1,26 @@
 using System.Text;
-using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Files;
 
 namespace ProcessMaster.Core.Logs;
 
-/// <summary>Reads the last lines of a log file from its end, without reading the whole file.</summary>
+/// <summary>
+/// Reads the last lines of a log file from its end, without reading the whole file, through the same
+/// rule as capture (<see cref="SafeDirectory"/>): a symlink, FIFO, hard link or stranger's file in a
+/// service's log directory is refused, never read.
+/// </summary>
 public static class LogTailReader
 {
     private const int BlockSize = 64 * 1024;
 
-    /// <summary>The last <paramref name="count"/> complete or partial lines, reading at most <paramref name="maxBytes"/>.</summary>
-    public static List<string> LastLines(string path, int count, long maxBytes = 8 * 1024 * 1024)
+    /// <summary>
+    /// The last <paramref name="count"/> complete or partial lines, reading at most <paramref name="maxBytes"/>
+    /// from the end (the first, cut line is then left out).
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be read, or was refused (<see cref="UnsafeFileException"/>).</exception>
+    public static List<string> LastLines(string path, int count, FileOwners owners, long maxBytes)
     {
-        using var file = PosixFile.OpenForReading(path, out var error) ?? throw new IOException($"{path}: {error}");
-        if (!PosixFile.IsRegularFile(file))
-        {
-            throw new IOException($"{path}: not a regular file");
-        }
-
+        using var directory = SafeDirectory.OpenParent(path, out var name);
+        using var file = directory.OpenForReading(name, owners);
         var length = RandomAccess.GetLength(file);
         var end = length;
         var chunks = new List<byte[]>();
@@ -31,7 +35,7 @@ public static class LogTailReader
 
         while (end > 0 && newlines < count && read < maxBytes)
         {
-            var size = (int)Math.Min(BlockSize, end);
+            var size = (int)Math.Min(Math.Min(BlockSize, end), maxBytes - read);
             var block = new byte[size];
             var got = RandomAccess.Read(file, block, end - size);
             if (got != size)
@@ -42,11 +46,11 @@ public static class LogTailReader
             chunks.Add(block);
             end -= size;
             read += size;
-            newlines += block.Count(b => b == (byte)'\n');
+            newlines += block.AsSpan().Count((byte)'\n');
         }
 
         chunks.Reverse();
-        var text = Encoding.UTF8.GetString(chunks.SelectMany(c => c).ToArray());
+        var text = Encoding.UTF8.GetString([.. chunks.SelectMany(c => c)]);
         var lines = text.Split('\n').ToList();
         if (lines.Count > 0 && lines[^1].Length == 0)
         {

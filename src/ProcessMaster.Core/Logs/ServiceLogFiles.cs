@@ -1,72 +1,56 @@
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Files;
+using ProcessMaster.Core.Processes;
 
 namespace ProcessMaster.Core.Logs;
 
 /// <summary>
 /// The files a service's logs may be read from: its stdout, stderr and stop_command logs, and its hints
-/// as long as they (resolved through any symlinks) stay inside the working directory. Nothing else is
-/// ever served.
+/// as long as they are inside the working directory. Nothing else is ever served, and each is reached
+/// without following a symlink (<see cref="SafeDirectory"/>), so a hint or log replaced by a link cannot
+/// lead outside the service's own files.
 /// </summary>
 public static class ServiceLogFiles
 {
-    /// <summary>The servable files that exist now, in display order (stdout, stderr, stop logs, hints).</summary>
+    /// <summary>The servable files that exist now (as anything: a refused one is reported when read), in display order.</summary>
     public static List<string> Existing(ServiceDefinition definition)
     {
         var files = new List<string>();
-        foreach (var path in new[] { definition.Logs.Stdout, definition.Logs.Stderr, definition.Logs.StopCommandStdout, definition.Logs.StopCommandStderr })
+        var candidates = new[] { definition.Logs.Stdout, definition.Logs.Stderr, definition.Logs.StopCommandStdout, definition.Logs.StopCommandStderr }
+            .Concat(definition.Logs.Hints.Where(h => IsContained(h, definition.WorkingDirectory)));
+        foreach (var path in candidates)
         {
-            if (path is not null && File.Exists(path) && !files.Contains(path))
+            if (path is not null && !files.Contains(path) && Exists(path))
             {
                 files.Add(path);
-            }
-        }
-
-        foreach (var hint in definition.Logs.Hints)
-        {
-            if (File.Exists(hint) && IsContained(hint, definition.WorkingDirectory) && !files.Contains(hint))
-            {
-                files.Add(hint);
             }
         }
 
         return files;
     }
 
-    /// <summary>Whether <paramref name="path"/>, with every symlink resolved, is inside <paramref name="directory"/>.</summary>
-    public static bool IsContained(string path, string directory)
+    /// <summary>Who may own a service's log files: root, which creates the captured ones, and the service's user, who writes hints.</summary>
+    public static FileOwners Owners(ServiceDefinition definition, IUserDatabase users) =>
+        new(definition.Process.User is { } user ? users.FindUser(user)?.Uid ?? 0 : 0);
+
+    /// <summary>Whether <paramref name="path"/> lies inside <paramref name="directory"/>, by name (no link is ever followed when it is opened).</summary>
+    public static bool IsContained(string path, string directory) =>
+        Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) + "/", StringComparison.Ordinal);
+
+    private static bool Exists(string path)
     {
         try
         {
-            var real = Resolve(path);
-            var root = Resolve(directory);
-            return real.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);
+            using var directory = SafeDirectory.OpenParent(path, out var name);
+            return directory.Stat(name) is not null;
+        }
+        catch (UnsafeFileException)
+        {
+            return true; // listed, so that reading it says why it is refused
         }
         catch (IOException)
         {
             return false;
         }
-    }
-
-    private static string Resolve(string path)
-    {
-        // Resolve component by component, as realpath(3) does.
-        var result = "/";
-        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var next = Path.Combine(result, part);
-            for (var hops = 0; new FileInfo(next).LinkTarget is { } target; hops++)
-            {
-                if (hops > 40)
-                {
-                    throw new IOException("too many symbolic links");
-                }
-
-                next = Path.GetFullPath(target, Path.GetDirectoryName(next)!);
-            }
-
-            result = next;
-        }
-
-        return result;
     }
 }

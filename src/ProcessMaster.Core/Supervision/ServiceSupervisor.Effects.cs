@@ -143,7 +143,9 @@ public sealed partial class ServiceSupervisor
             stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);
     }
 
-    private LogFile? Acquire(string? path) => path is null ? null : _context.Logs.Acquire(path, RotationSettings.From(_machine.Definition.Logs));
+    private LogFile? Acquire(string? path) => path is null
+        ? null
+        : _context.Logs.Acquire(path, RotationSettings.From(_machine.Definition.Logs), ServiceLogFiles.Owners(_machine.Definition, _context.Users));
 
     private void Release(LogFile? file)
     {
@@ -157,7 +159,7 @@ public sealed partial class ServiceSupervisor
     {
         if (pipe is not null)
         {
-            OutputPump.Start(_context.Loop, pipe, file, () => Release(file));
+            OutputPump.Start(_context.LogLoop, pipe, file, () => Release(file));
         }
     }
 }

@@ -8,8 +8,11 @@ using ProcessMaster.Core.State;
 namespace ProcessMaster.Core.Supervision;
 
 /// <summary>The shared machinery every supervisor uses.</summary>
+/// <param name="Loop">The supervision loop: spawning, reaping, exec status, cgroup.events.</param>
+/// <param name="LogLoop">The log loop: service output pipes into their files.</param>
 public sealed record SupervisorContext(
     EventLoop Loop,
+    EventLoop LogLoop,
     ChildReaper Reaper,
     CgroupManager Cgroups,
     CgroupEventsWatcher Watcher,

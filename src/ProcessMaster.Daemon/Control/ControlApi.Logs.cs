@@ -1,4 +1,6 @@
+using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Logs;
+using ProcessMaster.Core.Supervision;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
@@ -9,13 +11,16 @@ internal sealed partial class ControlApi
     public const int MaxTailLines = 100_000;
     public const int MaxFollowSessions = 64;
 
+    /// <summary>Most bytes of log text one call reads, shared by the service's files: a reply stays small whatever n asks.</summary>
+    public const int MaxTailBytes = 2 * 1024 * 1024;
+
     private int _followSessions;
 
     private LogsResult Logs(LogsParams parameters)
     {
         CheckLineCount(parameters.N);
-        var service = Find(parameters.Name);
-        return new LogsResult(ServiceLogFiles.Existing(service.Snapshot.Definition).Select(f => Tail(f, parameters.N)).ToList());
+        var (files, owners) = LogFilesOf(Find(parameters.Name));
+        return new LogsResult(files.Select(f => Tail(f, parameters.N, owners, MaxTailBytes / files.Count)).ToList());
     }
 
     private Task<LogsFollowResult> LogsFollowAsync(LogsFollowParams parameters, RpcSession session)
@@ -23,10 +28,10 @@ internal sealed partial class ControlApi
         CheckLineCount(parameters.N);
         var services = parameters.Name is null ? [.. manager.Services.Values] : new[] { Find(parameters.Name) };
         var files = services
-            .SelectMany(s => ServiceLogFiles.Existing(s.Snapshot.Definition))
-            .Where(f => parameters.Filename is null || Path.GetFileName(f) == parameters.Filename || f == parameters.Filename)
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
+            .SelectMany(s => LogFilesOf(s) is var (paths, owners) ? paths.Select(p => (Path: p, Owners: owners)) : [])
+            .Where(f => parameters.Filename is null || Path.GetFileName(f.Path) == parameters.Filename || f.Path == parameters.Filename)
+            .DistinctBy(f => f.Path, StringComparer.Ordinal)
+            .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
         if (files.Count == 0)
         {
@@ -45,27 +50,51 @@ internal sealed partial class ControlApi
         var queue = new NotificationQueue(session);
         session.Own(queue);
         var tails = new List<LogTail>();
-        foreach (var file in files)
+        foreach (var (file, owners) in files)
         {
-            tails.Add(Tail(file, parameters.N));
-            session.Own(new LogFollower(runtime.Inotify, file,
-                line => queue.Enqueue(JsonRpc.Notification(Methods.LogLineNotification.Name, new LogLine(file, line), Methods.LogLineNotification.Params)),
-                () => queue.Enqueue(JsonRpc.Notification(Methods.LogRotatedNotification.Name, new LogRotated(file), Methods.LogRotatedNotification.Params))));
+            tails.Add(Tail(file, parameters.N, owners, MaxTailBytes / files.Count));
+            if (Follow(file, owners,
+                    line => queue.Enqueue(JsonRpc.Notification(Methods.LogLineNotification.Name, new LogLine(file, line), Methods.LogLineNotification.Params)),
+                    () => queue.Enqueue(JsonRpc.Notification(Methods.LogRotatedNotification.Name, new LogRotated(file), Methods.LogRotatedNotification.Params)))
+                is { } follower)
+            {
+                session.Own(follower);
+            }
         }
 
         return Task.FromResult(new LogsFollowResult(tails));
     }
 
-    /// <summary>The last lines of one file, or a line saying why it cannot be read.</summary>
-    public static LogTail Tail(string file, int lines)
+    /// <summary>The files of a service that may be served, and who may own them.</summary>
+    public (List<string> Files, FileOwners Owners) LogFilesOf(ServiceSupervisor service)
+    {
+        var definition = service.Snapshot.Definition;
+        return (ServiceLogFiles.Existing(definition), ServiceLogFiles.Owners(definition, runtime.Users));
+    }
+
+    /// <summary>The last lines of one file (at most <paramref name="maxBytes"/> of them), or a line saying why it cannot be read.</summary>
+    public static LogTail Tail(string file, int lines, FileOwners owners, int maxBytes)
     {
         try
         {
-            return new LogTail(file, lines == 0 ? [] : LogTailReader.LastLines(file, lines));
+            return new LogTail(file, lines == 0 ? [] : LogTailReader.LastLines(file, lines, owners, maxBytes));
         }
         catch (IOException e)
         {
             return new LogTail(file, [$"(cannot read: {e.Message})"]);
+        }
+    }
+
+    /// <summary>Follows a file, or null when its directory cannot be reached safely (its tail already says why).</summary>
+    public LogFollower? Follow(string file, FileOwners owners, Action<string> onLine, Action onRotated)
+    {
+        try
+        {
+            return new LogFollower(runtime.LogInotify, file, owners, onLine, onRotated);
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Logs;
 
 namespace ProcessMaster.Daemon.Logging;
@@ -15,7 +16,7 @@ internal sealed class DaemonLog(string file) : IDisposable
 
     private readonly Lock _lock = new();
     private readonly LogFile _file = new(file, RotationSettings.BySize(RotationBytes, Backups, compress: true), TimeProvider.System,
-        message => Console.Error.WriteLine($"processmaster: {message}"));
+        message => Console.Error.WriteLine($"processmaster: {message}"), FileOwners.RootOnly);
 
     public string Path => file;
 

@@ -74,13 +74,18 @@ internal sealed partial class WebConsoleHandler
         var followers = new List<LogFollower>();
         try
         {
-            foreach (var file in ServiceLogFiles.Existing(service.Snapshot.Definition))
+            var (files, owners) = api.LogFilesOf(service);
+            foreach (var file in files)
             {
-                var tail = ControlApi.Tail(file, lines);
+                var tail = ControlApi.Tail(file, lines, owners, ControlApi.MaxTailBytes / files.Count);
                 await SendEventAsync(context.Response, "tail", JsonSerializer.Serialize(tail, ProtocolJsonContext.Default.LogTail), cancellation);
-                followers.Add(new LogFollower(runtime.Inotify, file,
-                    line => queue.Writer.TryWrite(("line", JsonSerializer.Serialize(new LogLine(file, line), ProtocolJsonContext.Default.LogLine))),
-                    () => queue.Writer.TryWrite(("rotated", JsonSerializer.Serialize(new LogRotated(file), ProtocolJsonContext.Default.LogRotated)))));
+                if (api.Follow(file, owners,
+                        line => queue.Writer.TryWrite(("line", JsonSerializer.Serialize(new LogLine(file, line), ProtocolJsonContext.Default.LogLine))),
+                        () => queue.Writer.TryWrite(("rotated", JsonSerializer.Serialize(new LogRotated(file), ProtocolJsonContext.Default.LogRotated))))
+                    is { } follower)
+                {
+                    followers.Add(follower);
+                }
             }
 
             await foreach (var (kind, json) in queue.Reader.ReadAllAsync(cancellation))

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Logs;
 using ProcessMaster.Tests.Support;
 
@@ -19,13 +20,26 @@ public sealed class LogFileTests : IDisposable
 
     private string BasePath => Path.Combine(_dir.Path, "logs", "out.log");
 
-    private LogFile Create(RotationSettings rotation) => new(BasePath, rotation, _time, _reports.Add);
+    private LogFile Create(RotationSettings rotation) => new(BasePath, rotation, _time, _reports.Add, TestOwners.Current);
+
+    /// <summary>The numbered backups, as full paths.</summary>
+    private List<(string Path, int Number, bool Compressed)> Numbered()
+    {
+        using var directory = SafeDirectory.Open(Path.GetDirectoryName(BasePath)!);
+        return BackupFiles.Numbered(directory, "out.log").Select(b => (Path.Combine(directory.Path, b.Name), b.Number, b.Compressed)).ToList();
+    }
+
+    private int RotatedCopies()
+    {
+        using var directory = SafeDirectory.Open(Path.GetDirectoryName(BasePath)!);
+        return BackupFiles.All(directory, "out.log").Count;
+    }
 
     /// <summary>Every copy, oldest first, decompressed: numbered backups from the highest number, then the live file.</summary>
     private string ReadAllSizeRotated()
     {
         var text = new StringBuilder();
-        foreach (var backup in BackupFiles.Numbered(BasePath).OrderByDescending(b => b.Number))
+        foreach (var backup in Numbered().OrderByDescending(b => b.Number))
         {
             text.Append(Read(backup.Path));
         }
@@ -62,12 +76,12 @@ public sealed class LogFileTests : IDisposable
                 file.Append(bytes.AsSpan(0, cut));
                 file.Append(bytes.AsSpan(cut));
                 pending.Clear();
-                Assert.True(BackupFiles.Numbered(BasePath).Select(b => b.Number).Distinct().Count() <= 3);
+                Assert.True(Numbered().Select(b => b.Number).Distinct().Count() <= 3);
             }
         }
 
         await LogCompressor.Shared.DrainAsync();
-        var backups = BackupFiles.Numbered(BasePath);
+        var backups = Numbered();
         Assert.Equal([1, 2, 3], backups.Select(b => b.Number).Order());
         Assert.All(Directory.EnumerateFiles(Path.GetDirectoryName(BasePath)!), f => Assert.DoesNotContain(".tmp", f));
         Assert.Contains(backups, b => b.Compressed);
@@ -98,7 +112,7 @@ public sealed class LogFileTests : IDisposable
         file.Append("0123456789\n"u8);
         file.Append("abc\n"u8);
         Assert.Equal("abc\n", File.ReadAllText(BasePath));
-        Assert.Empty(BackupFiles.Numbered(BasePath));
+        Assert.Empty(Numbered());
     }
 
     [Fact]
@@ -114,7 +128,7 @@ public sealed class LogFileTests : IDisposable
 
         Assert.Equal("ten o'clock\n", Read(BasePath + ".2026-03-09_10.gz"));
         Assert.Equal("eleven\nstill eleven\n", File.ReadAllText(BasePath));
-        Assert.Single(BackupFiles.All(BasePath));
+        Assert.Equal(1, RotatedCopies());
     }
 
     [Fact]
@@ -125,7 +139,7 @@ public sealed class LogFileTests : IDisposable
         File.SetLastWriteTimeUtc(BasePath, new DateTime(2026, 3, 8, 23, 0, 0, DateTimeKind.Utc));
         using var file = Create(new RotationSettings(RotationMode.Time, 0, null, RotationFrequency.Daily, null, Compress: false));
         file.EnsureCreated();
-        Assert.Empty(BackupFiles.All(BasePath));
+        Assert.Equal(0, RotatedCopies());
         file.Append("today\n"u8);
         Assert.Equal("from yesterday\n", File.ReadAllText(BasePath + ".2026-03-08"));
         Assert.Equal("today\n", File.ReadAllText(BasePath));
@@ -151,13 +165,13 @@ public sealed class LogFileTests : IDisposable
     public void SharedRegistry_GivesEveryWriterOfAPathTheSameFile()
     {
         var registry = new LogFileRegistry(_time, _reports.Add);
-        var a = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false));
-        var b = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false));
+        var a = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current);
+        var b = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current);
         Assert.Same(a, b);
         Assert.True(File.Exists(BasePath)); // created at acquisition
         registry.Release(a);
         registry.Release(b);
-        Assert.NotSame(a, registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false)));
+        Assert.NotSame(a, registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current));
     }
 
     [Fact]
@@ -170,7 +184,86 @@ public sealed class LogFileTests : IDisposable
         using var file = Create(RotationSettings.BySize(1000, 1, false));
         file.Append("data\n"u8);
         Assert.Equal("", File.ReadAllText(target));
-        Assert.Contains(_reports, r => r.Contains("is a symbolic link (refused)"));
+        Assert.Contains(_reports, r => r.Contains("is a symbolic link (refused"));
         Assert.Equal(5, file.DroppedBytes);
+    }
+
+    [Fact]
+    public async Task AFifoInPlaceOfTheFile_NeverBlocksCapture_DropsAndCounts_AndCaptureResumesOnceItIsGone()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(BasePath)!);
+        HostileFiles.Fifo(BasePath);
+        using var file = Create(RotationSettings.BySize(1000, 1, compress: true));
+
+        var append = Task.Run(() => file.Append("lost\n"u8));
+        Assert.Same(append, await Task.WhenAny(append, Task.Delay(TimeSpan.FromSeconds(30))));
+        Assert.Contains(_reports, r => r.StartsWith("log file refused:", StringComparison.Ordinal) && r.Contains("is a FIFO"));
+        Assert.Equal(5, file.DroppedBytes);
+
+        File.Delete(BasePath);
+        file.Append("too soon\n"u8); // within the retry interval: still dropped, not reported again
+        Assert.Equal(14, file.DroppedBytes);
+        Assert.Single(_reports);
+
+        _time.Advance(LogFile.RetryInterval);
+        file.Append("kept\n"u8);
+        Assert.Equal("kept\n", File.ReadAllText(BasePath));
+        Assert.Contains(_reports, r => r.StartsWith("log capture resumed", StringComparison.Ordinal) && r.Contains("dropped_bytes=14"));
+    }
+
+    [Fact]
+    public void ALogDirectoryReplacedByALink_IsNotWrittenThrough()
+    {
+        var service = Path.Combine(_dir.Path, "service");
+        Directory.CreateDirectory(service);
+        HostileFiles.WorldWritable(service);
+        var rootOnly = _dir.Dir("root-only");
+        File.CreateSymbolicLink(Path.Combine(service, "logs"), rootOnly);
+        using var file = new LogFile(Path.Combine(service, "logs", "stdout.log"), RotationSettings.BySize(10, 2, compress: false), _time, _reports.Add, TestOwners.Current);
+
+        file.Append("0123456789\nabc\n"u8);
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(rootOnly));
+        Assert.Contains(_reports, r => r.Contains("logs: is a symbolic link"));
+    }
+
+    [Fact]
+    public void Rotation_ReplacesLinksPlantedUnderBackupNames_NeverTheirTargets()
+    {
+        var logs = Path.GetDirectoryName(BasePath)!;
+        Directory.CreateDirectory(logs);
+        HostileFiles.WorldWritable(logs);
+        var secret = _dir.File("secret", "root's\n");
+        File.CreateSymbolicLink(BasePath + ".1", secret);
+        File.CreateSymbolicLink(BasePath + ".2", secret);
+        using var file = Create(RotationSettings.BySize(10, 2, compress: false));
+
+        file.Append("0123456789\n"u8);
+        file.Append("second\n"u8);
+
+        Assert.Equal("root's\n", File.ReadAllText(secret));
+        Assert.Equal("0123456789\n", File.ReadAllText(BasePath + ".1"));
+        Assert.Equal("second\n", File.ReadAllText(BasePath));
+        Assert.False(File.Exists(BasePath + ".3"));
+    }
+
+    [Fact]
+    public async Task TheCompressor_CarriesOnAfterAJobThatThrows()
+    {
+        var compressor = new LogCompressor();
+        var reports = new List<string>();
+        using var directory = SafeDirectory.Open(_dir.Path);
+        _dir.File("a.log.1", "first\n");
+        _dir.File("b.log.1", "second\n");
+
+        compressor.TryEnqueue(directory.OpenForReading("a.log.1", TestOwners.Current), directory.Duplicate(),
+            (_, _) => throw new NotSupportedException("a component that throws"), reports.Add);
+        compressor.TryEnqueue(directory.OpenForReading("b.log.1", TestOwners.Current), directory.Duplicate(),
+            (dir, temporary) => dir.Rename(temporary, "b.log.1.gz"), reports.Add);
+        await compressor.DrainAsync();
+
+        Assert.Contains(reports, r => r.Contains("a component that throws") && r.Contains("stays uncompressed"));
+        Assert.Equal("second\n", Read(Path.Combine(_dir.Path, "b.log.1.gz")));
+        Assert.DoesNotContain(Directory.EnumerateFiles(_dir.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
     }
 }

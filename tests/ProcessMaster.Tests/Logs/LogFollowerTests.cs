@@ -25,7 +25,7 @@ public sealed class LogFollowerTests : IDisposable
         var path = _dir.File("app.log", "old line\n");
         var lines = new List<string>();
         var rotations = 0;
-        using var follower = new LogFollower(_inotify, path, l => { lock (lines) lines.Add(l); }, () => Interlocked.Increment(ref rotations));
+        using var follower = new LogFollower(_inotify, path, TestOwners.Current, l => { lock (lines) lines.Add(l); }, () => Interlocked.Increment(ref rotations));
 
         await File.AppendAllTextAsync(path, "first\nsec");
         await File.AppendAllTextAsync(path, "ond\n");
