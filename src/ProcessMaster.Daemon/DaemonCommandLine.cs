@@ -35,9 +35,23 @@ internal static class DaemonCommandLine
         root.SetAction(result =>
         {
             var path = result.GetValue(config)!;
-            return result.GetValue(check) ? ConfigCheck.Run(path, Console.Out) : DaemonHost.Run(path);
+            return OneLineErrors(() => result.GetValue(check) ? ConfigCheck.Run(path, Console.Out) : DaemonHost.Run(path));
         });
         return root.Parse(args).Invoke();
+    }
+
+    /// <summary>Whatever escapes is said in one line and exit 1: an operator reads a reason, not a stack trace.</summary>
+    private static int OneLineErrors(Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"processmaster: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            return 1;
+        }
     }
 
     private sealed class PrintVersion : SynchronousCommandLineAction

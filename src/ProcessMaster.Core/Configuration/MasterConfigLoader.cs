@@ -24,7 +24,16 @@ public static class MasterConfigLoader
             throw new ConfigException([ConfigError.ForFile(path, $"cannot read config: {e.Message}")]);
         }
 
-        var config = MasterConfigParser.Parse(path, text, users, errors);
+        MasterConfig? config;
+        try
+        {
+            config = MasterConfigParser.Parse(path, text, users, errors);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ConfigException([ConfigError.ForFile(path, $"cannot be loaded: {e.GetType().Name}: {e.Message}")]);
+        }
+
         errors.ThrowIfAny();
         return config ?? throw new ConfigException([ConfigError.ForFile(path, "config is empty")]);
     }

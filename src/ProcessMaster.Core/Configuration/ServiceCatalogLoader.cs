@@ -112,10 +112,20 @@ public sealed partial class ServiceCatalogLoader
         var errors = new ConfigErrorCollector();
         var context = new ServiceParseContext(file, derivedName, autoServiceDirectory, _users,
             Values.EnvironmentValue.ReadFile, _zone);
-        var definition = ServiceDefinitionParser.Parse(text, context, errors);
-        if (definition is not null)
+        ServiceDefinition? definition = null;
+        try
         {
-            CheckWorkingDirectory(definition, file, errors);
+            definition = ServiceDefinitionParser.Parse(text, context, errors);
+            if (definition is not null)
+            {
+                CheckWorkingDirectory(definition, file, errors);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // One file must never stop the others (or boot): whatever went wrong is this file's problem.
+            errors.Add(ConfigError.ForFile(file, $"cannot be loaded: {e.GetType().Name}: {e.Message}"));
+            definition = null;
         }
 
         if (errors.HasErrors || definition is null)

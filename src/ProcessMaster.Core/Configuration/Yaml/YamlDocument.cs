@@ -9,13 +9,16 @@ namespace ProcessMaster.Core.Configuration.Yaml;
 /// </summary>
 internal static class YamlDocument
 {
-    /// <summary>Parses <paramref name="text"/>; returns the root mapping, or null with an error recorded.</summary>
+    /// <summary>
+    /// Parses <paramref name="text"/>; returns the root mapping, or null with an error recorded: whatever the
+    /// text, a problem is an error of this file (with its position), never an exception for the caller.
+    /// </summary>
     public static YamlMap? ParseMapping(string file, string text, ConfigErrorCollector errors)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = DepthLimitedParser.Load(text);
         }
         catch (YamlException e)
         {
