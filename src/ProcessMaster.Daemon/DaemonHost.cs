@@ -3,6 +3,7 @@ using ProcessMaster.Core.AdminActions;
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Processes;
@@ -11,6 +12,7 @@ using ProcessMaster.Core.State;
 using ProcessMaster.Core.Supervision;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Daemon.Logging;
+using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon;
@@ -57,17 +59,6 @@ internal static class DaemonHost
         }
     }
 
-    /// <summary>
-    /// Loading and parsing every definition leaves garbage, and touches code, that the steady state never
-    /// needs: one compacting collection and the release of start-up-only pages of the executable hand that
-    /// memory back instead of keeping it for the daemon's life (see docs/benchmarks.md).
-    /// </summary>
-    internal static void ReleaseBootMemory()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        StartupPages.Release();
-    }
-
     private static async Task<int> RunAsync(MasterConfig master)
     {
         using var instanceLock = InstanceLock.Acquire(master.UnixSocket.Path + ".lock");
@@ -77,6 +68,14 @@ internal static class DaemonHost
         var stateDirectory = Path.Combine(workingDirectory, "state");
         var time = TimeProvider.System;
         var events = new EventLog(Path.Combine(stateDirectory, "events.jsonl"), time, log.Write);
+        // Every loop and task reports and survives its own failures; should something still escape, its
+        // last words go to the daemon log before the runtime ends the process.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) => log.Write("fatal", null, $"unhandled exception, the daemon ends: {e.ExceptionObject}");
+        TaskScheduler.UnobservedTaskException += (_, e) =>
+        {
+            e.SetObserved();
+            Background.Report("a background task", e.Exception.GetBaseException(), message => events.Record(null, "daemon", message));
+        };
         log.Write("boot", null, $"{BuildIdentity.Current.Describe()}; config {master.SourceFile}; pid {Environment.ProcessId}");
         foreach (var note in layout.Notes)
         {
@@ -84,6 +83,14 @@ internal static class DaemonHost
         }
 
         FileLimit.Raise(log);
+        // Before anything is created: a definition problem that stops boot leaves nothing behind (no cgroups).
+        var users = SystemUserDatabase.Instance;
+        var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
+        if (catalog.Fatal is { } fatal)
+        {
+            throw new DaemonStartException(fatal.ToString());
+        }
+
         var state = new PersistentState(Path.Combine(stateDirectory, "state.json"));
         if (state.LoadError is { } stateError)
         {
@@ -102,17 +109,10 @@ internal static class DaemonHost
         }
 
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
-        var users = SystemUserDatabase.Instance;
         var context = new SupervisorContext(loop, logLoop, reaper, cgroups, new CgroupEventsWatcher(inotify), launcher,
             new LogFileRegistry(time, message => events.Record(null, "logs", message)), events, state, users, time);
         var manager = new ServiceManager(context);
         var gate = new DefinitionGate(layout, new Provisioner(users, time));
-
-        var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
-        if (catalog.Fatal is { } fatal)
-        {
-            throw new DaemonStartException(fatal.ToString());
-        }
 
         foreach (var problem in catalog.Problems)
         {
@@ -132,8 +132,9 @@ internal static class DaemonHost
 
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
         var runtime = new DaemonRuntime(master, manager, gate, events, logInotify, admin, users);
-        var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message));
-        var api = new ControlApi(runtime);
+        var trimmer = new MemoryTrimmer(time);
+        var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
+        var api = new ControlApi(runtime, new BulkReads(trimmer));
         api.RegisterAll(dispatcher);
         using var listener = ControlSocket.Listen(master.UnixSocket, users);
         await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));
@@ -142,7 +143,7 @@ internal static class DaemonHost
         server.Start();
         await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, api, stateDirectory, message => log.Write("web", null, message));
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
-        ReleaseBootMemory();
+        MemoryTrimmer.ReleaseBootMemory();
 
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
@@ -151,7 +152,7 @@ internal static class DaemonHost
         {
             c.Cancel = true;
             events.Record(null, "signal", "SIGHUP: reloading definitions");
-            _ = runtime.ReloadAsync();
+            Background.Forget("reloading definitions (SIGHUP)", runtime.ReloadAsync, message => events.Record(null, "reload", message));
         });
 
         var signal = await stop.Task;

@@ -35,7 +35,7 @@ internal sealed class DaemonRuntime(
     {
         var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
         var outcome = await services.ReloadAsync(catalog, gate);
-        DaemonHost.ReleaseBootMemory(); // parsing every file again leaves what boot left
+        Memory.MemoryTrimmer.ReleaseBootMemory(); // parsing every file again leaves what boot left
         return outcome;
     }
 }

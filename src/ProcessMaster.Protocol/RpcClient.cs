@@ -19,6 +19,9 @@ public sealed class RpcClient : IAsyncDisposable
     private readonly Task _reader;
     private long _nextId;
 
+    /// <summary>An error the daemon sent for the connection as a whole (id null): it refused or is closing it.</summary>
+    private volatile RpcException? _connectionError;
+
     private RpcClient(Socket socket)
     {
         _socket = socket;
@@ -75,6 +78,12 @@ public sealed class RpcClient : IAsyncDisposable
         {
             await _stream.WriteAsync(JsonRpc.Request(method, id, parameters, info), cancellation);
         }
+        catch (IOException)
+        {
+            // The daemon may have refused the connection and closed it before we wrote: its reason beats "broken pipe".
+            await Task.WhenAny(_reader, Task.Delay(TimeSpan.FromSeconds(1), cancellation));
+            throw _connectionError ?? (Exception)new IOException("the daemon closed the connection");
+        }
         finally
         {
             _writeLock.Release();
@@ -125,7 +134,7 @@ public sealed class RpcClient : IAsyncDisposable
             failure = e;
         }
 
-        var closed = new IOException(failure is null
+        Exception closed = (Exception?)_connectionError ?? new IOException(failure is null
             ? "the daemon closed the connection"
             : $"connection to the daemon failed: {failure.Message}");
         foreach (var pending in _pending.Values)
@@ -155,6 +164,15 @@ public sealed class RpcClient : IAsyncDisposable
         else if (root.TryGetProperty("method", out var method))
         {
             Notified?.Invoke(method.GetString() ?? "", root.TryGetProperty("params", out var p) ? p : default);
+        }
+        else if (root.TryGetProperty("error", out var connectionError) && (!root.TryGetProperty("id", out var none) || none.ValueKind == JsonValueKind.Null))
+        {
+            _connectionError = new RpcException(
+                connectionError.GetProperty("code").GetInt32(), connectionError.GetProperty("message").GetString() ?? "");
+            foreach (var waiting in _pending.Values)
+            {
+                waiting.TrySetException(_connectionError);
+            }
         }
     }
 

@@ -23,4 +23,7 @@ public static class RpcErrorCodes
 
     /// <summary>The daemon is busy (too many followers or connections) or shutting down.</summary>
     public const int Unavailable = -32004;
+
+    /// <summary>The reply (or a batch's replies together) would exceed <see cref="JsonRpc.MaxResponseBytes"/>; ask for less.</summary>
+    public const int TooLarge = -32005;
 }

@@ -1,5 +1,7 @@
-using System.Text;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using ProcessMaster.Core.Faults;
+using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Events;
 
@@ -13,6 +15,9 @@ public sealed class EventLog
     public const long FileRotationBytes = 4 * 1024 * 1024;
     public const int FileBackups = 2;
 
+    /// <summary>0640: events quote what services and configuration files said, which is not for every local user.</summary>
+    public const int FileMode = 0x1A0;
+
     private readonly Lock _lock = new();
     private readonly LinkedList<EventEntry> _ring = new();
     private readonly int _capacity;
@@ -20,6 +25,7 @@ public sealed class EventLog
     private readonly TimeProvider _time;
     private readonly Action<EventEntry>? _mirror;
     private readonly List<Action<EventEntry>> _followers = [];
+    private SafeFileHandle? _handle;
     private long _fileBytes;
 
     /// <param name="file">The persistent file (null keeps history in memory only).</param>
@@ -53,10 +59,15 @@ public sealed class EventLog
             followers = [.. _followers];
         }
 
-        _mirror?.Invoke(entry);
+        if (_mirror is { } mirror)
+        {
+            Background.Run("writing the daemon log", () => mirror(entry), _ => { });
+        }
+
         foreach (var follower in followers)
         {
-            follower(entry);
+            // A follower is some client's stream; its failure must not reach whoever recorded the event.
+            Background.Run("an event follower", () => follower(entry), _ => { });
         }
     }
 
@@ -105,19 +116,40 @@ public sealed class EventLog
 
         try
         {
-            var line = JsonSerializer.Serialize(entry, CoreJsonContext.Default.EventEntry) + "\n";
-            if (_fileBytes + line.Length > FileRotationBytes)
+            var line = JsonSerializer.SerializeToUtf8Bytes(entry, CoreJsonContext.Default.EventEntry);
+            if (_fileBytes + line.Length + 1 > FileRotationBytes)
             {
+                _handle?.Dispose();
+                _handle = null;
                 Rotate(_file);
+                _fileBytes = 0;
             }
 
-            File.AppendAllText(_file, line, Encoding.UTF8);
-            _fileBytes += line.Length;
+            _handle ??= OpenForAppend(_file);
+            RandomAccess.Write(_handle, [.. line, (byte)'\n'], fileOffset: 0); // O_APPEND
+            _fileBytes += line.Length + 1;
         }
-        catch (IOException)
+        catch (Exception)
         {
-            // History on disk is best effort; the ring still has the event.
+            // History on disk is best effort (a full disk, say); the ring still has the event.
+            _handle?.Dispose();
+            _handle = null;
         }
+    }
+
+    /// <summary>Opens the history file for appending with mode 0640 (also fixing an older, wider mode).</summary>
+    private SafeFileHandle OpenForAppend(string file)
+    {
+        var fd = Libc.Open(file, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK, FileMode);
+        if (fd < 0)
+        {
+            throw new IOException($"{file}: {Linux.LastErrorText()}");
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        Libc.FChmod(fd, FileMode);
+        _fileBytes = RandomAccess.GetLength(handle);
+        return handle;
     }
 
     private static void Rotate(string file)
@@ -156,8 +188,6 @@ public sealed class EventLog
                 }
             }
         }
-
-        _fileBytes = File.Exists(file) ? new FileInfo(file).Length : 0;
     }
 
     private sealed class Unsubscriber(Action dispose) : IDisposable

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ProcessMaster.Core.Faults;
 
 namespace ProcessMaster.Core.Interop;
 
@@ -157,6 +158,7 @@ public sealed unsafe class EventLoop : IDisposable
     {
         try
         {
+            Failpoints.Hit(_thread.Name!);
             action();
         }
         catch (Exception e)
@@ -167,17 +169,7 @@ public sealed unsafe class EventLoop : IDisposable
     }
 
     /// <summary>Reports a failure on this loop's thread without letting the report itself end the loop.</summary>
-    public void ReportFailure(string what, Exception e)
-    {
-        try
-        {
-            _report($"{_thread.Name} {what} failed: {e.GetType().Name}: {e.Message}");
-        }
-        catch (Exception)
-        {
-            // Nothing more can be done; the loop must go on.
-        }
-    }
+    public void ReportFailure(string what, Exception e) => Background.Report($"{_thread.Name} {what}", e, _report);
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using ProcessMaster.Core.Faults;
 
 namespace ProcessMaster.Core.Interop;
 
@@ -122,6 +123,7 @@ public sealed unsafe class InotifyWatcher : IDisposable
                 {
                     try
                     {
+                        Failpoints.Hit("inotify-callback");
                         callback(mask, name);
                     }
                     catch (Exception e)

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
+using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Files;
 
 namespace ProcessMaster.Core.Logs;
@@ -71,7 +72,7 @@ public sealed class LogCompressor
                 catch (Exception e)
                 {
                     // Whatever a file turned out to be, it stays uncompressed and the next one is compressed.
-                    Report(job, $"compressing a rotated log in {job.Directory?.Path} failed: {e.Message} (it stays uncompressed)");
+                    Background.Report($"compressing a rotated log in {job.Directory?.Path} (it stays uncompressed)", e, job.Report);
                 }
                 finally
                 {
@@ -84,20 +85,9 @@ public sealed class LogCompressor
         }
     }
 
-    private static void Report(Job job, string message)
-    {
-        try
-        {
-            job.Report(message);
-        }
-        catch (Exception)
-        {
-            // Reporting must not end the compressor either.
-        }
-    }
-
     private static void Compress(Job job)
     {
+        Failpoints.Hit("log-compressor");
         var directory = job.Directory!;
         var temporary = $".compress-{Guid.NewGuid():N}.tmp";
         try

@@ -1,5 +1,6 @@
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Supervision;
 
 namespace ProcessMaster.Core.Scheduling;
@@ -93,20 +94,26 @@ public sealed class CronTrigger : IDisposable
         return next is { } n && schedule.NotAfter is { } notAfter && n > notAfter ? null : next;
     }
 
+    /// <summary>The timer's callback: whatever fails in it is reported, and the schedule is armed again.</summary>
     private void Fire(DateTimeOffset? tick)
     {
-        if (tick is { } due)
+        Background.Run("cron tick", () =>
         {
-            lock (_lock)
+            Failpoints.Hit("cron");
+            if (tick is { } due)
             {
-                _lastFired = due;
+                lock (_lock)
+                {
+                    _lastFired = due;
+                }
+
+                _supervisor.Post(new ScheduledRun(due));
             }
-
-            _supervisor.Post(new ScheduledRun(due));
-        }
-
-        Arm();
+        }, Report);
+        Background.Run("arming the next cron tick", Arm, Report);
     }
+
+    private void Report(string message) => _events.Record(_supervisor.Name, "schedule", message);
 
     public void Dispose()
     {

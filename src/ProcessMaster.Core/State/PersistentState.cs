@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ProcessMaster.Core.Faults;
 
 namespace ProcessMaster.Core.State;
 
@@ -104,11 +105,13 @@ public sealed class PersistentState
 
             try
             {
+                Failpoints.Hit("state-save");
                 Configuration.ServiceCatalogLoader.WriteAtomically(_file, json + "\n");
                 save.SetResult();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                // Whoever waits for this save learns why it failed; the writer goes on with the next one.
                 save.SetException(e);
             }
         }

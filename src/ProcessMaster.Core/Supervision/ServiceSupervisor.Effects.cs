@@ -62,8 +62,24 @@ public sealed partial class ServiceSupervisor
                 Record(record.Component, record.Message);
                 break;
             case PersistOperatorStop persist:
-                await _context.State.SetStoppedByOperatorAsync(Name, persist.Stopped);
+                await PersistOperatorStopAsync(persist.Stopped);
                 break;
+        }
+    }
+
+    /// <summary>Saves the operator's stop (or start); a failure is kept so the operator's reply can say so.</summary>
+    private async Task PersistOperatorStopAsync(bool stopped)
+    {
+        try
+        {
+            await _context.State.SetStoppedByOperatorAsync(Name, stopped);
+            _unsaved = null;
+        }
+        catch (Exception e)
+        {
+            _unsaved = $"the {(stopped ? "stop" : "start")} could not be saved in the state file ({e.Message}); " +
+                       $"after a daemon restart the service will {(stopped ? "start again" : "stay stopped")}";
+            Record("state", _unsaved);
         }
     }
 

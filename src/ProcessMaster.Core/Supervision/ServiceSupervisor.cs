@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Faults;
 
 namespace ProcessMaster.Core.Supervision;
 
@@ -20,6 +21,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     private ITimer? _timer;
     private Task _loop = Task.CompletedTask;
     private volatile ServiceSnapshot _snapshot;
+
+    /// <summary>Why the operator's last stop or start is not in the state file, while it is not.</summary>
+    private volatile string? _unsaved;
 
     private ServiceSupervisor(ServiceDefinition definition, SupervisorContext context)
     {
@@ -89,12 +93,23 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public Task<OperationResult> StartAsync(StartReason reason, bool force = false) =>
-        Request(waiter => new StartRequest(reason, force, waiter));
+    public async Task<OperationResult> StartAsync(StartReason reason, bool force = false)
+    {
+        var result = await Request(waiter => new StartRequest(reason, force, waiter));
+        return reason == StartReason.Operator ? Saved(result) : result;
+    }
 
-    public Task<OperationResult> StopAsync(StopReason reason) => Request(waiter => new StopRequest(reason, waiter));
+    public async Task<OperationResult> StopAsync(StopReason reason)
+    {
+        var result = await Request(waiter => new StopRequest(reason, waiter));
+        return reason == StopReason.Operator ? Saved(result) : result;
+    }
 
-    public Task<OperationResult> RestartAsync(bool force = false) => Request(waiter => new RestartRequest(force, waiter));
+    public async Task<OperationResult> RestartAsync(bool force = false) => Saved(await Request(waiter => new RestartRequest(force, waiter)));
+
+    /// <summary>An operator's command that was carried out but not saved fails, saying what was done and what was not.</summary>
+    private OperationResult Saved(OperationResult result) =>
+        result.Ok && _unsaved is { } why ? OperationResult.Failure($"{result.Message}, but {why}") : result;
 
     public void Post(ServiceMessage message) => _mailbox.Writer.TryWrite(message);
 
@@ -113,14 +128,39 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     {
         await foreach (var message in _mailbox.Reader.ReadAllAsync())
         {
-            await DispatchAsync(message);
+            await HandleAsync(message);
             while (_followUps.TryDequeue(out var next))
             {
-                await DispatchAsync(next);
+                await HandleAsync(next);
             }
 
-            _snapshot = BuildSnapshot();
-            SnapshotPublished?.Invoke(_snapshot);
+            Background.Run("publishing the status", () =>
+            {
+                _snapshot = BuildSnapshot();
+                SnapshotPublished?.Invoke(_snapshot);
+            }, text => Record("supervisor", text));
+        }
+    }
+
+    /// <summary>Nothing a message leads to may end the loop: the service would be unsupervised from then on.</summary>
+    private async Task HandleAsync(ServiceMessage message)
+    {
+        try
+        {
+            Failpoints.Hit("supervisor");
+            await DispatchAsync(message);
+        }
+        catch (Exception e)
+        {
+            Background.Report($"handling {message.GetType().Name}", e, text => Record("supervisor", text));
+            var waiter = message switch
+            {
+                StartRequest r => r.Waiter,
+                StopRequest r => r.Waiter,
+                RestartRequest r => r.Waiter,
+                _ => null,
+            };
+            waiter?.Complete(OperationResult.Failure($"internal error: {e.Message}"));
         }
     }
 

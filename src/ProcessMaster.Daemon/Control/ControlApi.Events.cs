@@ -23,7 +23,7 @@ internal sealed partial class ControlApi
         return new EventsResult(events.Last(parameters.N, parameters.Name).Select(ToRecord).ToList());
     }
 
-    private Task<EventsResult> EventsFollowAsync(EventsFollowParams parameters, RpcSession session)
+    private EventsResult EventsFollow(EventsFollowParams parameters, RpcSession session)
     {
         var history = Events(new EventsParams(parameters.Name, parameters.N));
         var queue = new NotificationQueue(session);
@@ -35,7 +35,7 @@ internal sealed partial class ControlApi
                 queue.Enqueue(JsonRpc.Notification(Methods.EventNotification.Name, ToRecord(entry), Methods.EventNotification.Params));
             }
         }));
-        return Task.FromResult(history);
+        return history;
     }
 
     private static EventRecord ToRecord(EventEntry entry) => new(entry.Time, entry.App, entry.Component, entry.Message);

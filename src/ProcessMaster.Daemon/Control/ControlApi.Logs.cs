@@ -12,7 +12,7 @@ internal sealed partial class ControlApi
     public const int MaxFollowSessions = 64;
 
     /// <summary>Most bytes of log text one call reads, shared by the service's files: a reply stays small whatever n asks.</summary>
-    public const int MaxTailBytes = 2 * 1024 * 1024;
+    public const int MaxTailBytes = 1024 * 1024;
 
     private int _followSessions;
 
@@ -23,7 +23,7 @@ internal sealed partial class ControlApi
         return new LogsResult(files.Select(f => Tail(f, parameters.N, owners, MaxTailBytes / files.Count)).ToList());
     }
 
-    private Task<LogsFollowResult> LogsFollowAsync(LogsFollowParams parameters, RpcSession session)
+    private LogsFollowResult LogsFollow(LogsFollowParams parameters, RpcSession session)
     {
         CheckLineCount(parameters.N);
         var services = parameters.Name is null ? [.. manager.Services.Values] : new[] { Find(parameters.Name) };
@@ -62,7 +62,7 @@ internal sealed partial class ControlApi
             }
         }
 
-        return Task.FromResult(new LogsFollowResult(tails));
+        return new LogsFollowResult(tails);
     }
 
     /// <summary>The files of a service that may be served, and who may own them.</summary>

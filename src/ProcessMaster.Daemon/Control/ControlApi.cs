@@ -10,7 +10,7 @@ namespace ProcessMaster.Daemon.Control;
 /// The implementation of every JSON-RPC method, registered once on the dispatcher that both the unix
 /// socket and the web console use.
 /// </summary>
-internal sealed partial class ControlApi(DaemonRuntime runtime)
+internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
 {
     private readonly ServiceManager manager = runtime.Services;
     private readonly EventLog events = runtime.Events;
@@ -18,10 +18,26 @@ internal sealed partial class ControlApi(DaemonRuntime runtime)
     public void RegisterAll(RpcDispatcher dispatcher)
     {
         dispatcher.Register(Methods.Status, (p, _) => Task.FromResult(Status(p.Name)));
-        dispatcher.Register(Methods.Events, (p, _) => Task.FromResult(Events(p)));
-        dispatcher.Register(Methods.EventsFollow, EventsFollowAsync);
-        dispatcher.Register(Methods.Logs, (p, _) => Task.FromResult(Logs(p)));
-        dispatcher.Register(Methods.LogsFollow, LogsFollowAsync);
+        dispatcher.Register(Methods.Events, async (p, session) =>
+        {
+            await bulk.EnterAsync(session);
+            return Events(p);
+        });
+        dispatcher.Register(Methods.EventsFollow, async (p, session) =>
+        {
+            await bulk.EnterAsync(session);
+            return EventsFollow(p, session);
+        });
+        dispatcher.Register(Methods.Logs, async (p, session) =>
+        {
+            await bulk.EnterAsync(session);
+            return Logs(p);
+        });
+        dispatcher.Register(Methods.LogsFollow, async (p, session) =>
+        {
+            await bulk.EnterAsync(session);
+            return LogsFollow(p, session);
+        });
         dispatcher.Register(Methods.Start, (p, _) => LifecycleAsync(p, Lifecycle.Start));
         dispatcher.Register(Methods.Stop, (p, _) => LifecycleAsync(p, Lifecycle.Stop));
         dispatcher.Register(Methods.Restart, (p, _) => LifecycleAsync(p, Lifecycle.Restart));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
+using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
@@ -16,10 +17,12 @@ internal sealed partial class RpcDispatcher
 
     private readonly Dictionary<string, Handler> _handlers = new(StringComparer.Ordinal);
     private readonly Action<string> _log;
+    private readonly MemoryTrimmer _trimmer;
 
-    public RpcDispatcher(Action<string> log)
+    public RpcDispatcher(Action<string> log, MemoryTrimmer trimmer)
     {
         _log = log;
+        _trimmer = trimmer;
         Register(Methods.Hello, (p, session) => Task.FromResult(Hello(p, session)));
     }
 
@@ -33,7 +36,11 @@ internal sealed partial class RpcDispatcher
             return writer => JsonSerializer.Serialize(writer, result, method.Result);
         };
 
-    /// <summary>Handles one request line (an object or a batch); returns the response line, or null when none is due.</summary>
+    /// <summary>
+    /// Handles one request line (an object or a batch of at most <see cref="JsonRpc.MaxBatchCalls"/>); returns the
+    /// response line, or null when none is due. The replies of a batch share one budget of
+    /// <see cref="JsonRpc.MaxResponseBytes"/>: a call whose reply would not fit gets an error instead.
+    /// </summary>
     public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> line, RpcSession session)
     {
         JsonDocument document;
@@ -51,20 +58,28 @@ internal sealed partial class RpcDispatcher
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                return await HandleOneAsync(root, session);
+                return await HandleOneAsync(root, session, JsonRpc.MaxResponseBytes);
             }
 
-            if (root.GetArrayLength() == 0)
+            var count = root.GetArrayLength();
+            if (count == 0)
             {
                 return JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, "invalid request: empty batch");
             }
 
+            if (count > JsonRpc.MaxBatchCalls)
+            {
+                return JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, $"invalid request: a batch of {count} calls; at most {JsonRpc.MaxBatchCalls} are allowed");
+            }
+
             var responses = new List<byte[]>();
+            var budget = JsonRpc.MaxResponseBytes - 2;
             foreach (var request in root.EnumerateArray())
             {
-                if (await HandleOneAsync(request, session) is { } response)
+                if (await HandleOneAsync(request, session, budget) is { } response)
                 {
                     responses.Add(response);
+                    budget -= response.Length;
                 }
             }
 
@@ -72,7 +87,19 @@ internal sealed partial class RpcDispatcher
         }
     }
 
-    private async Task<byte[]?> HandleOneAsync(JsonElement request, RpcSession session)
+    /// <summary>Handles one request; a large reply asks for its memory to be given back once it is sent.</summary>
+    private async Task<byte[]?> HandleOneAsync(JsonElement request, RpcSession session, int maxBytes)
+    {
+        var response = await HandleRequestAsync(request, session, maxBytes);
+        if (response?.Length >= MemoryTrimmer.LargeReplyBytes)
+        {
+            _trimmer.Request();
+        }
+
+        return response;
+    }
+
+    private async Task<byte[]?> HandleRequestAsync(JsonElement request, RpcSession session, int maxBytes)
     {
         if (request.ValueKind != JsonValueKind.Object)
         {
@@ -85,17 +112,17 @@ internal sealed partial class RpcDispatcher
             return JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, "invalid request: id must be a number, a string or null");
         }
 
-        if (!request.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != JsonRpc.Version)
+        if (!request.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals(JsonRpc.Version))
         {
             return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"jsonrpc\" must be \"2.0\"");
         }
 
-        if (!request.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
+        if (!request.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String ||
+            MethodName(methodElement) is not { } method)
         {
-            return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"method\" must be a string");
+            return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"method\" must be a string of valid Unicode");
         }
 
-        var method = methodElement.GetString()!;
         var parameters = request.TryGetProperty("params", out var p) ? p.Clone() : default;
         var isNotification = id is null;
         byte[] response;
@@ -108,23 +135,47 @@ internal sealed partial class RpcDispatcher
 
             if (!_handlers.TryGetValue(method, out var handler))
             {
-                throw new RpcException(RpcErrorCodes.MethodNotFound, $"unknown method '{method}'");
+                throw new RpcException(RpcErrorCodes.MethodNotFound, $"unknown method '{Quote(method)}'");
             }
 
             var write = await handler(parameters, session);
-            response = JsonRpc.Result(id ?? default, write);
+            response = JsonRpc.Result(id ?? default, write, maxBytes);
         }
         catch (RpcException e)
         {
             response = JsonRpc.Error(id, e.Code, e.Message, e.ErrorData is { } data ? data.WriteTo : null);
         }
+        catch (ResponseTooLargeException e)
+        {
+            response = JsonRpc.Error(id, RpcErrorCodes.TooLarge, $"{method}: {e.Message}; ask for less (a smaller n, one service, fewer calls in the batch)");
+        }
         catch (Exception e)
         {
-            _log($"rpc method={method} peer={session.Peer} failed: {e}");
+            _log($"rpc method={Quote(method)} peer={session.Peer} failed: {e}");
             response = JsonRpc.Error(id, RpcErrorCodes.InternalError, $"internal error: {e.Message}");
         }
 
         return isNotification ? null : response;
+    }
+
+    /// <summary>The method name, or null when its text is not valid Unicode (a lone surrogate escape, say).</summary>
+    private static string? MethodName(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A name from a request, shortened and stripped of control characters before it goes into a reply or a log.</summary>
+    private static string Quote(string text)
+    {
+        var clean = new string([.. text.Take(64).Select(c => char.IsControl(c) ? '?' : c)]);
+        return text.Length > 64 ? clean + "..." : clean;
     }
 
     private static TParams Bind<TParams, TResult>(JsonElement raw, RpcMethod<TParams, TResult> method)

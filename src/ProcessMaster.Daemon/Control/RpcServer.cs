@@ -1,18 +1,28 @@
 using System.Net.Sockets;
+using ProcessMaster.Core.Faults;
+using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
 
 /// <summary>
 /// The unix-socket JSON-RPC server: a plain accept loop with newline framing (ASP.NET is only started
 /// for the web console). Each connection carries many requests; a request line over 1 MiB, a client
-/// that stops reading, or one that vanishes only ever affects its own connection.
+/// that stops reading, or one that vanishes only ever affects its own connection. Connections are
+/// counted per peer uid (from the kernel): one user cannot hold more than <see cref="MaxPerUser"/>, all
+/// users together no more than <see cref="MaxUnprivileged"/>, and root has <see cref="MaxRoot"/> of its own,
+/// so however many connections others open, root's pmctl still gets in. A refused client is told why.
 /// </summary>
 internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Action<string> log) : IAsyncDisposable
 {
-    public const int MaxConnections = 512;
+    public const int MaxPerUser = 64;
+    public const int MaxUnprivileged = 512;
+    public const int MaxRoot = 512;
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<RpcConnection> _connections = [];
+    private readonly Dictionary<uint, int> _perUser = [];
+    private int _unprivileged;
+    private DateTimeOffset _lastRefusalLogged;
     private Task _acceptLoop = Task.CompletedTask;
 
     public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
@@ -24,34 +34,83 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Actio
             Socket client;
             try
             {
+                Failpoints.Hit("rpc-accept");
                 client = await listener.AcceptAsync(_stopping.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception) when (_stopping.IsCancellationRequested)
             {
                 return;
             }
-            catch (SocketException e)
+            catch (Exception e)
             {
-                log($"accept failed: {e.Message}");
+                // Out of descriptors, say: keep accepting once it passes rather than stop serving pmctl.
+                Background.Report("accepting a control connection", e, log);
                 await Task.Delay(100);
                 continue;
             }
 
-            RpcConnection connection;
-            lock (_connections)
+            if (PeerCredentials.Of(client) is not { } peer)
             {
-                if (_connections.Count >= MaxConnections)
-                {
-                    client.Dispose();
-                    log($"refused a connection: {MaxConnections} clients already connected");
-                    continue;
-                }
-
-                connection = new RpcConnection(client, dispatcher);
-                _connections.Add(connection);
+                client.Dispose();
+                continue;
             }
 
-            _ = RunConnectionAsync(connection);
+            if (Admit(client, peer) is { } connection)
+            {
+                _ = RunConnectionAsync(connection);
+            }
+            else
+            {
+                _ = RefuseAsync(client, peer);
+            }
+        }
+    }
+
+    private RpcConnection? Admit(Socket client, PeerCredentials peer)
+    {
+        lock (_connections)
+        {
+            var mine = _perUser.GetValueOrDefault(peer.Uid);
+            var full = peer.IsRoot ? mine >= MaxRoot : mine >= MaxPerUser || _unprivileged >= MaxUnprivileged;
+            if (full)
+            {
+                return null;
+            }
+
+            _perUser[peer.Uid] = mine + 1;
+            _unprivileged += peer.IsRoot ? 0 : 1;
+            var connection = new RpcConnection(client, dispatcher, peer);
+            _connections.Add(connection);
+            return connection;
+        }
+    }
+
+    /// <summary>Tells the client why (pmctl prints it), without waiting on a client that does not read.</summary>
+    private async Task RefuseAsync(Socket client, PeerCredentials peer)
+    {
+        var reason = peer.IsRoot
+            ? $"processmaster refused the connection: root already has {MaxRoot} connections open; close some and try again"
+            : $"processmaster refused the connection: too many connections (uid {peer.Uid} may have {MaxPerUser}, all users together {MaxUnprivileged}); close some and try again";
+        var now = DateTimeOffset.UtcNow;
+        if (now - _lastRefusalLogged > TimeSpan.FromSeconds(10))
+        {
+            _lastRefusalLogged = now;
+            log($"refused a connection from {peer}: connection limit reached");
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await client.SendAsync(JsonRpc.Error(null, RpcErrorCodes.Unavailable, reason), SocketFlags.None, timeout.Token);
+            client.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception)
+        {
+            // It is refused either way.
+        }
+        finally
+        {
+            client.Dispose();
         }
     }
 
@@ -63,13 +122,20 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Actio
         }
         catch (Exception e)
         {
-            log($"connection failed: {e.Message}");
+            log($"connection {connection.Peer} failed: {e.Message}");
         }
         finally
         {
             lock (_connections)
             {
                 _connections.Remove(connection);
+                var peer = connection.Peer;
+                if (--_perUser[peer.Uid] == 0)
+                {
+                    _perUser.Remove(peer.Uid);
+                }
+
+                _unprivileged -= peer.IsRoot ? 0 : 1;
             }
 
             connection.Dispose();

@@ -1,13 +1,14 @@
 namespace ProcessMaster.Daemon.Control;
 
 /// <summary>
-/// One client's conversation with the dispatcher: a unix-socket connection or a web console session.
+/// One client's conversation with the dispatcher: a unix-socket connection or a web console request.
 /// Streams it subscribes to end when the session closes.
 /// </summary>
 internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHello, string peer) : IDisposable
 {
     private readonly CancellationTokenSource _closed = new();
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly List<Action> _afterResponse = [];
 
     /// <summary>Socket clients must say <c>hello</c> with a matching build first; the web authenticates instead.</summary>
     public bool RequiresHello { get; } = requiresHello;
@@ -18,6 +19,46 @@ internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHell
     public string Peer { get; } = peer;
 
     public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Whether a stream (a follow) is open: such a session is not idle while nothing is asked.</summary>
+    public bool HasStreams
+    {
+        get
+        {
+            lock (_subscriptions)
+            {
+                return _subscriptions.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Set while this session holds a bulk-read permit until its current reply is sent.</summary>
+    public bool HoldsBulkPermit { get; set; }
+
+    /// <summary>Runs <paramref name="action"/> once the reply being built has been sent (or could not be).</summary>
+    public void AfterResponse(Action action)
+    {
+        lock (_afterResponse)
+        {
+            _afterResponse.Add(action);
+        }
+    }
+
+    /// <summary>The reply went out (or failed): releases what was held for it.</summary>
+    public void ResponseSent()
+    {
+        Action[] actions;
+        lock (_afterResponse)
+        {
+            actions = [.. _afterResponse];
+            _afterResponse.Clear();
+        }
+
+        foreach (var action in actions)
+        {
+            action();
+        }
+    }
 
     /// <summary>Sends a notification line; a failing send closes the session.</summary>
     public async ValueTask NotifyAsync(byte[] line)
@@ -68,5 +109,7 @@ internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHell
 
             _subscriptions.Clear();
         }
+
+        ResponseSent();
     }
 }

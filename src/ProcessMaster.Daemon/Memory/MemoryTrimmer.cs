@@ -1,0 +1,43 @@
+using ProcessMaster.Core.Interop;
+
+namespace ProcessMaster.Daemon.Memory;
+
+/// <summary>
+/// Gives memory back after bursts: the GC keeps a heap that grew for a few large replies (or a reload)
+/// and would hold it for the daemon's life. A compacting collection in aggressive mode, which also
+/// decommits the freed regions, runs once the daemon has been quiet for <see cref="Quiet"/> after the
+/// last burst (so a stream of requests is not slowed by one per request).
+/// </summary>
+internal sealed class MemoryTrimmer(TimeProvider time)
+{
+    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+
+    /// <summary>Replies at least this large count as a burst.</summary>
+    public const int LargeReplyBytes = 1024 * 1024;
+
+    private readonly Lock _lock = new();
+    private ITimer? _timer;
+
+    /// <summary>Asks for a trim once the daemon has been quiet for a moment.</summary>
+    public void Request()
+    {
+        lock (_lock)
+        {
+            _timer?.Dispose();
+            _timer = time.CreateTimer(_ => TrimNow(), null, Quiet, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Collects and returns the free heap to the system now.</summary>
+    public static void TrimNow() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    /// <summary>
+    /// After boot and reload: parsing every definition leaves garbage, and touches code, that the steady
+    /// state never needs; the executable's start-up-only pages go back too (see docs/benchmarks.md).
+    /// </summary>
+    public static void ReleaseBootMemory()
+    {
+        TrimNow();
+        StartupPages.Release();
+    }
+}
