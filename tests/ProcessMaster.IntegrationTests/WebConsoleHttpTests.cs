@@ -168,12 +168,37 @@ public class WebConsoleHttpTests
     }
 
     [Fact]
-    public async Task DefaultCredentialsOffLoopback_AreRefused_TheDaemonKeepsRunning()
+    public async Task TheGeneratedPasswordOffLoopback_IsRefused_TheDaemonKeepsRunning()
     {
         var (daemon, _) = await StartAsync(bind: "0.0.0.0", withUser: false, extra: "  allow_plaintext_remote: true\n");
         await using var __ = daemon;
-        Assert.Contains("web console not started: the console will not start: the built-in admin/admin login is only allowed on a loopback bind", await daemon.PmctlOkAsync("events"));
+        Assert.Contains("web console not started: the console will not start: without web_console.auth the generated admin password is only accepted on a loopback bind", await daemon.PmctlOkAsync("events"));
         Assert.Equal("RUNNING", (await daemon.StatusAsync("web")).State);
+    }
+
+    [Fact]
+    public async Task WithoutAnAuthSection_TheLoginIsAdminWithAPasswordGeneratedOnFirstStart_KeptRootOnly()
+    {
+        var (daemon, url) = await StartAsync(withUser: false);
+        await using var _ = daemon;
+        var file = Path.Combine(daemon.Directory, "state", "web-console.password");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var password = File.ReadAllText(file).Trim();
+        Assert.True(password.Length >= 20);
+        Assert.Contains($"web console login: user admin, password generated into {file} (readable by root only)", daemon.Output);
+
+        using var admin = new HttpClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:admin")));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.GetAsync(url)).StatusCode); // no well-known password
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{password}")));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(url)).StatusCode);
+
+        // The same password after a restart.
+        await daemon.TerminateAsync();
+        await daemon.StartAsync();
+        Assert.Equal(password, File.ReadAllText(file).Trim());
+        Assert.Contains($"web console login: user admin, password in {file}", daemon.Output);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(url)).StatusCode);
     }
 
     [Fact]

@@ -58,10 +58,10 @@ public sealed record WebConsoleSettings(
     bool AllowPlaintextRemote,
     TlsSettings Tls,
     EquatableArray<string> Users,
-    bool UsesDefaultCredentials)
+    bool UsesGeneratedPassword)
 {
-    /// <summary>admin / admin, used when the auth section is omitted; only accepted on loopback.</summary>
-    public const string DefaultUserEntry = "admin:$2a$10$jqNWtAzhWEVlPnvJwyI6g.Nwb8YPU5ypCED9lBEhahUSs13ac1MPe";
+    /// <summary>The login when the auth section is omitted: this user, with a password generated on first start.</summary>
+    public const string GeneratedLoginUser = "admin";
 }
 
 /// <summary>The <c>web_console.tls:</c> section.</summary>

@@ -221,7 +221,7 @@ public static class MasterConfigParser
             (int)(map?.Integer("port", 1, 65535) ?? 9001),
             map?.Bool("allow_plaintext_remote") ?? false,
             tls,
-            new EquatableArray<string>(users ?? [WebConsoleSettings.DefaultUserEntry]),
+            new EquatableArray<string>(users ?? []),
             usesDefault);
         map?.Finish();
         return settings;

@@ -8,10 +8,14 @@ namespace ProcessMaster.Daemon.Web;
 /// HTTP Basic authentication against htpasswd bcrypt entries (<c>$2a$</c>, <c>$2b$</c>, <c>$2y$</c>).
 /// An unknown user is checked against a dummy hash, so timing does not tell which users exist. A
 /// successful check is remembered for ten minutes under a keyed digest of the password (bcrypt costs
-/// tens of milliseconds per request otherwise).
+/// tens of milliseconds per request otherwise). Every bcrypt check is counted by the
+/// <see cref="LoginRateLimiter"/> before it runs; a malformed header is refused without one.
 /// </summary>
 internal sealed class BasicAuthenticator
 {
+    /// <summary>What a login attempt came to: the user; or none, with how long to wait when it was not even tried, or whether a password was checked and wrong.</summary>
+    public readonly record struct Outcome(string? User, TimeSpan? RetryAfter, bool WrongPassword = false);
+
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(10);
     private const int MaxCacheEntries = 1024;
 
@@ -20,10 +24,12 @@ internal sealed class BasicAuthenticator
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
     private readonly string _dummyHash = BCrypt.Net.BCrypt.HashPassword("processmaster-dummy", 10);
     private readonly TimeProvider _time;
+    private readonly LoginRateLimiter _limiter;
 
-    public BasicAuthenticator(IEnumerable<string> entries, TimeProvider time)
+    public BasicAuthenticator(IEnumerable<string> entries, TimeProvider time, LoginRateLimiter limiter)
     {
         _time = time;
+        _limiter = limiter;
         foreach (var entry in entries)
         {
             var colon = entry.IndexOf(':', StringComparison.Ordinal);
@@ -32,12 +38,12 @@ internal sealed class BasicAuthenticator
         }
     }
 
-    /// <summary>The authenticated user, or null. <paramref name="header"/> is the Authorization header.</summary>
-    public string? Authenticate(string? header)
+    /// <summary>Checks the Authorization <paramref name="header"/> of a request from <paramref name="source"/>.</summary>
+    public Outcome Authenticate(string? header, System.Net.IPAddress source)
     {
         if (header is null || !header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            return default;
         }
 
         string credentials;
@@ -47,13 +53,13 @@ internal sealed class BasicAuthenticator
         }
         catch (FormatException)
         {
-            return null;
+            return default;
         }
 
         var colon = credentials.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0)
         {
-            return null;
+            return default;
         }
 
         var user = credentials[..colon];
@@ -62,7 +68,12 @@ internal sealed class BasicAuthenticator
         var now = _time.GetUtcNow();
         if (_cache.TryGetValue(user, out var cached) && cached.Expires > now && CryptographicOperations.FixedTimeEquals(cached.Digest, digest))
         {
-            return user;
+            return new Outcome(user, null);
+        }
+
+        if (_limiter.TryBegin(source) is { } wait)
+        {
+            return new Outcome(null, wait);
         }
 
         var known = _users.TryGetValue(user, out var hash);
@@ -78,15 +89,17 @@ internal sealed class BasicAuthenticator
 
         if (!valid)
         {
-            return null;
+            _limiter.Failed();
+            return new Outcome(null, null, WrongPassword: true);
         }
 
+        _limiter.Succeeded(source);
         if (_cache.Count >= MaxCacheEntries)
         {
             _cache.Clear();
         }
 
         _cache[user] = (digest, now + CacheLifetime);
-        return user;
+        return new Outcome(user, null);
     }
 }

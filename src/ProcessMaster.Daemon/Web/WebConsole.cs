@@ -12,7 +12,7 @@ namespace ProcessMaster.Daemon.Web;
 /// <summary>
 /// The web console: Kestrel, started only when <c>web_console.enabled</c> (a daemon without it never loads
 /// ASP.NET), on <c>bind:port</c>, over HTTPS when TLS is configured. Refuses to start (the daemon keeps
-/// running and says why) with the built-in admin/admin off loopback, or plain HTTP off loopback without
+/// running and says why) with the generated password off loopback, or plain HTTP off loopback without
 /// <c>allow_plaintext_remote</c>.
 /// </summary>
 internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposable
@@ -35,11 +35,21 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
 
         MasterConfigParser.TryParseBindAddress(settings.Bind, out var address);
         var time = TimeProvider.System;
-        var handler = new WebConsoleHandler(runtime, dispatcher, api, new BasicAuthenticator(settings.Users, time), new LoginRateLimiter(time), time);
-        if (settings.UsesDefaultCredentials)
+        IReadOnlyList<string> users;
+        try
         {
-            runtime.Events.Record(null, "web", "web console uses the built-in admin/admin login (loopback only); set web_console.auth.basic.users");
+            users = settings.UsesGeneratedPassword
+                ? [GeneratedPassword.LoadOrCreate(stateDirectory, message => runtime.Events.Record(null, "web", message))]
+                : settings.Users;
         }
+        catch (IOException e)
+        {
+            runtime.Events.Record(null, "web", $"web console not started: {e.Message}");
+            return null;
+        }
+
+        var limiter = new LoginRateLimiter(time);
+        var handler = new WebConsoleHandler(runtime, dispatcher, api, new BasicAuthenticator(users, time, limiter), limiter, time);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();

@@ -48,21 +48,22 @@ internal sealed partial class WebConsoleHandler(
         }
 
         var source = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (limiter.RetryAfter(source) is { } wait)
+        var header = request.Headers.Authorization.ToString();
+        var (user, retryAfter, wrongPassword) = limiter.RetryAfter(source) is { } blocked
+            ? new BasicAuthenticator.Outcome(null, blocked)
+            : authenticator.Authenticate(header.Length > 0 ? header : null, source);
+        if (retryAfter is { } wait)
         {
-            response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await TextAsync(response, StatusCodes.Status429TooManyRequests, "too many failed logins from your address; try again later");
+            response.Headers.RetryAfter = Math.Ceiling(Math.Max(wait.TotalSeconds, 1)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await TextAsync(response, StatusCodes.Status429TooManyRequests, "too many failed logins; try again later");
             return;
         }
 
-        var header = request.Headers.Authorization.ToString();
-        var user = authenticator.Authenticate(header.Length > 0 ? header : null);
         if (user is null)
         {
-            if (header.Length > 0)
+            if (wrongPassword)
             {
-                limiter.RecordFailure(source);
-                runtime.Events.Record(null, "web", $"failed login from {source}");
+                runtime.Events.Record(null, "web", $"failed login from {source}"); // bounded by the limiter's budget
             }
 
             response.Headers.WWWAuthenticate = "Basic realm=\"processmaster\", charset=\"UTF-8\"";
@@ -70,7 +71,6 @@ internal sealed partial class WebConsoleHandler(
             return;
         }
 
-        limiter.RecordSuccess(source);
         if (!Csrf.IsSafeMethod(request.Method) && !Csrf.Validate(context))
         {
             await TextAsync(response, StatusCodes.Status403Forbidden, "csrf check failed");

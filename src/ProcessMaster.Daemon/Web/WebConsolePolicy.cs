@@ -4,7 +4,7 @@ using ProcessMaster.Core.Configuration;
 namespace ProcessMaster.Daemon.Web;
 
 /// <summary>
-/// When the web console must not start although it is enabled: the built-in admin/admin off loopback, or
+/// When the web console must not start although it is enabled: the generated password off loopback, or
 /// plain HTTP (basic auth in clear text) off loopback without <c>allow_plaintext_remote</c>.
 /// The daemon keeps running either way and says why.
 /// </summary>
@@ -18,9 +18,9 @@ internal static class WebConsolePolicy
         }
 
         var loopback = MasterConfigParser.TryParseBindAddress(settings.Bind, out var address) && IPAddress.IsLoopback(address);
-        if (settings.UsesDefaultCredentials && !loopback)
+        if (settings.UsesGeneratedPassword && !loopback)
         {
-            return $"the console will not start: the built-in admin/admin login is only allowed on a loopback bind (bind is {settings.Bind}); " +
+            return $"the console will not start: without web_console.auth the generated admin password is only accepted on a loopback bind (bind is {settings.Bind}); " +
                    "add web_console.auth.basic.users (see `pmctl password generate`) or bind to 127.0.0.1";
         }
 

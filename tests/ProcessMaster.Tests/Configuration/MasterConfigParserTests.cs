@@ -32,8 +32,8 @@ public class MasterConfigParserTests
         Assert.False(config.WebConsole.Enabled);
         Assert.Equal("0.0.0.0", config.WebConsole.Bind);
         Assert.Equal(9001, config.WebConsole.Port);
-        Assert.True(config.WebConsole.UsesDefaultCredentials);
-        Assert.Equal([WebConsoleSettings.DefaultUserEntry], config.WebConsole.Users);
+        Assert.True(config.WebConsole.UsesGeneratedPassword);
+        Assert.Empty(config.WebConsole.Users);
         Assert.Empty(config.AdminActions);
     }
 
@@ -92,7 +92,7 @@ public class MasterConfigParserTests
         Assert.Equal(0x1B0, config.UnixSocket.Mode);
         Assert.Equal("/etc/pm/services", config.Global.AutoServiceDirectory);
         Assert.Equal("/etc/pm/tls/cert.pem", config.WebConsole.Tls.ServerCertPem);
-        Assert.False(config.WebConsole.UsesDefaultCredentials);
+        Assert.False(config.WebConsole.UsesGeneratedPassword);
         Assert.Equal(["b-action", "update-pm"], config.AdminActions.Select(a => a.Id));
         Assert.Equal("b-action", config.AdminActions[0].Label);
         Assert.Equal("Update", config.AdminActions[1].Label);
