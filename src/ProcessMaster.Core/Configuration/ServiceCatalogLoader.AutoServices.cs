@@ -1,10 +1,20 @@
 using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Files;
 
 namespace ProcessMaster.Core.Configuration;
 
-/// <summary>Auto-services: one service per child directory of <c>auto_service_directory</c>.</summary>
+/// <summary>
+/// Auto-services: one service per child directory of <c>auto_service_directory</c>. Such a directory is
+/// usually its service's own (its user may write it), so the daemon reaches it like any service directory
+/// (<see cref="SafeDirectory"/>: no link followed that only root could not have made) and trusts what it
+/// finds there as much as the people who can change it (<see cref="DefinitionTrust"/>): a directory owned
+/// by alice gets a generated <c>service.yml</c> that runs as alice.
+/// </summary>
 public sealed partial class ServiceCatalogLoader
 {
+    private const string PreferredFile = "service.yml";
+    private const string OtherFile = "service.yaml";
+
     private ConfigError? LoadAutoServices(string autoDirectory, HashSet<string> fromConfigDirectory)
     {
         if (!Directory.Exists(autoDirectory))
@@ -13,24 +23,27 @@ public sealed partial class ServiceCatalogLoader
             return null;
         }
 
-        IEnumerable<string> directories;
+        List<string> names;
         try
         {
-            directories = Directory.EnumerateDirectories(autoDirectory).Order(StringComparer.Ordinal).ToList();
+            using var directory = SafeDirectory.Open(autoDirectory);
+            names = [.. directory.Names().Where(n => directory.Stat(n) is { } st && (st.Mode & Interop.Libc.S_IFMT) is Interop.Libc.S_IFDIR or Interop.Libc.S_IFLNK)
+                .Order(StringComparer.Ordinal)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return ConfigError.ForFile(autoDirectory, $"cannot read auto_service_directory: {e.Message}");
         }
 
-        foreach (var directory in directories)
+        foreach (var entry in names)
         {
-            var name = Path.GetFileName(directory).Trim();
+            var name = entry.Trim();
             if (name.Length == 0 || name.StartsWith('.') || name.EndsWith(".disabled", StringComparison.Ordinal))
             {
                 continue;
             }
 
+            var directory = Path.Combine(autoDirectory, entry);
             if (fromConfigDirectory.Contains(name))
             {
                 return ConfigError.ForFile(directory,
@@ -49,57 +62,78 @@ public sealed partial class ServiceCatalogLoader
         return null;
     }
 
-    private void LoadAutoService(string directory, string name, string autoDirectory)
+    private void LoadAutoService(string path, string name, string autoDirectory)
     {
-        if (File.Exists(Path.Combine(directory, RegenMarker)))
+        SafeDirectory directory;
+        try
         {
-            Regenerate(directory, name);
+            directory = SafeDirectory.Open(path);
         }
-
-        var yml = Path.Combine(directory, "service.yml");
-        var yaml = Path.Combine(directory, "service.yaml");
-        if (File.Exists(yml))
+        catch (IOException e)
         {
-            LoadFile(yml, name, autoDirectory);
-            return;
-        }
-
-        if (File.Exists(yaml))
-        {
-            LoadFile(yaml, name, autoDirectory);
-            return;
-        }
-
-        var template = Template(name);
-        if (!_readOnly && TryCreateNew(yml, template))
-        {
-            _warnings.Add($"auto_service_generated app={name} file={yml}");
-            LoadText(yml, template, name, autoDirectory);
-            return;
-        }
-
-        // Built-in defaults, kept in memory (read-only mode, or the directory is not writable).
-        var errors = new ConfigErrorCollector();
-        var context = new ServiceParseContext(yml, name, autoDirectory, _users, EnvironmentValue.ReadFile, _zone);
-        var definition = ServiceDefinitionParser.Parse(template, context, errors);
-        if (definition is null)
-        {
-            _problems.AddRange(errors.Errors);
+            _problems.Add(ConfigError.ForFile(path, $"cannot be read: {e.Message}"));
             _failed.Add(name);
             return;
         }
 
-        _services.Add(definition with { SourceFile = null });
+        using (directory)
+        {
+            if (Untrusted(path) is not { } untrusted)
+            {
+                _failed.Add(name);
+                return;
+            }
+
+            if (directory.Stat(RegenMarker) is not null)
+            {
+                Regenerate(directory, name, untrusted.SingleUser);
+            }
+
+            foreach (var file in new[] { PreferredFile, OtherFile })
+            {
+                if (directory.Stat(file) is not null)
+                {
+                    LoadFile(Path.Combine(path, file), name, autoDirectory);
+                    return;
+                }
+            }
+
+            var yml = Path.Combine(path, PreferredFile);
+            var template = Template(name, untrusted.SingleUser);
+            if (!_readOnly && TryCreateNew(directory, PreferredFile, template))
+            {
+                _warnings.Add($"auto_service_generated app={name} file={yml}");
+                LoadText(yml, template, name, autoDirectory, untrusted.SingleUser);
+                return;
+            }
+
+            // Built-in defaults, kept in memory (read-only mode, or the directory is not writable).
+            var before = _services.Count;
+            LoadText(yml, template, name, autoDirectory, untrusted.SingleUser);
+            if (_services.Count > before)
+            {
+                _services[^1] = _services[^1] with { SourceFile = null };
+            }
+        }
     }
 
-    private string Template(string name) =>
-        AutoServiceTemplate.Render(name, _master.Global.DefaultServiceUser, _master.Global.DefaultServiceGroup);
+    /// <summary>The generated definition: it runs as the directory's user when one other than root can change it.</summary>
+    private string Template(string name, uint? owner)
+    {
+        if (owner?.ToString(System.Globalization.CultureInfo.InvariantCulture) is { } uid && _users.FindUser(uid) is { } account)
+        {
+            return AutoServiceTemplate.Render(name, account.Name, _users.FindGroup(account.Gid.ToString(System.Globalization.CultureInfo.InvariantCulture))?.Name ?? account.Name);
+        }
+
+        return AutoServiceTemplate.Render(name, _master.Global.DefaultServiceUser, _master.Global.DefaultServiceGroup);
+    }
 
     /// <summary>
     /// The <c>.regen_pm_config</c> flow: existing service.yml/service.yaml become service.yml.bak (or .bak.N),
-    /// a fresh service.yml is written, and the marker is removed only if all of that succeeded.
+    /// a fresh service.yml is written, and the marker is removed only if all of that succeeded. Every step is
+    /// a rename or create relative to the held directory.
     /// </summary>
-    private void Regenerate(string directory, string name)
+    private void Regenerate(SafeDirectory directory, string name, uint? owner)
     {
         if (_readOnly)
         {
@@ -109,21 +143,19 @@ public sealed partial class ServiceCatalogLoader
 
         try
         {
-            foreach (var existing in new[] { "service.yml", "service.yaml" })
+            foreach (var existing in new[] { PreferredFile, OtherFile })
             {
-                var path = Path.Combine(directory, existing);
-                if (File.Exists(path))
+                if (directory.Stat(existing) is not null)
                 {
                     var backup = FreeBackupName(directory);
-                    File.Move(path, backup);
-                    _warnings.Add($"auto_service_regen_backed_up app={name} from={path} to={backup}");
+                    directory.Rename(existing, backup);
+                    _warnings.Add($"auto_service_regen_backed_up app={name} from={directory.Path}/{existing} to={directory.Path}/{backup}");
                 }
             }
 
-            var target = Path.Combine(directory, "service.yml");
-            WriteAtomically(target, Template(name));
-            File.Delete(Path.Combine(directory, RegenMarker));
-            _warnings.Add($"auto_service_regen_written app={name} file={target}");
+            WriteAtomically(directory, PreferredFile, Template(name, owner));
+            directory.Delete(RegenMarker);
+            _warnings.Add($"auto_service_regen_written app={name} file={directory.Path}/{PreferredFile}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -131,10 +163,10 @@ public sealed partial class ServiceCatalogLoader
         }
     }
 
-    private static string FreeBackupName(string directory)
+    private static string FreeBackupName(SafeDirectory directory)
     {
-        var first = Path.Combine(directory, "service.yml.bak");
-        if (!Path.Exists(first))
+        const string first = PreferredFile + ".bak";
+        if (directory.Stat(first) is null)
         {
             return first;
         }
@@ -142,21 +174,21 @@ public sealed partial class ServiceCatalogLoader
         for (var n = 1; n <= 9999; n++)
         {
             var candidate = $"{first}.{n}";
-            if (!Path.Exists(candidate))
+            if (directory.Stat(candidate) is null)
             {
                 return candidate;
             }
         }
 
-        throw new IOException($"no free backup name next to {first}");
+        throw new IOException($"no free backup name next to {directory.Path}/{first}");
     }
 
-    private static bool TryCreateNew(string path, string text)
+    private static bool TryCreateNew(SafeDirectory directory, string name, string text)
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            using var file = directory.CreateNew(name, DefinitionFileMode);
+            RandomAccess.Write(file, System.Text.Encoding.UTF8.GetBytes(text), 0);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -165,23 +197,33 @@ public sealed partial class ServiceCatalogLoader
         }
     }
 
-    /// <summary>Writes through a temporary file and a rename, so readers never see half a file.</summary>
-    internal static void WriteAtomically(string path, string text)
+    /// <summary>0644: a definition holds no secret of its own (<c>@file://</c> keeps those apart).</summary>
+    private const int DefinitionFileMode = 0x1A4;
+
+    /// <summary>Writes through a temporary file and a rename in <paramref name="directory"/>, so readers never see half a file.</summary>
+    internal static void WriteAtomically(SafeDirectory directory, string name, string text, int mode = DefinitionFileMode)
     {
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temp = $".{name}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var file = directory.CreateNew(temp, mode))
             {
-                stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
-                stream.Flush(flushToDisk: true);
+                RandomAccess.Write(file, System.Text.Encoding.UTF8.GetBytes(text), 0);
+                RandomAccess.FlushToDisk(file);
             }
 
-            File.Move(temp, path, overwrite: true);
+            directory.Rename(temp, name);
         }
         finally
         {
-            File.Delete(temp);
+            directory.Delete(temp);
         }
+    }
+
+    /// <summary>Writes <paramref name="path"/> atomically (its directory reached by the same rule).</summary>
+    internal static void WriteAtomically(string path, string text, int mode = DefinitionFileMode)
+    {
+        using var directory = SafeDirectory.OpenParent(path, out var name);
+        WriteAtomically(directory, name, text, mode);
     }
 }

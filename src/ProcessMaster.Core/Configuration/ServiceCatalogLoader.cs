@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Processes;
 
 namespace ProcessMaster.Core.Configuration;
@@ -24,12 +25,16 @@ public sealed partial class ServiceCatalogLoader
     private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
     private readonly List<string> _warnings = [];
 
+    /// <summary>Who may define anything: root, and whoever can change the master config (they control the daemon already).</summary>
+    private readonly Writers _trusted;
+
     public ServiceCatalogLoader(MasterConfig master, IUserDatabase users, bool readOnly, TimeZoneInfo? zone = null)
     {
         _master = master;
         _users = users;
         _readOnly = readOnly;
         _zone = zone ?? TimeZoneInfo.Local;
+        _trusted = WritersOf(master.SourceFile) ?? Writers.None;
     }
 
     public ServiceCatalog Load()
@@ -94,28 +99,74 @@ public sealed partial class ServiceCatalogLoader
         }
     }
 
-    /// <summary>Reads and parses one file; problems are recorded against the service's name.</summary>
+    /// <summary>
+    /// Reads and parses one file, trusting it as much as the people who can change it
+    /// (<see cref="DefinitionTrust"/>); problems are recorded against the service's name.
+    /// </summary>
     private void LoadFile(string file, string derivedName, string? autoServiceDirectory)
     {
-        var text = ReadText(file);
+        var untrusted = Untrusted(file);
+        var text = untrusted is null ? null : ReadText(file, untrusted.SingleUser);
         if (text is null)
         {
             _failed.Add(derivedName);
             return;
         }
 
-        LoadText(file, text, derivedName, autoServiceDirectory);
+        LoadText(file, text, derivedName, autoServiceDirectory, untrusted!.SingleUser);
     }
 
-    private void LoadText(string file, string text, string derivedName, string? autoServiceDirectory)
+    /// <summary>Who beyond the trusted can change <paramref name="path"/>; null (a problem recorded) when the file is not to be loaded.</summary>
+    private Writers? Untrusted(string path)
+    {
+        Writers writers;
+        try
+        {
+            writers = Writers.OfPath(path);
+        }
+        catch (IOException e)
+        {
+            _problems.Add(ConfigError.ForFile(path, $"cannot be read: {e.Message}"));
+            return null;
+        }
+
+        var untrusted = writers.Beyond(_trusted);
+        if (DefinitionTrust.Refusal(untrusted, _users) is { } refusal)
+        {
+            _problems.Add(ConfigError.ForFile(path, refusal));
+            return null;
+        }
+
+        return untrusted;
+    }
+
+    private static Writers? WritersOf(string path)
+    {
+        try
+        {
+            return Writers.OfPath(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <param name="confinedTo">The one user besides the trusted who can change the file, whose service it then defines.</param>
+    private void LoadText(string file, string text, string derivedName, string? autoServiceDirectory, uint? confinedTo)
     {
         var errors = new ConfigErrorCollector();
         var context = new ServiceParseContext(file, derivedName, autoServiceDirectory, _users,
-            Values.EnvironmentValue.ReadFile, _zone);
+            confinedTo is { } writer ? path => Values.EnvironmentValue.ReadFile(path, writer) : Values.EnvironmentValue.ReadFile, _zone);
         ServiceDefinition? definition = null;
         try
         {
             definition = ServiceDefinitionParser.Parse(text, context, errors);
+            if (definition is not null && confinedTo is { } user)
+            {
+                definition = DefinitionTrust.Confine(definition, user, file, _users, errors);
+            }
+
             if (definition is not null)
             {
                 CheckWorkingDirectory(definition, file, errors);
@@ -155,19 +206,31 @@ public sealed partial class ServiceCatalogLoader
         }
     }
 
-    private string? ReadText(string file)
+    /// <summary>
+    /// Reads a definition without blocking (a FIFO is refused, not waited on) and at most <see cref="MaxFileBytes"/>.
+    /// A file another user can change is read like a file in a service's directory: no link followed, only
+    /// that user's (or root's) regular file, so its text cannot be someone else's file.
+    /// </summary>
+    private string? ReadText(string file, uint? confinedTo)
     {
         try
         {
-            var info = new FileInfo(file);
-            if (info.Length > MaxFileBytes)
+            using var handle = confinedTo is { } writer ? OpenConfined(file, writer) : OpenTrusted(file);
+            if (SafeDirectory.StatFd((int)handle.DangerousGetHandle()) is not { } st || (st.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFREG)
+            {
+                _problems.Add(ConfigError.ForFile(file, "not a regular file"));
+                return null;
+            }
+
+            if ((long)st.Size > MaxFileBytes)
             {
                 _problems.Add(ConfigError.ForFile(file, $"file is larger than {MaxFileBytes} bytes"));
                 return null;
             }
 
-            var bytes = File.ReadAllBytes(file);
-            return new UTF8Encoding(false, true).GetString(bytes);
+            var bytes = new byte[(int)st.Size];
+            var length = RandomAccess.Read(handle, bytes, 0);
+            return new UTF8Encoding(false, true).GetString(bytes, 0, length);
         }
         catch (DecoderFallbackException)
         {
@@ -179,6 +242,15 @@ public sealed partial class ServiceCatalogLoader
         }
 
         return null;
+    }
+
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenTrusted(string file) =>
+        Interop.PosixFile.OpenForReading(file, out var error) ?? throw new IOException(error);
+
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenConfined(string file, uint writer)
+    {
+        using var directory = SafeDirectory.OpenParent(file, out var name);
+        return directory.OpenForReading(name, new FileOwners(writer));
     }
 
     /// <summary>A best-effort look at <c>application:</c> in a file that failed, so a reload keeps the right service.</summary>

@@ -1,5 +1,8 @@
 using System.Text;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Files;
+using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Supervision;
 using ProcessMaster.Protocol;
 
@@ -24,23 +27,36 @@ internal sealed partial class ControlApi
                 $"service {name} has no definition file (it runs on built-in defaults); create service.yml in {definition.WorkingDirectory} first");
         }
 
-        if (new FileInfo(file).LinkTarget is not null)
-        {
-            throw new RpcException(RpcErrorCodes.OperationFailed, $"{file} is a symbolic link; edit global.enabled in the file it points to");
-        }
-
         try
         {
-            var text = File.ReadAllText(file, Encoding.UTF8);
+            // The file may sit in its service's directory: read and replaced through it, keeping its owner and mode.
+            using var directory = SafeDirectory.OpenParent(file, out var fileName);
+            string text;
+            Libc.Statx status;
+            using (var handle = directory.OpenForReading(fileName, ServiceLogFiles.Owners(definition, runtime.Users)))
+            {
+                status = SafeDirectory.StatFd((int)handle.DangerousGetHandle()) ?? throw new IOException("cannot stat");
+                if ((long)status.Size > ServiceCatalogLoader.MaxFileBytes)
+                {
+                    throw new IOException($"larger than {ServiceCatalogLoader.MaxFileBytes} bytes");
+                }
+
+                var bytes = new byte[(int)status.Size];
+                text = new UTF8Encoding(false, true).GetString(bytes, 0, RandomAccess.Read(handle, bytes, 0));
+            }
+
             var edited = EnabledFlagEditor.SetEnabled(text, enabled);
             if (edited != text)
             {
-                var mode = File.GetUnixFileMode(file);
-                ServiceCatalogLoader.WriteAtomically(file, edited);
-                File.SetUnixFileMode(file, mode);
+                ServiceCatalogLoader.WriteAtomically(directory, fileName, edited, status.Mode & 0xFFF);
+                directory.ChangeOwner(fileName, status.Uid, status.Gid);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or YamlDotNet.Core.YamlException)
+        catch (UnsafeFileException e)
+        {
+            throw new RpcException(RpcErrorCodes.OperationFailed, $"cannot edit {file}: {e.Message}; edit global.enabled by hand");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or DecoderFallbackException or YamlDotNet.Core.YamlException)
         {
             throw new RpcException(RpcErrorCodes.OperationFailed, $"cannot edit {file}: {e.Message}");
         }

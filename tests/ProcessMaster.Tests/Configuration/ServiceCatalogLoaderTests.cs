@@ -9,9 +9,10 @@ public sealed class ServiceCatalogLoaderTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>The master config exists, so whoever runs the tests may define anything, as its writer.</summary>
     private MasterConfig Master(bool configDirectory = true, bool autoDirectory = false) => new()
     {
-        SourceFile = Path.Combine(_dir.Path, "config.yaml"),
+        SourceFile = _dir.File("config.yaml", "# written by the test\n"),
         Cgroup = new CgroupSettings("/sys/fs/cgroup", true, "pm", null, null, "max 100000", null, true),
         UnixSocket = new UnixSocketSettings("/tmp/x.sock", null, null, 0x180),
         Global = new GlobalSettings(

@@ -56,7 +56,13 @@ public static class EnvironmentValue
     }
 
     /// <summary>Reads an <c>@file://</c> target: regular files only (no devices or fifos), at most 64 KiB.</summary>
-    public static byte[] ReadFile(string path)
+    public static byte[] ReadFile(string path) => ReadFile(path, owner: null);
+
+    /// <summary>
+    /// Like <see cref="ReadFile(string)"/>, for a definition only <paramref name="owner"/> (besides root) can
+    /// change: the root daemon reads on its behalf only files that user owns.
+    /// </summary>
+    public static byte[] ReadFile(string path, uint? owner)
     {
         // Opened non-blocking so a fifo cannot hang the loader; the type is checked on the open file.
         using var file = Interop.PosixFile.OpenForReading(path, out var error);
@@ -68,6 +74,11 @@ public static class EnvironmentValue
         if (!Interop.PosixFile.IsRegularFile(file))
         {
             throw new FormatException($"@file://{path}: not a regular file");
+        }
+
+        if (owner is { } uid && Files.SafeDirectory.StatFd((int)file.DangerousGetHandle())?.Uid != uid)
+        {
+            throw new FormatException($"@file://{path}: not owned by uid {uid}, who can change this definition (the daemon reads only that user's files for it)");
         }
 
         var buffer = new byte[MaxFileBytes + 1];
