@@ -132,7 +132,12 @@ public sealed unsafe class EventLoop : IDisposable
                     _handlers.TryGetValue(events[i].Data, out handler);
                 }
 
-                Invoke(() => handler?.Invoke(events[i].Events));
+                var bits = events[i].Events;
+                Invoke(() =>
+                {
+                    Failpoints.Hit(_thread.Name!); // a handler that throws: level-triggered, it is simply called again
+                    handler?.Invoke(bits);
+                });
             }
         }
     }
@@ -158,7 +163,6 @@ public sealed unsafe class EventLoop : IDisposable
     {
         try
         {
-            Failpoints.Hit(_thread.Name!);
             action();
         }
         catch (Exception e)

@@ -64,6 +64,9 @@ public sealed class TestDaemon : IAsyncDisposable
         }
     }
 
+    /// <summary>Extra environment variables for the daemon (e.g. failpoints).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>A working directory for a service, created under the test directory.</summary>
     public string WorkDir(string name) => System.IO.Directory.CreateDirectory(Path.Combine(Directory, "work", name)).FullName;
 
@@ -98,6 +101,11 @@ public sealed class TestDaemon : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in Environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(ConfigPath);
         _process = Process.Start(info)!;
