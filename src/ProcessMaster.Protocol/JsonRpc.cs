@@ -14,9 +14,10 @@ public static class JsonRpc
 
     /// <summary>
     /// Longest response line the daemon writes (for a batch, all its replies together) and a client accepts:
-    /// enough for the status of 10,000 services, and a bound on what one request can make the daemon hold.
+    /// enough for the status of 10,000 services (about 700 bytes each), and a bound on what one request can
+    /// make the daemon hold.
     /// </summary>
-    public const int MaxResponseBytes = 16 * 1024 * 1024;
+    public const int MaxResponseBytes = 8 * 1024 * 1024;
 
     /// <summary>Most calls in one batch request.</summary>
     public const int MaxBatchCalls = 100;

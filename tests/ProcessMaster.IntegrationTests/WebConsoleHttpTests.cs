@@ -3,53 +3,13 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using ProcessMaster.IntegrationTests.Support;
+using static ProcessMaster.IntegrationTests.Support.WebConsoleSite;
 
 namespace ProcessMaster.IntegrationTests;
 
 /// <summary>The web console over plain HTTP requests: authentication, CSRF, limits, refusals, JSON-RPC.</summary>
 public class WebConsoleHttpTests
 {
-    private const string User = "ops";
-    private const string Password = "secret";
-
-    private static async Task<(TestDaemon Daemon, string Url)> StartAsync(string extra = "", string bind = "127.0.0.1", bool withUser = true)
-    {
-        var port = FreePort.Next();
-        var hash = BCryptHash(Password);
-        var auth = withUser ? $"  auth:\n    basic:\n      users: [\"{User}:{hash}\"]\n" : "";
-        var daemon = new TestDaemon($"web_console:\n  enabled: true\n  bind: \"{bind}\"\n  port: {port}\n{auth}{extra}");
-        daemon.AddShellService("web", "exec sleep 1000");
-        await daemon.StartAsync();
-        return (daemon, $"http://127.0.0.1:{port}/processmaster/");
-    }
-
-    private static string BCryptHash(string password)
-    {
-        var result = Run.ProgramAsync(Dist.Pmctl, ["password", "generate", "--user", "x"], stdin: password + "\n").GetAwaiter().GetResult();
-        return result.Stdout.Trim()[2..];
-    }
-
-    private static HttpClient Client(bool login = true)
-    {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true });
-        if (login)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
-        }
-
-        return client;
-    }
-
-    private static async Task<string> CsrfTokenAsync(HttpClient client, string url)
-    {
-        var page = await client.GetStringAsync(url);
-        var start = page.IndexOf("name=\"csrf-token\" content=\"", StringComparison.Ordinal) + 27;
-        return page[start..page.IndexOf('"', start)];
-    }
-
-    private static StringContent Rpc(string method, string parameters = "{}") =>
-        new($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{method}\",\"params\":{parameters}}}", Encoding.UTF8, "application/json");
-
     [Fact]
     public async Task WithoutLogin_401WithAChallenge_StaticAssetsAndRedirectStillServed()
     {

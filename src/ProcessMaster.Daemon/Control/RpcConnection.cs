@@ -154,13 +154,23 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
         }
     }
 
+    /// <summary>
+    /// Sends through a small pooled buffer: the socket keeps a reference to the last buffer it sent, which
+    /// would otherwise hold a reply of megabytes in memory for as long as the client stays connected.
+    /// </summary>
     private async ValueTask WriteAsync(byte[] bytes)
     {
         await _writeLock.WaitAsync();
+        var chunk = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
         try
         {
             using var timeout = new CancellationTokenSource(WriteTimeout);
-            await socket.SendAsync(bytes, SocketFlags.None, timeout.Token);
+            for (var sent = 0; sent < bytes.Length;)
+            {
+                var length = Math.Min(chunk.Length, bytes.Length - sent);
+                bytes.AsSpan(sent, length).CopyTo(chunk);
+                sent += await socket.SendAsync(chunk.AsMemory(0, length), SocketFlags.None, timeout.Token);
+            }
         }
         catch (Exception)
         {
@@ -169,6 +179,7 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(chunk);
             _writeLock.Release();
         }
     }

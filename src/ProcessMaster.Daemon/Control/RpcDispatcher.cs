@@ -243,22 +243,22 @@ internal sealed partial class RpcDispatcher
     [GeneratedRegex("could not be converted to ([\\w.]+)")]
     private static partial Regex ConvertRegex();
 
+    /// <summary>One array of exactly the batch's size: a large batch is not copied through a growing buffer.</summary>
     private static byte[] JoinBatch(List<byte[]> responses)
     {
-        using var stream = new MemoryStream();
-        stream.WriteByte((byte)'[');
-        for (var i = 0; i < responses.Count; i++)
+        var joined = new byte[responses.Sum(r => r.Length) + 2]; // each reply's newline becomes a comma or the ']'
+        joined[0] = (byte)'[';
+        var at = 1;
+        foreach (var response in responses)
         {
-            if (i > 0)
-            {
-                stream.WriteByte((byte)',');
-            }
-
-            stream.Write(responses[i], 0, responses[i].Length - 1); // without the newline
+            response.AsSpan(0, response.Length - 1).CopyTo(joined.AsSpan(at));
+            at += response.Length - 1;
+            joined[at++] = (byte)',';
         }
 
-        stream.Write("]\n"u8);
-        return stream.ToArray();
+        joined[at - 1] = (byte)']';
+        joined[at] = (byte)'\n';
+        return joined;
     }
 
     private static HelloResult Hello(HelloParams parameters, RpcSession session)

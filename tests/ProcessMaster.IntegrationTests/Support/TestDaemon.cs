@@ -15,7 +15,9 @@ public sealed class TestDaemon : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    public TestDaemon(string masterExtra = "")
+    /// <param name="masterExtra">More of the master config, appended.</param>
+    /// <param name="socketMode">unix_socket.mode, when others than root must reach the socket.</param>
+    public TestDaemon(string masterExtra = "", string? socketMode = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("pmtest-").FullName;
         // Services may run as other users; they must be able to reach their working directories.
@@ -30,6 +32,7 @@ public sealed class TestDaemon : IAsyncDisposable
               name: {CgroupName}
             unix_socket:
               path: {SocketPath}
+              {(socketMode is null ? "" : $"mode: \"{socketMode}\"")}
             global:
               config_directory: ./config.d
             {masterExtra}
