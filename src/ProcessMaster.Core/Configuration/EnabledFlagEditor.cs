@@ -13,7 +13,7 @@ public static class EnabledFlagEditor
     public static string SetEnabled(string text, bool enabled)
     {
         var value = enabled ? "true" : "false";
-        var stream = Yaml.DepthLimitedParser.Load(text);
+        var stream = Yaml.BoundedYamlParser.Load(text);
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             throw new FormatException("the file is not a YAML mapping");

@@ -27,7 +27,7 @@ public class HostileYamlTests
     {
         var (definition, errors) = ServiceDefinitionParserTests.Parse(prefix + string.Concat(Enumerable.Repeat(opener, levels)) + "x");
         Assert.Null(definition);
-        Assert.Contains(errors, e => e.Message == $"nested deeper than {DepthLimitedParser.MaxDepth} levels");
+        Assert.Contains(errors, e => e.Message == $"nested deeper than {BoundedYamlParser.MaxDepth} levels");
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public class HostileYamlTests
     [Fact]
     public void NestingUpToTheLimit_IsFine()
     {
-        var nested = string.Concat(Enumerable.Repeat("[", DepthLimitedParser.MaxDepth - 2)) + string.Concat(Enumerable.Repeat("]", DepthLimitedParser.MaxDepth - 2));
+        var nested = string.Concat(Enumerable.Repeat("[", BoundedYamlParser.MaxDepth - 2)) + string.Concat(Enumerable.Repeat("]", BoundedYamlParser.MaxDepth - 2));
         var (_, errors) = ServiceDefinitionParserTests.Parse(Valid + "global:\n  x: " + nested + "\n");
         Assert.DoesNotContain(errors, e => e.Message.StartsWith("nested deeper than", StringComparison.Ordinal));
     }
@@ -51,7 +51,31 @@ public class HostileYamlTests
     {
         var (definition, errors) = ServiceDefinitionParserTests.Parse("process: &x [*x]\n");
         Assert.Null(definition);
+        Assert.Contains(errors, e => e.Message == "alias *x is inside the node its anchor names (a cycle)");
+    }
+
+    [Theory]
+    [InlineData("a: &x [y]\nb: {? *x : 1}\n")]
+    [InlineData("? [a, b]\n: c\n")]
+    [InlineData("{{a: b}: c}\n")]
+    public void AMappingKeyThatIsNotAPlainValue_IsAnError(string yaml)
+    {
+        var (definition, errors) = ServiceDefinitionParserTests.Parse(yaml);
+        Assert.Null(definition);
+        Assert.Contains(errors, e => e.Message.StartsWith("a mapping key must be a plain value", StringComparison.Ordinal));
+    }
+
+    /// <summary>Inputs afl-fuzz found (tests/fuzz/run.sh): a cyclic alias used as a key overflowed the stack while YamlDotNet hashed it.</summary>
+    [Theory]
+    [InlineData("fuzz-cyclic-alias-as-key-1.yaml")]
+    [InlineData("fuzz-cyclic-alias-as-key-2.yaml")]
+    public void FuzzFindings_AreErrorsOfTheFile(string fixture)
+    {
+        var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Configuration", "Fixtures", fixture));
+        var (definition, errors) = ServiceDefinitionParserTests.Parse(text);
+        Assert.Null(definition);
         Assert.NotEmpty(errors);
+        Assert.Throws<YamlDotNet.Core.YamlException>(() => EnabledFlagEditor.SetEnabled(text, true));
     }
 
     [Fact]

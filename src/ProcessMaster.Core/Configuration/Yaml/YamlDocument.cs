@@ -18,7 +18,7 @@ internal static class YamlDocument
         YamlStream stream;
         try
         {
-            stream = DepthLimitedParser.Load(text);
+            stream = BoundedYamlParser.Load(text);
         }
         catch (YamlException e)
         {
