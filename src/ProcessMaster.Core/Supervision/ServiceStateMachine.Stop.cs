@@ -60,6 +60,11 @@ public sealed partial class ServiceStateMachine
                 SetState(ServiceState.Stopped, $"pending restart cancelled ({reason.Name()} stop)");
                 Complete(waiter, OperationResult.Success("stopped (pending restart cancelled)"));
                 return;
+            case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited when MainAlive || Populated:
+                // Processes are left (a kill that did not finish them, say): "stopped" must mean none remain.
+                Add(waiter, _stopWaiters);
+                EnterStopping(reason);
+                return;
             case ServiceState.Failed when reason == Supervision.StopReason.Operator:
                 SetState(ServiceState.Stopped, "stopped by operator");
                 Complete(waiter, OperationResult.Success("already stopped"));

@@ -114,6 +114,13 @@ public sealed partial class ServiceStateMachine
 
     private void OnStart(StartRequest request)
     {
+        // Only an operator undoes an operator's stop: not boot, a reload or a timer, even while it is stopping.
+        if (request.Reason != StartReason.Operator && StoppedByOperator)
+        {
+            Complete(request.Waiter, OperationResult.Success("stopped by operator; not started"));
+            return;
+        }
+
         switch (State)
         {
             case ServiceState.Starting:
@@ -132,6 +139,13 @@ public sealed partial class ServiceStateMachine
                 return;
         }
 
+        if (MainAlive || Populated)
+        {
+            // What a stop could not kill is still there: a second instance would run beside it.
+            Complete(request.Waiter, OperationResult.Failure("processes of its last run are still in its cgroup; stop it first (or find out what holds them)"));
+            return;
+        }
+
         if (!Definition.Enabled && !request.Force)
         {
             Complete(request.Waiter, request.Reason == StartReason.Operator
@@ -143,11 +157,6 @@ public sealed partial class ServiceStateMachine
         if (request.Reason == StartReason.Operator)
         {
             ClearHistory(request.Force);
-        }
-        else if (StoppedByOperator)
-        {
-            Complete(request.Waiter, OperationResult.Success("stopped by operator; not started"));
-            return;
         }
 
         Add(request.Waiter, _startWaiters);
@@ -174,6 +183,9 @@ public sealed partial class ServiceStateMachine
                 break;
             case ServiceState.Starting:
                 _pendingStop = Supervision.StopReason.Restart;
+                break;
+            case var _ when MainAlive || Populated:
+                EnterStopping(Supervision.StopReason.Restart); // what is left of the last run goes first
                 break;
             default:
                 CancelTimer();
@@ -318,12 +330,25 @@ public sealed partial class ServiceStateMachine
     {
         CancelTimer();
         var exit = _execError is not null ? $"start failed: {_execError}" : LastExit?.ToString() ?? "ended";
-        if (_pendingStop is not null)
+        if (_pendingStop is { } pending)
         {
+            // A stop (or restart) asked for while it was starting: it ended by itself before the stop began.
             _pendingStop = null;
-            SetState(ServiceState.Stopped, $"stopped ({exit})");
             CompleteAll(_stopWaiters, OperationResult.Success("stopped"));
-            return;
+            if (pending != Supervision.StopReason.Restart)
+            {
+                SetState(ServiceState.Stopped, $"stopped ({exit})");
+                CompleteAll(_startWaiters, OperationResult.Failure("stopped before it started"));
+                return;
+            }
+
+            if (_startWaiters.Count > 0)
+            {
+                EnterStarting(StartReason.Restart);
+                return;
+            }
+
+            // The restart was the start that just failed, and its caller heard so: the restart policy decides.
         }
 
         if (Definition.IsCron)
@@ -387,6 +412,12 @@ public sealed partial class ServiceStateMachine
         if (State.IsActive())
         {
             Record("schedule", $"tick {run.Tick.ToLocalTime():yyyy-MM-dd HH:mm:ss} skipped: the previous run is still {State.Name()}");
+            return;
+        }
+
+        if (MainAlive || Populated)
+        {
+            Record("schedule", $"tick {run.Tick.ToLocalTime():yyyy-MM-dd HH:mm:ss} skipped: processes of the previous run are still in its cgroup");
             return;
         }
 

@@ -511,4 +511,96 @@ public class ServiceStateMachineTests
         Assert.Equal(ServiceState.Starting, h.State);
         Assert.Equal(["/bin/web2"], h.Machine.Definition.Process.StartCommand);
     }
+
+    // Found by ServiceStateMachinePropertyTests.
+
+    [Fact]
+    public void RestartAfterTheStartFailed_ButBeforeItEnded_StartsAgainAndAnswersTheRestart()
+    {
+        var h = new MachineHarness();
+        h.Start();
+        h.Send(new MainSpawned(100));
+        h.Machine.Populated = true;
+        h.FireTimer(); // the command was never executed: the start fails, the main process is killed
+        var restart = new OperationWaiter();
+        h.Send(new RestartRequest(false, restart));
+        h.ClearEffects();
+        h.MainDies(100, ExitStatus.Killed(9));
+
+        Assert.Equal(ServiceState.Starting, h.State);
+        Assert.Equal(1, h.Count<SpawnMain>());
+        h.Spawned(101);
+        Assert.True(h.Result(restart)!.Ok); // it used to wait forever
+    }
+
+    [Fact]
+    public void RestartWhileStarting_WhenThatStartFails_IsAnsweredWithTheFailure()
+    {
+        var h = new MachineHarness();
+        h.Start();
+        h.Send(new MainSpawned(100));
+        h.Machine.Populated = true;
+        var restart = new OperationWaiter();
+        h.Send(new RestartRequest(false, restart));
+        h.FireTimer();
+        Assert.Contains("start failed", h.Result(restart)!.Message);
+
+        h.MainDies(100, ExitStatus.Killed(9));
+        Assert.Equal(ServiceState.Backoff, h.State); // then its restart policy applies
+    }
+
+    [Fact]
+    public void AnAutomaticStartWhileAnOperatorsStopIsUnderWay_DoesNotUndoIt()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        var stop = h.Stop();
+        var boot = h.Start(reason: StartReason.Reload);
+        Assert.Equal("stopped by operator; not started", h.Result(boot)!.Message);
+        h.ClearEffects();
+        h.MainDies(100, ExitStatus.Killed(15));
+
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.Equal(0, h.Count<SpawnMain>());
+        Assert.True(h.Result(stop)!.Ok);
+    }
+
+    /// <summary>A stop whose cgroup.kill did not empty the cgroup leaves it FAILED with processes.</summary>
+    private static MachineHarness FailedWithProcessesLeft()
+    {
+        var h = new MachineHarness();
+        h.StartRunning();
+        h.Stop(StopReason.Shutdown);
+        h.FireTimer(); // grace over: cgroup.kill
+        h.FireTimer(); // still populated after the kill timeout
+        Assert.Equal(ServiceState.Failed, h.State);
+        Assert.True(h.Machine.Populated);
+        h.ClearEffects();
+        return h;
+    }
+
+    [Fact]
+    public void StoppingAServiceWithProcessesLeft_StopsThemAgain_AndSaysStoppedOnlyOnceNoneRemain()
+    {
+        var h = FailedWithProcessesLeft();
+        var stop = h.Stop();
+        Assert.Equal(ServiceState.Stopping, h.State);
+        Assert.Equal(1, h.Count<SignalAll>());
+        Assert.Null(h.Result(stop));
+
+        h.MainDies(100, ExitStatus.Killed(15));
+        Assert.Equal(ServiceState.Stopped, h.State);
+        Assert.True(h.Result(stop)!.Ok);
+    }
+
+    [Fact]
+    public void StartingAServiceWithProcessesLeft_IsRefused_NoSecondInstance()
+    {
+        var h = FailedWithProcessesLeft();
+        var start = h.Start();
+        Assert.False(h.Result(start)!.Ok);
+        Assert.Contains("processes of its last run are still in its cgroup", h.Result(start)!.Message);
+        Assert.Equal(0, h.Count<SpawnMain>());
+    }
 }
+
