@@ -22,6 +22,10 @@ tests/purev2/run.sh
 # The .deb and install.sh on temporary roots: install, run, remove without leftovers.
 tests/packaging/run.sh
 
+# Fuzzing: the YAML loader and the JSON-RPC request path under afl-fuzz, a minute each
+# (docs/security.md has a longer run). A crash fails the suite and keeps its input.
+tests/fuzz/run.sh
+
 # A short memory soak (bench/soak.sh runs an hour by default): crash loop, cron every second, log flood.
 # Each quarter of 90 s spans more than one GC cycle of the daemon under this load (about 17 s).
 SOAK_SECONDS=90 SAMPLE_SECONDS=1 bench/soak.sh

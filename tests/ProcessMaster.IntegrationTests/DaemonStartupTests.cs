@@ -99,4 +99,20 @@ public class DaemonStartupTests
         Assert.False(first.HasExited);
         Assert.Equal(0, (await first.PmctlAsync("status")).ExitCode);
     }
+
+    [Fact]
+    public async Task TheDaemonsOwnLogAndEvents_AreNotReadableByEveryone()
+    {
+        await using var daemon = new TestDaemon();
+        var events = Path.Combine(daemon.Directory, "state", "events.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(events)!);
+        await File.WriteAllTextAsync(events, "");
+        File.SetUnixFileMode(events, (UnixFileMode)0x1A4); // 0644, as older versions left it
+        await daemon.StartAsync();
+
+        var readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        Assert.Equal(readable, File.GetUnixFileMode(events));
+        Assert.Equal(readable, File.GetUnixFileMode(Path.Combine(daemon.Directory, "logs", "processmaster.log")));
+    }
 }
+
