@@ -35,9 +35,6 @@ internal sealed partial class SafeDirectory : IDisposable
     public SafeFileHandle OpenForAppend(string name, int mode, FileOwners owners) =>
         OpenChecked(name, Libc.O_RDWR | Libc.O_APPEND | Libc.O_CREAT, mode, owners);
 
-    /// <summary>Opens an existing file for positioned writes (no O_APPEND: splice(2) refuses those).</summary>
-    public SafeFileHandle OpenForWriting(string name, FileOwners owners) => OpenChecked(name, Libc.O_WRONLY, 0, owners);
-
     public SafeFileHandle OpenForReading(string name, FileOwners owners) => OpenChecked(name, Libc.O_RDONLY, 0, owners);
 
     /// <summary>Creates a new file with exactly <paramref name="mode"/> (O_EXCL: no symlink or earlier file is ever reused).</summary>
@@ -54,9 +51,6 @@ internal sealed partial class SafeDirectory : IDisposable
         CheckName(name);
         return Libc.StatxPath(Fd, name, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, out var st) == 0 ? st : null;
     }
-
-    /// <summary>Whether <paramref name="name"/> is a regular file (not a symlink, FIFO or anything else).</summary>
-    public bool IsRegularFile(string name) => Stat(name) is { } st && (st.Mode & Libc.S_IFMT) == Libc.S_IFREG;
 
     /// <summary>Renames within this directory; an existing <paramref name="to"/> is replaced (a symlink by that name too, never its target).</summary>
     public void Rename(string from, string to)
@@ -139,9 +133,6 @@ internal sealed partial class SafeDirectory : IDisposable
         return fd >= 0 ? new SafeDirectory(fd, Path) : throw Failure("cannot duplicate the directory descriptor");
     }
 
-    /// <summary>Who owns the directory and its mode bits.</summary>
-    public Libc.Statx Status() => StatFd(Fd) ?? throw Failure("cannot stat the directory");
-
     public void Dispose() => _handle.Dispose();
 
     private SafeFileHandle OpenChecked(string name, int flags, int mode, FileOwners owners)
@@ -187,11 +178,7 @@ internal sealed partial class SafeDirectory : IDisposable
         return owners.Allows(st.Uid) ? null : $"is owned by uid {st.Uid}, not by {owners} (refused)";
     }
 
-    internal static unsafe Libc.Statx? StatFd(int fd)
-    {
-        byte empty = 0;
-        return Libc.StatxFd(fd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var st) == 0 ? st : null;
-    }
+    internal static Libc.Statx? StatFd(int fd) => PosixFile.StatFd(fd);
 
     private static string Describe(int mode) => (mode & Libc.S_IFMT) switch
     {

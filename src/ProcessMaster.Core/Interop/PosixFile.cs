@@ -20,26 +20,14 @@ internal static unsafe class PosixFile
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    public static bool IsRegularFile(SafeFileHandle file) => (FileType(file) & Libc.S_IFMT) == Libc.S_IFREG;
+    public static bool IsRegularFile(SafeFileHandle file) =>
+        StatFd((int)file.DangerousGetHandle()) is { } st && (st.Mode & Libc.S_IFMT) == Libc.S_IFREG;
 
-    private static int FileType(SafeFileHandle file)
+    /// <summary>The statx of an open descriptor; null when it fails.</summary>
+    public static Libc.Statx? StatFd(int fd)
     {
         byte empty = 0;
-        var added = false;
-        file.DangerousAddRef(ref added);
-        try
-        {
-            return Libc.StatxFd((int)file.DangerousGetHandle(), &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var st) == 0
-                ? st.Mode
-                : 0;
-        }
-        finally
-        {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
-        }
+        return Libc.StatxFd(fd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var st) == 0 ? st : null;
     }
 
     /// <summary>The statx of a path without following a final symlink; null when it does not exist.</summary>

@@ -18,26 +18,10 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
     public void RegisterAll(RpcDispatcher dispatcher)
     {
         dispatcher.Register(Methods.Status, (p, _) => Task.FromResult(Status(p.Name)));
-        dispatcher.Register(Methods.Events, async (p, session) =>
-        {
-            await bulk.EnterAsync(session);
-            return Events(p);
-        });
-        dispatcher.Register(Methods.EventsFollow, async (p, session) =>
-        {
-            await bulk.EnterAsync(session);
-            return EventsFollow(p, session);
-        });
-        dispatcher.Register(Methods.Logs, async (p, session) =>
-        {
-            await bulk.EnterAsync(session);
-            return Logs(p);
-        });
-        dispatcher.Register(Methods.LogsFollow, async (p, session) =>
-        {
-            await bulk.EnterAsync(session);
-            return LogsFollow(p, session);
-        });
+        RegisterBulk(dispatcher, Methods.Events, (p, _) => Events(p));
+        RegisterBulk(dispatcher, Methods.EventsFollow, EventsFollow);
+        RegisterBulk(dispatcher, Methods.Logs, (p, _) => Logs(p));
+        RegisterBulk(dispatcher, Methods.LogsFollow, LogsFollow);
         dispatcher.Register(Methods.Start, (p, _) => LifecycleAsync(p, Lifecycle.Start));
         dispatcher.Register(Methods.Stop, (p, _) => LifecycleAsync(p, Lifecycle.Stop));
         dispatcher.Register(Methods.Restart, (p, _) => LifecycleAsync(p, Lifecycle.Restart));
@@ -46,6 +30,14 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         RegisterDefinitionMethods(dispatcher);
         RegisterAdminMethods(dispatcher);
     }
+
+    /// <summary>A method whose reply can be megabytes: built and sent under one of the daemon's few bulk-read permits.</summary>
+    private void RegisterBulk<TParams, TResult>(RpcDispatcher dispatcher, RpcMethod<TParams, TResult> method, Func<TParams, RpcSession, TResult> read) =>
+        dispatcher.Register(method, async (parameters, session) =>
+        {
+            await bulk.EnterAsync(session);
+            return read(parameters, session);
+        });
 
     private ServiceSupervisor Find(string name) =>
         manager.Services.TryGetValue(name, out var service)

@@ -514,13 +514,20 @@ public class ServiceStateMachineTests
 
     // Found by ServiceStateMachinePropertyTests.
 
-    [Fact]
-    public void RestartAfterTheStartFailed_ButBeforeItEnded_StartsAgainAndAnswersTheRestart()
+    /// <summary>Started and spawned (pid 100), but the shim has not reported the command executed.</summary>
+    private static MachineHarness SpawnedButNeverExecuted()
     {
         var h = new MachineHarness();
         h.Start();
         h.Send(new MainSpawned(100));
         h.Machine.Populated = true;
+        return h;
+    }
+
+    [Fact]
+    public void RestartAfterTheStartFailed_ButBeforeItEnded_StartsAgainAndAnswersTheRestart()
+    {
+        var h = SpawnedButNeverExecuted();
         h.FireTimer(); // the command was never executed: the start fails, the main process is killed
         var restart = new OperationWaiter();
         h.Send(new RestartRequest(false, restart));
@@ -536,10 +543,7 @@ public class ServiceStateMachineTests
     [Fact]
     public void RestartWhileStarting_WhenThatStartFails_IsAnsweredWithTheFailure()
     {
-        var h = new MachineHarness();
-        h.Start();
-        h.Send(new MainSpawned(100));
-        h.Machine.Populated = true;
+        var h = SpawnedButNeverExecuted();
         var restart = new OperationWaiter();
         h.Send(new RestartRequest(false, restart));
         h.FireTimer();
