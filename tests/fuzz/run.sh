@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Fuzzes the YAML loader and the JSON-RPC request path: afl-fuzz (afl++, from Debian) drives the
 # SharpFuzz-instrumented assemblies (Core, Protocol, the daemon, YamlDotNet) through the targets in
-# ProcessMaster.Fuzz. FUZZ_SECONDS per target (default 60; see docs/security.md for a long run).
+# ProcessMaster.Fuzz. FUZZ_SECONDS per target (default 60; see docs/security.md for a long run),
+# FUZZ_TARGETS (default "yaml rpc"), FUZZ_WORK (default tests/fuzz/work) to run beside another run.
 # Any crash fails the run; its inputs are copied to tests/fuzz/findings/<target>/ to be replayed with
 #   dotnet tests/fuzz/work/replay/ProcessMaster.Fuzz.dll replay FILE...
 # and to become regression tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
-work=$PWD/work
+targets=${FUZZ_TARGETS:-yaml rpc}
+work=${FUZZ_WORK:-$PWD/work}
 
 if ! command -v afl-fuzz >/dev/null 2>&1; then
   echo "fuzz: installing afl++" >&2
@@ -30,7 +32,7 @@ for assembly in ProcessMaster.Core.dll ProcessMaster.Protocol.dll processmaster.
 done
 
 failed=0
-for target in yaml rpc; do
+for target in $targets; do
   # dotnet itself is not instrumented (SharpFuzz reports coverage); crashes are exceptions, not core dumps.
   AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 \
     afl-fuzz -i "corpus/$target" -o "$work/findings/$target" -V "$seconds" -t 10000 -m none -- \

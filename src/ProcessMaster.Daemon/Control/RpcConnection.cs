@@ -77,6 +77,11 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
                     if (!discarding)
                     {
                         line.Write(buffer, start, i - start);
+                        if (session.HelloDone)
+                        {
+                            quiet.CancelAfter(Timeout.InfiniteTimeSpan); // a request that takes long (a stop's grace) is not idleness
+                        }
+
                         await HandleLineAsync(line.GetBuffer().AsMemory(0, (int)line.Length), session);
                         if (session.HelloDone)
                         {

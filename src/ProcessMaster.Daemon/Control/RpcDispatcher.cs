@@ -90,7 +90,18 @@ internal sealed partial class RpcDispatcher
     /// <summary>Handles one request; a large reply asks for its memory to be given back once it is sent.</summary>
     private async Task<byte[]?> HandleOneAsync(JsonElement request, RpcSession session, int maxBytes)
     {
-        var response = await HandleRequestAsync(request, session, maxBytes);
+        byte[]? response;
+        try
+        {
+            response = await HandleRequestAsync(request, session, maxBytes);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json decodes names and strings lazily, and throws for a lone surrogate escape
+            // ("\udc10") wherever one is compared or copied: in the envelope, not in a handler (those are caught).
+            response = NotUnicode(request);
+        }
+
         if (response?.Length >= MemoryTrimmer.LargeReplyBytes)
         {
             _trimmer.Request();
@@ -117,11 +128,12 @@ internal sealed partial class RpcDispatcher
             return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"jsonrpc\" must be \"2.0\"");
         }
 
-        if (!request.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String ||
-            MethodName(methodElement) is not { } method)
+        if (!request.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
         {
-            return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"method\" must be a string of valid Unicode");
+            return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: \"method\" must be a string");
         }
+
+        var method = methodElement.GetString()!;
 
         var parameters = request.TryGetProperty("params", out var p) ? p.Clone() : default;
         var isNotification = id is null;
@@ -158,17 +170,23 @@ internal sealed partial class RpcDispatcher
         return isNotification ? null : response;
     }
 
-    /// <summary>The method name, or null when its text is not valid Unicode (a lone surrogate escape, say).</summary>
-    private static string? MethodName(JsonElement element)
+    /// <summary>The error for a request holding text that is not valid Unicode, echoing its id when that can be done.</summary>
+    private static byte[] NotUnicode(JsonElement request)
     {
+        const string message = "invalid request: it holds text that is not valid Unicode (a lone surrogate escape, or bytes that are not UTF-8)";
         try
         {
-            return element.GetString();
+            if (request.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.Number or JsonValueKind.String)
+            {
+                return JsonRpc.Error(id, RpcErrorCodes.InvalidRequest, message);
+            }
         }
         catch (InvalidOperationException)
         {
-            return null;
+            // The id (or a name before it) is such text too.
         }
+
+        return JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, message);
     }
 
     /// <summary>A name from a request, shortened and stripped of control characters before it goes into a reply or a log.</summary>

@@ -63,7 +63,10 @@ public class RpcDispatcherTests
     [Theory]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\\udc00\"}")] // a lone surrogate
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\\ud800x\"}")]
-    public async Task AMethodNameThatIsNotValidUnicode_GetsAnInvalidRequestError(string line)
+    [InlineData("{\"jsonrpc\":\"2.\\udc10\"}")] // found by afl-fuzz: in the version
+    [InlineData("{\"\\udc10\":1,\"jsonrpc\":\"2.0\",\"method\":\"status\"}")] // in a name the envelope is searched by
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":\"\\udc10\",\"method\":\"nope\"}")] // in the id that is echoed
+    public async Task TextThatIsNotValidUnicode_GetsAnInvalidRequestError(string line)
     {
         var reply = await CallAsync(line);
         Assert.Equal(RpcErrorCodes.InvalidRequest, reply.GetProperty("error").GetProperty("code").GetInt32());
