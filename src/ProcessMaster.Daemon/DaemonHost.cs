@@ -134,7 +134,7 @@ internal static class DaemonHost
         var runtime = new DaemonRuntime(master, manager, gate, events, logInotify, admin, users);
         var trimmer = new MemoryTrimmer(time);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
-        var api = new ControlApi(runtime, new BulkReads(trimmer));
+        var api = new ControlApi(runtime, new BulkReads());
         api.RegisterAll(dispatcher);
         using var listener = ControlSocket.Listen(master.UnixSocket, users);
         await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));

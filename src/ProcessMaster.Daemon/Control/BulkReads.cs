@@ -1,14 +1,12 @@
-using ProcessMaster.Daemon.Memory;
-
 namespace ProcessMaster.Daemon.Control;
 
 /// <summary>
 /// Reads whose replies can be megabytes (<c>logs</c>, <c>events</c> and their follows' history): at most
 /// <see cref="Concurrent"/> are built and sent at a time, daemon-wide, each holding its permit until its
 /// reply went out, so however many clients ask at once the daemon's memory does not multiply. A batch
-/// holds one permit for all its calls. Once a reply went out, the memory it took is given back.
+/// holds one permit for all its calls.
 /// </summary>
-internal sealed class BulkReads(MemoryTrimmer trimmer)
+internal sealed class BulkReads
 {
     public const int Concurrent = 2;
 
@@ -27,7 +25,6 @@ internal sealed class BulkReads(MemoryTrimmer trimmer)
         {
             session.HoldsBulkPermit = false;
             _permits.Release();
-            trimmer.Request();
         });
     }
 }

@@ -43,6 +43,17 @@ internal sealed partial class RpcDispatcher
     /// </summary>
     public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> line, RpcSession session)
     {
+        var reply = await HandleLineAsync(line, session);
+        if (reply?.Length >= MemoryTrimmer.LargeReplyBytes)
+        {
+            _trimmer.Request(); // a burst: give the memory back once things are quiet
+        }
+
+        return reply;
+    }
+
+    private async Task<byte[]?> HandleLineAsync(ReadOnlyMemory<byte> line, RpcSession session)
+    {
         JsonDocument document;
         try
         {
@@ -87,27 +98,18 @@ internal sealed partial class RpcDispatcher
         }
     }
 
-    /// <summary>Handles one request; a large reply asks for its memory to be given back once it is sent.</summary>
     private async Task<byte[]?> HandleOneAsync(JsonElement request, RpcSession session, int maxBytes)
     {
-        byte[]? response;
         try
         {
-            response = await HandleRequestAsync(request, session, maxBytes);
+            return await HandleRequestAsync(request, session, maxBytes);
         }
         catch (InvalidOperationException)
         {
             // System.Text.Json decodes names and strings lazily, and throws for a lone surrogate escape
             // ("\udc10") wherever one is compared or copied: in the envelope, not in a handler (those are caught).
-            response = NotUnicode(request);
+            return NotUnicode(request);
         }
-
-        if (response?.Length >= MemoryTrimmer.LargeReplyBytes)
-        {
-            _trimmer.Request();
-        }
-
-        return response;
     }
 
     private async Task<byte[]?> HandleRequestAsync(JsonElement request, RpcSession session, int maxBytes)
