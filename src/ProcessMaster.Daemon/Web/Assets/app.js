@@ -104,10 +104,31 @@ function nameCell(s) {
   return td;
 }
 
+// Live updates change rows in place: the rows and their buttons stay the same elements, so a click
+// that is under way when an update arrives (every two seconds) is never lost to a re-render.
+function updateRows(body, rows) {
+  const existing = new Map([...body.rows].map((tr) => [tr.dataset.name, tr]));
+  const kept = rows.map((tr) => {
+    const old = existing.get(tr.dataset.name);
+    if (!old || old.cells.length !== tr.cells.length) return tr;
+    [...tr.cells].forEach((cell, i) => {
+      const was = old.cells[i];
+      if (!cell.querySelector('button') && (cell.innerHTML !== was.innerHTML || cell.className !== was.className || cell.title !== was.title)) {
+        was.className = cell.className;
+        was.title = cell.title;
+        was.replaceChildren(...cell.childNodes);
+      }
+    });
+    return old;
+  });
+  const same = kept.length === body.rows.length && kept.every((tr, i) => body.rows[i] === tr);
+  if (!same) body.replaceChildren(...kept);
+}
+
 function renderServices() {
   const body = $('services').tBodies[0];
   const rows = statuses.filter((s) => s.kind === 'service');
-  body.replaceChildren(...rows.map((s) => {
+  updateRows(body, rows.map((s) => {
     const tr = el('tr');
     tr.dataset.name = s.name;
     tr.append(nameCell(s), stateCell(s), el('td', s.pids.join(' ') || '-', 'pids'), el('td', uptime(s.uptime_seconds)),
@@ -126,7 +147,7 @@ function renderServices() {
 function renderCron() {
   const body = $('cron').tBodies[0];
   const rows = statuses.filter((s) => s.kind === 'cron');
-  body.replaceChildren(...rows.map((s) => {
+  updateRows(body, rows.map((s) => {
     const tr = el('tr');
     tr.dataset.name = s.name;
     tr.append(nameCell(s), el('td', s.schedule, 'pids'), stateCell(s), el('td', time(s.next_run)), el('td', time(s.last_run)),
