@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# An interrupted earlier run may have left test cgroups (pmtest-*) behind; remove them first.
+# Test cgroups are named pmtest-<run>-...; an interrupted earlier run may have left some behind: remove
+# those whose run is over (never those of a run still in progress).
+export PMTEST_RUN=$$
 tests/cleanup-stale-cgroups.sh
 
 ./build.sh

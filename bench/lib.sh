@@ -8,7 +8,7 @@ DIST=${BENCH_DIST:-$ROOT/dist}
 
 WORK=$(mktemp -d /tmp/pmbench-XXXXXX)
 chmod 755 "$WORK"
-PM_CGROUP=pmtest-bench-$$
+PM_CGROUP=pmtest-${PMTEST_RUN:-$$}-bench
 PM_SOCK=$WORK/pm.sock
 PM_PID=
 

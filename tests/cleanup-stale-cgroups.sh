@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Removes cgroups that an interrupted test run left behind. Test runs name their master cgroup
-# pmtest-<random>; nothing else is touched. With an argument, only the groups of that name (one test's). Processes inside are killed first (cgroup.kill on v2,
-# SIGKILL of the listed pids on v1), then the groups are removed deepest first.
+# Removes cgroups that an interrupted test run left behind. Test runs name their master cgroups
+# pmtest-<run>-... where <run> is the pid of the run (test.sh, or the test host); groups of a run
+# whose process is still alive are left alone, so two runs on one machine never disturb each other.
+# Nothing but pmtest-* is touched. With an argument, only the groups of that name (one test's),
+# whoever's. Processes inside are killed first (cgroup.kill on v2, SIGKILL of the listed pids on v1),
+# then the groups are removed deepest first.
 set -uo pipefail
 pattern=${1:-pmtest-*}
 case $pattern in pmtest-*) ;; *) echo "cleanup-stale-cgroups: only pmtest-* groups are removed" >&2; exit 2 ;; esac
@@ -22,6 +25,11 @@ remove_tree() {
 # Every cgroup mount (v2 and each v1 hierarchy); test groups sit at most a few levels down.
 awk '$3 == "cgroup2" || $3 == "cgroup" { print $2 }' /proc/self/mounts | while read -r mount; do
   find "$mount" -maxdepth 6 -type d -name "$pattern" -prune 2>/dev/null | while read -r dir; do
+    run=${dir##*/pmtest-}
+    run=${run%%-*}
+    if [ $# -eq 0 ] && [[ $run =~ ^[0-9]+$ ]] && kill -0 "$run" 2>/dev/null; then
+      continue # a run still in progress
+    fi
     remove_tree "$dir"
   done
 done

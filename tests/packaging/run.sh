@@ -10,7 +10,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pmpkg.XXXXXX)
-CGROUP=pmtest-pkg-$RANDOM$RANDOM
+CGROUP=pmtest-${PMTEST_RUN:-$$}-pkg$RANDOM
 DAEMON_PID=
 failures=0
 

@@ -7,7 +7,7 @@ namespace ProcessMaster.IntegrationTests.Support;
 
 /// <summary>
 /// A real <c>dist/processmaster</c> on a config of the test's own: its own temporary directory (its working
-/// directory, with logs/ and state/), socket and master cgroup <c>pmtest-&lt;random&gt;</c>. Disposing kills
+/// directory, with logs/ and state/), socket and master cgroup <c>pmtest-&lt;run&gt;-&lt;random&gt;</c>. Disposing kills
 /// anything left and removes every cgroup it created, even when the test failed.
 /// </summary>
 public sealed class TestDaemon : IAsyncDisposable
@@ -22,7 +22,7 @@ public sealed class TestDaemon : IAsyncDisposable
         Directory = System.IO.Directory.CreateTempSubdirectory("pmtest-").FullName;
         // Services may run as other users; they must be able to reach their working directories.
         File.SetUnixFileMode(Directory, (UnixFileMode)0x1ED);
-        CgroupName = "pmtest-" + Guid.NewGuid().ToString("N")[..10];
+        CgroupName = $"pmtest-{RunId}-{Guid.NewGuid().ToString("N")[..8]}";
         Cgroups = new TestCgroups(CgroupName);
         SocketPath = Path.Combine(Directory, "pm.sock");
         ConfigDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "config.d")).FullName;
@@ -38,6 +38,14 @@ public sealed class TestDaemon : IAsyncDisposable
             {masterExtra}
             """);
     }
+
+    /// <summary>
+    /// The test run's process (./test.sh exports it as PMTEST_RUN, else this test host): cgroup names carry it,
+    /// so cleaning up after an interrupted run never touches the groups of a run still in progress.
+    /// </summary>
+    public static string RunId { get; } = System.Environment.GetEnvironmentVariable("PMTEST_RUN") is { Length: > 0 } run
+        ? run
+        : System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public string Directory { get; }
 
