@@ -109,10 +109,11 @@ internal static class DaemonHost
         }
 
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
-        var context = new SupervisorContext(loop, logLoop, reaper, cgroups, new CgroupEventsWatcher(inotify), launcher,
-            new LogFileRegistry(time, message => events.Record(null, "logs", message)), events, state, users, time);
+        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher,
+            new LogFileRegistry(time, message => events.Record(null, "logs", message)), users);
+        var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, time);
         var manager = new ServiceManager(context);
-        var gate = new DefinitionGate(layout, new Provisioner(users, time));
+        var admission = new DefinitionAdmission(layout, new Provisioner(users, time));
 
         foreach (var problem in catalog.Problems)
         {
@@ -124,14 +125,14 @@ internal static class DaemonHost
             events.Record(null, "config", warning);
         }
 
-        var (accepted, rejected) = gate.Admit(catalog.Services);
+        var (accepted, rejected) = admission.ProvisionAndAdmit(catalog.Services);
         foreach (var rejection in rejected)
         {
             events.Record(rejection.Name, "config", $"not loaded: {rejection.Reason}");
         }
 
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
-        var runtime = new DaemonRuntime(master, manager, gate, events, logInotify, admin, users);
+        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users);
         var trimmer = new MemoryTrimmer(time);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
         var api = new ControlApi(runtime, new BulkReads());

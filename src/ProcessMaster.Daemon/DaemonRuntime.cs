@@ -11,7 +11,7 @@ namespace ProcessMaster.Daemon;
 internal sealed class DaemonRuntime(
     MasterConfig master,
     ServiceManager services,
-    DefinitionGate gate,
+    DefinitionAdmission admission,
     EventLog events,
     InotifyWatcher logInotify,
     AdminActionRunner adminActions,
@@ -34,7 +34,7 @@ internal sealed class DaemonRuntime(
     public async Task<ReloadOutcome> ReloadAsync()
     {
         var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
-        var outcome = await services.ReloadAsync(catalog, gate);
+        var outcome = await services.ReloadAsync(catalog, admission);
         Memory.MemoryTrimmer.ReleaseBootMemory(); // parsing every file again leaves what boot left
         return outcome;
     }

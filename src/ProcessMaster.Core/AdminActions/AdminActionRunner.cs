@@ -50,7 +50,7 @@ public sealed class AdminActionRunner(
         if (await ExecStatus.ReadAsync(loop, launched.ExecStatus) is { } error)
         {
             events.Record(null, "admin_action", $"id={action.Id} could not start: {error}");
-            throw new SpawnException($"admin action {action.Id}: {error}", 0);
+            throw new SpawnException($"admin action {action.Id}: {error}");
         }
 
         events.Record(null, "admin_action", $"spawned id={action.Id} pid={launched.Pid}");

@@ -1,5 +1,6 @@
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Cgroups;
 
@@ -11,7 +12,7 @@ public sealed record CgroupUsage(long? MemoryBytes, long? CpuUsageMicroseconds);
 /// One service's cgroups: <c>pm-&lt;app&gt;</c> on the v2 hierarchy (its processes in <c>run/</c>) plus, on
 /// hybrid hosts, a parallel <c>pm-&lt;app&gt;</c> in each v1 hierarchy that carries a limit controller.
 /// </summary>
-public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, string app) : IDisposable
+public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, string app) : IServiceCgroup
 {
     public string App { get; } = app;
 

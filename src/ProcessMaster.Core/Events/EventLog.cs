@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Events;
 
@@ -9,7 +10,7 @@ namespace ProcessMaster.Core.Events;
 /// The event history: a bounded in-memory ring for queries and followers, appended to a bounded,
 /// rotated JSON-lines file so history survives daemon restarts. Each event also goes to the daemon log.
 /// </summary>
-public sealed class EventLog
+public sealed class EventLog : IEventSink
 {
     public const int DefaultCapacity = 2000;
     public const long FileRotationBytes = 4 * 1024 * 1024;

@@ -14,7 +14,6 @@ public sealed unsafe partial class ChildReaper : IDisposable
     private readonly Dictionary<int, Action<ExitStatus>> _waiters = [];
     private readonly PosixSignalRegistration _registration;
     private int _sweepQueued;
-    private long _orphansReaped;
 
     public ChildReaper(EventLoop loop)
     {
@@ -26,9 +25,6 @@ public sealed unsafe partial class ChildReaper : IDisposable
 
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => QueueSweep());
     }
-
-    /// <summary>Orphans (not started by the daemon) reaped so far.</summary>
-    public long OrphansReaped => Interlocked.Read(ref _orphansReaped);
 
     /// <summary>
     /// Spawns on the loop thread and registers <paramref name="onExit"/> before any sweep can run, so an
@@ -85,6 +81,7 @@ public sealed unsafe partial class ChildReaper : IDisposable
                 return;
             }
 
+            // An orphan nobody waits for (re-parented to the subreaper) is simply reaped.
             if (_waiters.Remove(pid, out var waiter))
             {
                 try
@@ -95,10 +92,6 @@ public sealed unsafe partial class ChildReaper : IDisposable
                 {
                     Console.Error.WriteLine($"processmaster: exit handler for pid {pid} failed: {e}");
                 }
-            }
-            else
-            {
-                Interlocked.Increment(ref _orphansReaped);
             }
         }
     }

@@ -85,7 +85,7 @@ public sealed unsafe class ProcessLauncher(string shimPath)
 
             if (rc != 0)
             {
-                throw new SpawnException($"cannot start {ShimPath}: {Linux.ErrorText(rc)}", rc);
+                throw new SpawnException($"cannot start {ShimPath}: {Linux.ErrorText(rc)}");
             }
 
             foreach (var fd in childEnds)
@@ -143,7 +143,7 @@ public sealed unsafe class ProcessLauncher(string shimPath)
         var fds = stackalloc int[2];
         if (Linux.Pipe2(fds, Libc.O_CLOEXEC) < 0)
         {
-            throw new SpawnException($"cannot create a pipe: {Linux.LastErrorText()}", Marshal.GetLastPInvokeError());
+            throw new SpawnException($"cannot create a pipe: {Linux.LastErrorText()}");
         }
 
         var read = Linux.Fcntl(fds[0], F_DUPFD_CLOEXEC, ChildFdFloor);
@@ -154,7 +154,7 @@ public sealed unsafe class ProcessLauncher(string shimPath)
         {
             if (read >= 0) Libc.Close(read);
             if (write >= 0) Libc.Close(write);
-            throw new SpawnException($"cannot create a pipe: {Linux.LastErrorText()}", Marshal.GetLastPInvokeError());
+            throw new SpawnException($"cannot create a pipe: {Linux.LastErrorText()}");
         }
 
         opened.Add(read);
@@ -203,7 +203,4 @@ public sealed unsafe class ProcessLauncher(string shimPath)
 }
 
 /// <summary>A process could not be started.</summary>
-public sealed class SpawnException(string message, int errno) : Exception(message)
-{
-    public int Errno { get; } = errno;
-}
+public sealed class SpawnException(string message) : Exception(message);

@@ -56,11 +56,11 @@ public static class ServiceEnvironment
             return (null, null);
         }
 
-        var user = users.FindUser(process.User) ?? throw new SpawnException($"user '{process.User}' does not exist", 0);
+        var user = users.FindUser(process.User) ?? throw new SpawnException($"user '{process.User}' does not exist");
         var gid = user.Gid;
         if (process.Group is not null)
         {
-            gid = (users.FindGroup(process.Group) ?? throw new SpawnException($"group '{process.Group}' does not exist", 0)).Gid;
+            gid = (users.FindGroup(process.Group) ?? throw new SpawnException($"group '{process.Group}' does not exist")).Gid;
         }
 
         return (user, new Credentials(user.Uid, gid, users.SupplementaryGroups(user.Name, gid)));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ProcessMaster.Core.Faults;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.State;
 
@@ -13,7 +14,7 @@ public sealed record PersistentStateDocument(
 /// The daemon's state file (<c>state/state.json</c>), written atomically (temp file, fsync, rename)
 /// on every change, so an operator's <c>stop</c> holds across daemon restarts until <c>start</c>.
 /// </summary>
-public sealed class PersistentState
+public sealed class PersistentState : IOperatorStops
 {
     private readonly Lock _lock = new();
     private readonly string _file;

@@ -8,12 +8,15 @@ public sealed record OperationResult(bool Ok, string Message)
     public static OperationResult Failure(string message) => new(false, message);
 }
 
-/// <summary>Someone waiting for an operation's outcome; completes at most once.</summary>
-public sealed class OperationWaiter
+/// <summary>Someone waiting for the answer to a message; answered at most once.</summary>
+public class Reply<T>
 {
-    private readonly TaskCompletionSource<OperationResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Task<OperationResult> Task => _completion.Task;
+    public Task<T> Task => _completion.Task;
 
-    public void Complete(OperationResult result) => _completion.TrySetResult(result);
+    public void Complete(T result) => _completion.TrySetResult(result);
 }
+
+/// <summary>Someone waiting for an operation's outcome.</summary>
+public sealed class OperationWaiter : Reply<OperationResult>;

@@ -1,10 +1,11 @@
+using System.Collections.Immutable;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
 
 namespace ProcessMaster.Core.Supervision;
 
-/// <summary>What to do when a service ended by itself, and why.</summary>
-public readonly record struct RestartVerdict(ServiceState Next, string Reason);
+/// <summary>What to do when a service ended by itself, why, and the crash history to keep.</summary>
+public readonly record struct RestartVerdict(ServiceState Next, string Reason, ImmutableArray<TimeSpan> Crashes);
 
 /// <summary>
 /// The restart rule, pure: <c>never</c> ends in EXITED (clean exit) or FAILED; <c>always</c> restarts after
@@ -12,26 +13,21 @@ public readonly record struct RestartVerdict(ServiceState Next, string Reason);
 /// </summary>
 public static class RestartDecision
 {
-    /// <param name="crashes">Monotonic times of earlier crashes; pruned and extended in place.</param>
-    public static RestartVerdict Decide(RestartSettings settings, bool cleanExit, Queue<TimeSpan> crashes, TimeSpan now)
+    /// <param name="crashes">Monotonic times of earlier crashes, oldest first.</param>
+    public static RestartVerdict Decide(RestartSettings settings, bool cleanExit, ImmutableArray<TimeSpan> crashes, TimeSpan now)
     {
         if (settings.Policy == RestartPolicy.Never)
         {
             return cleanExit
-                ? new RestartVerdict(ServiceState.Exited, "exited cleanly; policy never")
-                : new RestartVerdict(ServiceState.Failed, "exited with an error; policy never");
+                ? new RestartVerdict(ServiceState.Exited, "exited cleanly; policy never", crashes)
+                : new RestartVerdict(ServiceState.Failed, "exited with an error; policy never", crashes);
         }
 
-        while (crashes.TryPeek(out var oldest) && now - oldest > settings.Window)
-        {
-            crashes.Dequeue();
-        }
-
-        crashes.Enqueue(now);
-        return crashes.Count > settings.MaxRestarts
+        var recent = crashes.Where(t => now - t <= settings.Window).Append(now).ToImmutableArray();
+        return recent.Length > settings.MaxRestarts
             ? new RestartVerdict(ServiceState.Failed,
-                $"tolerance exceeded: {crashes.Count} ends within {DurationText.Format(settings.Window)} (max_restarts={settings.MaxRestarts})")
+                $"tolerance exceeded: {recent.Length} ends within {DurationText.Format(settings.Window)} (max_restarts={settings.MaxRestarts})", recent)
             : new RestartVerdict(ServiceState.Backoff,
-                $"restarting in {DurationText.Format(settings.Backoff)} ({crashes.Count} of {settings.MaxRestarts} restarts used in the window)");
+                $"restarting in {DurationText.Format(settings.Backoff)} ({recent.Length} of {settings.MaxRestarts} restarts used in the window)", recent);
     }
 }

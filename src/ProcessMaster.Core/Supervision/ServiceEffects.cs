@@ -17,11 +17,20 @@ public sealed record KillMain(int Pid) : ServiceEffect;
 /// <summary>Write cgroup.kill: SIGKILL the whole subtree.</summary>
 public sealed record KillCgroup : ServiceEffect;
 
+/// <summary>Say which processes an earlier daemon left in the cgroup (they are killed next).</summary>
+public sealed record ReportLeftovers : ServiceEffect;
+
 public sealed record ArmTimer(TimeSpan Delay, long Generation) : ServiceEffect;
 
 public sealed record CancelTimer : ServiceEffect;
 
+public sealed record ArmScheduleTimer(TimeSpan Delay, long Generation) : ServiceEffect;
+
+public sealed record CancelScheduleTimer : ServiceEffect;
+
 public sealed record CompleteWaiter(OperationWaiter Waiter, OperationResult Result) : ServiceEffect;
+
+public sealed record CompleteReload(Reply<ReloadAction> Reply, ReloadAction Action) : ServiceEffect;
 
 /// <summary>A stop could not empty the cgroup: fail the waiters, naming the pids that remain.</summary>
 public sealed record FailStuckStop(IReadOnlyList<OperationWaiter> Waiters) : ServiceEffect;

@@ -24,7 +24,7 @@ public sealed partial class ServiceManager
     /// <summary>Services running on their last good definition because their file now fails to load.</summary>
     public bool IsOutdated(string name) => _outdated.Contains(name);
 
-    public async Task<ReloadOutcome> ReloadAsync(ServiceCatalog catalog, DefinitionGate gate)
+    public async Task<ReloadOutcome> ReloadAsync(ServiceCatalog catalog, DefinitionAdmission admission)
     {
         await _reloadLock.WaitAsync();
         try
@@ -41,7 +41,7 @@ public sealed partial class ServiceManager
             }
 
             var warnings = catalog.Problems.Select(p => p.ToString()).Concat(catalog.Warnings).ToList();
-            var (accepted, rejected) = gate.Admit(catalog.Services);
+            var (accepted, rejected) = admission.ProvisionAndAdmit(catalog.Services);
             warnings.AddRange(rejected.Select(r => $"{r.Name}: {r.Reason}"));
             var acceptedByName = accepted.ToDictionary(d => d.Name, StringComparer.Ordinal);
             var keepLastGood = catalog.FailedNames;
@@ -55,14 +55,9 @@ public sealed partial class ServiceManager
             {
                 if (acceptedByName.Remove(name, out var definition))
                 {
-                    if (definition != service.Snapshot.Definition)
+                    if (definition != service.Snapshot.Definition && await ApplyChangeAsync(service, definition))
                     {
-                        if (await ApplyChangeAsync(service, definition))
-                        {
-                            restarted.Add(name);
-                        }
-
-                        UpdateTrigger(service, definition);
+                        restarted.Add(name);
                     }
                 }
                 else if (keepLastGood.Contains(name))
@@ -77,7 +72,7 @@ public sealed partial class ServiceManager
                 }
             }
 
-            var created = await ForEachAsync(acceptedByName.Values.ToList(), ServiceSupervisorFactory);
+            var created = acceptedByName.Values.Select(Supervise).ToList();
             _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
             foreach (var service in created)
             {
@@ -107,44 +102,25 @@ public sealed partial class ServiceManager
         }
     }
 
-    /// <summary>Gives a service its changed definition; returns true when that restarted (or started) it.</summary>
+    /// <summary>Gives a service its changed definition; true when that restarts (or starts) it. A disable is awaited until stopped.</summary>
     private static async Task<bool> ApplyChangeAsync(ServiceSupervisor service, ServiceDefinition definition)
     {
-        var before = service.Snapshot;
-        service.Post(new DefinitionChanged(definition));
-        var active = before.State.IsActive() || before.State == ServiceState.Backoff;
-        if (!definition.Enabled)
+        switch (await service.ChangeDefinitionAsync(definition))
         {
-            if (active)
-            {
-                await service.StopAsync(StopReason.Unloaded);
-            }
-
-            return false;
+            case ReloadAction.Stopping:
+                await service.StopAsync(StopReason.Disabled); // joins the stop under way
+                return false;
+            case ReloadAction.Restarting or ReloadAction.Starting:
+                return true;
+            default:
+                return false;
         }
-
-        if (definition.IsCron || before.StoppedByOperator)
-        {
-            return false;
-        }
-
-        if (active)
-        {
-            _ = service.StopAsync(StopReason.Reload); // stops, then starts with the new definition
-        }
-        else
-        {
-            _ = service.StartAsync(StartReason.Reload);
-        }
-
-        return true;
     }
 
     private async Task RemoveAsync(ServiceSupervisor service)
     {
         context.Events.Record(service.Name, "reload", "service is no longer defined; stopping and removing it");
-        UpdateTrigger(service, null);
-        await service.StopAsync(StopReason.Unloaded);
+        await service.StopAsync(StopReason.Removed);
         _services = _services.Remove(service.Name);
         await service.DisposeAsync(removeCgroups: true);
     }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
-using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
-using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Supervision;
 
@@ -9,9 +8,9 @@ namespace ProcessMaster.Core.Supervision;
 public sealed record TargetResult(string Name, OperationResult Result);
 
 /// <summary>
-/// Owns every supervisor: creates them at boot (killing leftovers and stray <c>pm-*</c> groups), routes
-/// operator commands to one service or <c>all</c>, and shuts everything down so that every service
-/// cgroup is empty before the daemon exits.
+/// Owns every supervisor: creates them at boot (removing stray <c>pm-*</c> groups), routes operator
+/// commands to them, and shuts everything down so that every service cgroup is empty before the daemon
+/// exits. It decides nothing about a service: that is its supervisor's machine.
 /// </summary>
 public sealed partial class ServiceManager(SupervisorContext context)
 {
@@ -34,45 +33,14 @@ public sealed partial class ServiceManager(SupervisorContext context)
     {
         await RemoveStrayGroupsAsync(definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal));
         await context.State.RetainAsync(definitions.Select(d => d.Name));
-        var created = await ForEachAsync(definitions, ServiceSupervisorFactory);
+        var created = definitions.Select(Supervise).ToList();
         _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
         await ForEachAsync(created.Where(s => !s.Snapshot.Definition.IsCron).ToList(),
             async s => await s.StartAsync(StartReason.Boot));
     }
 
-    private readonly Dictionary<string, Scheduling.CronTrigger> _triggers = new(StringComparer.Ordinal);
-
-    private async Task<ServiceSupervisor> ServiceSupervisorFactory(ServiceDefinition definition)
-    {
-        var supervisor = await ServiceSupervisor.CreateAsync(definition, context);
-        supervisor.SnapshotPublished = _ => Changed?.Invoke();
-        UpdateTrigger(supervisor, definition);
-        return supervisor;
-    }
-
-    /// <summary>Creates, re-arms or removes the cron trigger of a service to match its definition.</summary>
-    private void UpdateTrigger(ServiceSupervisor supervisor, ServiceDefinition? definition)
-    {
-        lock (_triggers)
-        {
-            if (definition?.Schedule is { } schedule)
-            {
-                if (_triggers.TryGetValue(supervisor.Name, out var existing))
-                {
-                    existing.Update(schedule);
-                }
-                else
-                {
-                    _triggers[supervisor.Name] = new Scheduling.CronTrigger(supervisor, schedule, context.Time, context.Events);
-                }
-            }
-            else if (_triggers.Remove(supervisor.Name, out var trigger))
-            {
-                trigger.Dispose();
-                supervisor.NextRun = null;
-            }
-        }
-    }
+    private ServiceSupervisor Supervise(ServiceDefinition definition) =>
+        new(definition, context) { SnapshotPublished = _ => Changed?.Invoke() };
 
     /// <summary>Kills and removes <c>pm-*</c> groups of services that are not configured (any more).</summary>
     private async Task RemoveStrayGroupsAsync(HashSet<string> configured)
@@ -83,19 +51,12 @@ public sealed partial class ServiceManager(SupervisorContext context)
             if (cgroup.IsPopulated)
             {
                 context.Events.Record(name, "reconcile", $"service is no longer configured; killing its {cgroup.Pids().Count} leftover process(es)");
-                cgroup.Kill();
-                await WaitEmptyAsync(cgroup, TimeSpan.FromSeconds(5));
+                await EmptyAsync(cgroup);
             }
 
             cgroup.Remove();
         }
     }
-
-    /// <summary>Resolves a target: one service by name, or every service for <c>all</c>.</summary>
-    public IReadOnlyList<ServiceSupervisor>? Resolve(string target) =>
-        target == ApplicationName.AllTarget
-            ? [.. _services.Values]
-            : _services.TryGetValue(target, out var one) ? [one] : null;
 
     public Task<IReadOnlyList<TargetResult>> StartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled) =>
         RunAsync(targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList(),
@@ -115,46 +76,38 @@ public sealed partial class ServiceManager(SupervisorContext context)
     }
 
     /// <summary>
-    /// Graceful shutdown: every service through its normal stop sequence in parallel, then a final
-    /// sweep that kills whatever is left in any service cgroup and waits for them to empty.
+    /// Graceful shutdown: every service through its normal stop sequence in parallel (which also ends
+    /// cron schedules), then whatever a stop could not empty is killed once more.
     /// </summary>
     public async Task ShutdownAsync()
     {
         ShuttingDown = true;
         await _reloadLock.WaitAsync();
         var services = _services.Values.ToList();
-        foreach (var service in services)
-        {
-            UpdateTrigger(service, null); // no new cron runs during shutdown
-        }
-
         await ForEachAsync(services, s => s.StopAsync(StopReason.Shutdown));
         var remaining = services.Where(s => s.Cgroup.IsPopulated).ToList();
         if (remaining.Count > 0)
         {
             context.Events.Record(null, "shutdown", $"{remaining.Count} service cgroup(s) still populated; killing them");
-            foreach (var service in remaining)
-            {
-                service.Cgroup.Kill();
-            }
-
-            await Task.WhenAll(remaining.Select(s => WaitEmptyAsync(s.Cgroup, TimeSpan.FromSeconds(5))));
+            await Task.WhenAll(remaining.Select(s => EmptyAsync(s.Cgroup)));
         }
 
         foreach (var service in services)
         {
-            UpdateTrigger(service, null);
             await service.DisposeAsync(removeCgroups: true);
         }
 
         _services = _services.Clear();
     }
 
-    /// <summary>Waits for the cgroup to empty (cgroup.events), up to <paramref name="timeout"/>.</summary>
-    internal async Task<bool> WaitEmptyAsync(ServiceCgroup cgroup, TimeSpan timeout)
+    /// <summary>
+    /// Empties a group no supervisor runs a stop sequence for: cgroup.kill, then up to
+    /// <see cref="ServiceStateMachine.KillTimeout"/> for it to empty (cgroup.events).
+    /// </summary>
+    private async Task EmptyAsync(IServiceCgroup cgroup)
     {
         var emptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (context.Watcher.Watch(cgroup.Group, populated =>
+        using (context.Cgroups.Watch(cgroup, populated =>
                {
                    if (!populated)
                    {
@@ -162,13 +115,11 @@ public sealed partial class ServiceManager(SupervisorContext context)
                    }
                }))
         {
-            if (!cgroup.IsPopulated)
+            cgroup.Kill();
+            if (cgroup.IsPopulated)
             {
-                return true;
+                await Task.WhenAny(emptied.Task, Task.Delay(ServiceStateMachine.KillTimeout, context.Time));
             }
-
-            await Task.WhenAny(emptied.Task, Task.Delay(timeout));
-            return !cgroup.IsPopulated;
         }
     }
 

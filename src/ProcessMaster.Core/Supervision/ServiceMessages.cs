@@ -6,6 +6,9 @@ namespace ProcessMaster.Core.Supervision;
 /// <summary>Everything that can happen to a service is a message in its supervisor's mailbox.</summary>
 public abstract record ServiceMessage;
 
+/// <summary>The supervisor's first message: the cgroup exists and is watched.</summary>
+public sealed record SupervisionStarted : ServiceMessage;
+
 /// <param name="Force">Run even though the service is disabled (the file is not changed).</param>
 public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null) : ServiceMessage;
 
@@ -35,8 +38,8 @@ public sealed record StopCommandFailed(string Error) : ServiceMessage;
 
 public sealed record StopCommandExited(int Pid, ExitStatus Status) : ServiceMessage;
 
-/// <summary>A cron tick.</summary>
-public sealed record ScheduledRun(DateTimeOffset Tick) : ServiceMessage;
+/// <summary>The schedule timer armed with <paramref name="Generation"/> fired.</summary>
+public sealed record ScheduleTimerFired(long Generation) : ServiceMessage;
 
-/// <summary>A reloaded definition (the manager decides separately whether to restart).</summary>
-public sealed record DefinitionChanged(ServiceDefinition Definition) : ServiceMessage;
+/// <summary>A reloaded definition; <paramref name="Reply"/> hears what the machine made of it.</summary>
+public sealed record DefinitionChanged(ServiceDefinition Definition, Reply<ReloadAction>? Reply = null) : ServiceMessage;

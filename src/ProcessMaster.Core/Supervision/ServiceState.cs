@@ -1,31 +1,28 @@
-using System.Text.Json.Serialization;
-
 namespace ProcessMaster.Core.Supervision;
 
 /// <summary>The lifecycle state of a service, as status shows it.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ServiceState>))]
 public enum ServiceState
 {
     /// <summary>Not running and not going to run by itself.</summary>
-    [JsonStringEnumMemberName("STOPPED")] Stopped,
+    Stopped,
 
     /// <summary>Spawned; waiting for the command to be executed.</summary>
-    [JsonStringEnumMemberName("STARTING")] Starting,
+    Starting,
 
     /// <summary>Its cgroup holds at least one process.</summary>
-    [JsonStringEnumMemberName("RUNNING")] Running,
+    Running,
 
     /// <summary>The stop sequence is under way.</summary>
-    [JsonStringEnumMemberName("STOPPING")] Stopping,
+    Stopping,
 
     /// <summary>It ended and will be restarted after the backoff delay.</summary>
-    [JsonStringEnumMemberName("BACKOFF")] Backoff,
+    Backoff,
 
     /// <summary>It ended and will not be restarted until an operator starts it.</summary>
-    [JsonStringEnumMemberName("FAILED")] Failed,
+    Failed,
 
     /// <summary>A <c>policy: never</c> service that ended with exit code 0.</summary>
-    [JsonStringEnumMemberName("EXITED")] Exited,
+    Exited,
 }
 
 /// <summary>Why a start happens; shown in events.</summary>
@@ -54,11 +51,14 @@ public enum StopReason
     /// <summary>A cron run exceeded max_time_per_run.</summary>
     Overtime,
 
-    /// <summary>The service was disabled or removed from the configuration.</summary>
-    Unloaded,
+    /// <summary>A reload disabled the service.</summary>
+    Disabled,
 
-    /// <summary>The definition changed: stop, then start with the new one.</summary>
-    Reload,
+    /// <summary>A reload removed the service from the configuration.</summary>
+    Removed,
+
+    /// <summary>Processes an earlier daemon left in the cgroup are killed before the service starts fresh.</summary>
+    Leftovers,
 }
 
 public static class ServiceStateNames
@@ -79,10 +79,6 @@ public static class ServiceStateNames
     public static bool IsActive(this ServiceState state) =>
         state is ServiceState.Starting or ServiceState.Running or ServiceState.Stopping;
 
-    /// <summary>States in which nothing runs and nothing is pending.</summary>
-    public static bool IsIdle(this ServiceState state) =>
-        state is ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited;
-
     public static string Name(this StartReason reason) => reason switch
     {
         StartReason.Operator => "operator",
@@ -99,7 +95,8 @@ public static class ServiceStateNames
         StopReason.Restart => "restart",
         StopReason.Shutdown => "shutdown",
         StopReason.Overtime => "overtime",
-        StopReason.Unloaded => "unloaded",
-        StopReason.Reload => "reload",
+        StopReason.Disabled => "disabled",
+        StopReason.Removed => "removed",
+        StopReason.Leftovers => "leftovers",
     };
 }

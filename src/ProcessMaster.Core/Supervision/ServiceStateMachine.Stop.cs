@@ -3,7 +3,7 @@ using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Supervision;
 
-/// <summary>Sub-phase of STOPPING.</summary>
+/// <summary>Sub-phase of STOPPING; each stop moves forward through them, never back.</summary>
 public enum StopPhase
 {
     None,
@@ -11,8 +11,8 @@ public enum StopPhase
     /// <summary>The stop_command runs; no signal was sent.</summary>
     StopCommand,
 
-    /// <summary>The stop signal was sent (or the stop command succeeded); waiting for the grace period.</summary>
-    Signalled,
+    /// <summary>The stop was asked for (stop signal sent, or the stop command done); the grace period runs.</summary>
+    Grace,
 
     /// <summary>cgroup.kill was written; waiting for the cgroup to empty.</summary>
     Killed,
@@ -23,23 +23,33 @@ public sealed partial class ServiceStateMachine
 {
     private const int SigTerm = 15;
 
+    private void OnStopRequest(StopRequest request)
+    {
+        if (request.Reason is Supervision.StopReason.Shutdown or Supervision.StopReason.Removed)
+        {
+            HaltSchedule(); // the job is going away: no run may start behind this stop
+        }
+
+        OnStop(request.Reason, request.Waiter);
+    }
+
     private void OnStop(StopReason reason, OperationWaiter? waiter)
     {
         if (reason == Supervision.StopReason.Operator)
         {
-            _crashes.Clear();
-            if (!StoppedByOperator)
+            _s = _s with { Crashes = [] };
+            if (!_s.StoppedByOperator)
             {
-                StoppedByOperator = true;
+                _s = _s with { StoppedByOperator = true };
                 Effect(new PersistOperatorStop(true));
             }
         }
 
-        switch (State)
+        switch (_s.State)
         {
             case ServiceState.Starting:
                 Add(waiter, _stopWaiters);
-                _pendingStop = reason;
+                _s = _s with { PendingStop = reason };
                 FailWaitersOnRestartCancel(reason);
                 return;
             case ServiceState.Running:
@@ -48,9 +58,9 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Stopping:
                 Add(waiter, _stopWaiters);
-                if (StopReason == Supervision.StopReason.Restart && reason != Supervision.StopReason.Restart)
+                if (_s.StopReason == Supervision.StopReason.Restart && reason != Supervision.StopReason.Restart)
                 {
-                    StopReason = reason; // a stop overrides a pending restart
+                    _s = _s with { StopReason = reason }; // a stop overrides a pending restart
                     FailWaitersOnRestartCancel(reason);
                 }
 
@@ -60,7 +70,7 @@ public sealed partial class ServiceStateMachine
                 SetState(ServiceState.Stopped, $"pending restart cancelled ({reason.Name()} stop)");
                 Complete(waiter, OperationResult.Success("stopped (pending restart cancelled)"));
                 return;
-            case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited when MainAlive || Populated:
+            case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited when HasProcesses:
                 // Processes are left (a kill that did not finish them, say): "stopped" must mean none remain.
                 Add(waiter, _stopWaiters);
                 EnterStopping(reason);
@@ -83,12 +93,13 @@ public sealed partial class ServiceStateMachine
         }
     }
 
-    private void EnterStopping(StopReason reason)
+    /// <param name="restartAs">For a restart: how the start that follows is named.</param>
+    private void EnterStopping(StopReason reason, StartReason restartAs = StartReason.Restart)
     {
-        StopReason = reason;
+        _s = _s with { StopReason = reason, RestartAs = restartAs };
         CancelTimer();
-        SetState(ServiceState.Stopping, $"stopping ({reason.Name()})");
-        if (!MainAlive && !Populated)
+        SetState(ServiceState.Stopping, $"stopping ({(reason == Supervision.StopReason.Restart ? restartAs.Name() : reason.Name())})");
+        if (!HasProcesses)
         {
             Stopped();
             return;
@@ -97,13 +108,13 @@ public sealed partial class ServiceStateMachine
         var grace = Definition.Process.StopGracePeriod;
         if (Definition.Process.StopCommand is not null)
         {
-            Phase = StopPhase.StopCommand;
+            Advance(StopPhase.StopCommand);
             Record("stop", "running stop_command");
             Effect(new SpawnStopCommand());
         }
         else
         {
-            Phase = StopPhase.Signalled;
+            Advance(StopPhase.Grace);
             Effect(new SignalAll(Definition.Process.StopSignal));
         }
 
@@ -111,12 +122,23 @@ public sealed partial class ServiceStateMachine
         ArmTimer(grace);
     }
 
+    /// <summary>The only way the stop phase changes within STOPPING: forward.</summary>
+    private void Advance(StopPhase next)
+    {
+        if (_s.State != ServiceState.Stopping || next <= _s.Phase)
+        {
+            throw new InvalidOperationException($"stop phase {_s.Phase} -> {next} in {_s.State.Name()}");
+        }
+
+        _s = _s with { Phase = next };
+    }
+
     private void OnStopCommandFailed(string error)
     {
-        if (State == ServiceState.Stopping && Phase == StopPhase.StopCommand)
+        if (Phase == StopPhase.StopCommand)
         {
             Record("stop", $"stop_command could not be started ({error}); sending SIGTERM");
-            Phase = StopPhase.Signalled;
+            Advance(StopPhase.Grace);
             Effect(new SignalAll(SigTerm));
             CheckEnded();
         }
@@ -126,7 +148,7 @@ public sealed partial class ServiceStateMachine
     {
         // The service may have ended (and the stop completed) before the stop command's own exit is
         // seen; its outcome is recorded either way, the SIGTERM fallback only while it still matters.
-        var awaited = State == ServiceState.Stopping && Phase == StopPhase.StopCommand;
+        var awaited = Phase == StopPhase.StopCommand;
         if (status.Success)
         {
             Record("stop", "stop_command succeeded");
@@ -138,7 +160,7 @@ public sealed partial class ServiceStateMachine
 
         if (awaited)
         {
-            Phase = StopPhase.Signalled;
+            Advance(StopPhase.Grace);
             if (!status.Success)
             {
                 Effect(new SignalAll(SigTerm));
@@ -150,21 +172,26 @@ public sealed partial class ServiceStateMachine
 
     private void OnStopDeadline()
     {
-        if (Phase == StopPhase.Killed)
+        if (_s.Phase == StopPhase.Killed)
         {
             var waiters = _stopWaiters.ToList();
             _stopWaiters.Clear();
-            Phase = StopPhase.None;
             SetState(ServiceState.Failed, "processes remain after cgroup.kill");
             Effect(new FailStuckStop(waiters));
             CompleteAll(_startWaiters, OperationResult.Failure("could not be stopped"));
             return;
         }
 
-        Record("stop", Phase == StopPhase.StopCommand
+        Record("stop", _s.Phase == StopPhase.StopCommand
             ? "stop_command did not finish within the grace period; killing everything (cgroup.kill)"
             : "grace period expired; killing what is left (cgroup.kill)");
-        Phase = StopPhase.Killed;
+        KillEverything();
+    }
+
+    /// <summary>Empties the cgroup: cgroup.kill, then up to <see cref="KillTimeout"/> for it to empty.</summary>
+    private void KillEverything()
+    {
+        Advance(StopPhase.Killed);
         Effect(new KillCgroup());
         ArmTimer(KillTimeout);
     }
@@ -173,20 +200,14 @@ public sealed partial class ServiceStateMachine
     private void Stopped()
     {
         CancelTimer();
-        Phase = StopPhase.None;
         CompleteAll(_stopWaiters, OperationResult.Success("stopped"));
-        switch (StopReason)
+        if (_s.StopReason == Supervision.StopReason.Restart)
         {
-            case Supervision.StopReason.Restart:
-                EnterStarting(StartReason.Restart);
-                break;
-            case Supervision.StopReason.Reload:
-                EnterStarting(StartReason.Reload);
-                break;
-            default:
-                SetState(ServiceState.Stopped, $"stopped ({StopReason?.Name()})");
-                CompleteAll(_startWaiters, OperationResult.Failure("stopped before it started"));
-                break;
+            EnterStarting(_s.RestartAs);
+            return;
         }
+
+        SetState(ServiceState.Stopped, $"stopped ({_s.StopReason?.Name()})");
+        CompleteAll(_startWaiters, OperationResult.Failure("stopped before it started"));
     }
 }

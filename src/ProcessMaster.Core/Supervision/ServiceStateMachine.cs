@@ -4,11 +4,17 @@ using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Supervision;
 
+/// <summary>What the supervisor observed when a message is handled: the clocks and the cgroup's populated flag.</summary>
+/// <param name="Monotonic">Monotonic time, for timeouts and crash windows.</param>
+/// <param name="Wall">Wall-clock time, for what status shows and cron ticks.</param>
+public readonly record struct Observation(TimeSpan Monotonic, DateTimeOffset Wall, bool Populated);
+
 /// <summary>
 /// The lifecycle of one service as a deterministic machine without I/O: <see cref="Handle"/> takes a
-/// message and the time, updates the state and returns the effects to perform. Its supervisor feeds it
-/// the observed facts (the cgroup's populated flag is refreshed before every message) and performs
-/// the effects. One deadline timer serves every state; what it means depends on the state.
+/// message and what was observed with it, moves to a new <see cref="ServiceMachineState"/> and returns
+/// the effects to perform. Every decision about the service is taken here, and nowhere else. One
+/// deadline timer serves every state (what it means depends on the state); a second one is a cron
+/// job's schedule.
 /// </summary>
 public sealed partial class ServiceStateMachine
 {
@@ -21,80 +27,44 @@ public sealed partial class ServiceStateMachine
     private readonly List<ServiceEffect> _effects = [];
     private readonly List<OperationWaiter> _startWaiters = [];
     private readonly List<OperationWaiter> _stopWaiters = [];
-    private readonly Queue<TimeSpan> _crashes = new();
-    private TimeSpan _now;
-    private DateTimeOffset _wallNow;
-    private long _timerGeneration;
+    private ServiceMachineState _s;
+    private Observation _at;
 
     public ServiceStateMachine(ServiceDefinition definition, bool stoppedByOperator)
+        : this(definition, new ServiceMachineState { StoppedByOperator = stoppedByOperator })
+    {
+    }
+
+    /// <summary>Resumes from a saved <paramref name="state"/>.</summary>
+    public ServiceStateMachine(ServiceDefinition definition, ServiceMachineState state)
     {
         Definition = definition;
-        StoppedByOperator = stoppedByOperator;
+        _s = state;
     }
 
     public ServiceDefinition Definition { get; private set; }
 
-    public ServiceState State { get; private set; } = ServiceState.Stopped;
+    /// <summary>The machine's state as a value, to publish or save.</summary>
+    public ServiceMachineState Current => _s;
 
-    /// <summary>When the current state was entered (wall clock).</summary>
-    public DateTimeOffset? StateSince { get; private set; }
+    public ServiceState State => _s.State;
 
-    /// <summary>Sub-phase of STOPPING.</summary>
-    public StopPhase Phase { get; private set; }
+    /// <summary>Sub-phase of STOPPING; <see cref="StopPhase.None"/> in every other state.</summary>
+    public StopPhase Phase => _s.State == ServiceState.Stopping ? _s.Phase : StopPhase.None;
 
-    /// <summary>Why the current (or last) stop happened.</summary>
-    public StopReason? StopReason { get; private set; }
+    /// <summary>The cgroup's populated flag as last observed.</summary>
+    public bool Populated => _at.Populated;
 
-    /// <summary>The main process: the shim, then (same pid) the command.</summary>
-    public int? MainPid { get; private set; }
-
-    /// <summary>True from spawn until the main process was reaped.</summary>
-    public bool MainAlive { get; private set; }
-
-    /// <summary>The cgroup's populated flag, refreshed by the supervisor before every message.</summary>
-    public bool Populated { get; set; }
-
-    /// <summary>How the main process ended last time.</summary>
-    public ExitStatus? LastExit { get; private set; }
-
-    /// <summary>Why the last start failed, if it did.</summary>
-    public string? LastError { get; private set; }
-
-    /// <summary>When the last start attempt was made (wall clock).</summary>
-    public DateTimeOffset? LastStartAttempt { get; private set; }
-
-    /// <summary>Automatic restarts since an operator last started the service.</summary>
-    public int Restarts { get; private set; }
-
-    /// <summary>The operator stopped it; it stays stopped across daemon restarts until started again.</summary>
-    public bool StoppedByOperator { get; private set; }
-
-    /// <summary>Started with --force while disabled: it runs once and is not restarted.</summary>
-    public bool ForcedWhileDisabled { get; private set; }
-
-    /// <summary>The last cron run was stopped for exceeding max_time_per_run.</summary>
-    public bool LastRunOvertime { get; private set; }
-
-    /// <summary>The shim reported an error (or timed out) for the current start.</summary>
-    private string? _execError;
-
-    private bool _execConfirmed;
-
-    /// <summary>A stop that arrived while the command was not executed yet.</summary>
-    private StopReason? _pendingStop;
-
-    private StartReason _startReason;
-
-    /// <summary>Applies <paramref name="message"/> at monotonic time <paramref name="now"/>; returns the effects.</summary>
-    public IReadOnlyList<ServiceEffect> Handle(ServiceMessage message, TimeSpan now, DateTimeOffset wallNow)
+    /// <summary>Applies <paramref name="message"/>, given what was observed with it; returns the effects.</summary>
+    public IReadOnlyList<ServiceEffect> Handle(ServiceMessage message, Observation at)
     {
         _effects.Clear();
-        _now = now;
-        _wallNow = wallNow;
+        _at = at;
         switch (message)
         {
+            case SupervisionStarted: OnSupervisionStarted(); break;
             case StartRequest start: OnStart(start); break;
-            case StopRequest stop: OnStop(stop.Reason, stop.Waiter); break;
+            case StopRequest stop: OnStopRequest(stop); break;
             case RestartRequest restart: OnRestart(restart); break;
             case MainSpawned spawned: OnMainSpawned(spawned); break;
             case SpawnFailed failed: OnSpawnFailed(failed.Error); break;
@@ -102,26 +72,42 @@ public sealed partial class ServiceStateMachine
             case MainExited exited: OnMainExited(exited); break;
             case CgroupChanged: CheckEnded(); break;
             case TimerFired timer: OnTimer(timer.Generation); break;
+            case ScheduleTimerFired timer: OnScheduleTimer(timer.Generation); break;
             case StopCommandSpawned: break;
             case StopCommandFailed failed: OnStopCommandFailed(failed.Error); break;
             case StopCommandExited exited: OnStopCommandExited(exited.Status); break;
-            case ScheduledRun run: OnScheduledRun(run); break;
-            case DefinitionChanged changed: Definition = changed.Definition; break;
+            case DefinitionChanged changed: OnDefinitionChanged(changed); break;
         }
 
         return [.. _effects];
     }
 
+    /// <summary>The first message: arm the schedule, and kill what an earlier daemon left in the cgroup.</summary>
+    private void OnSupervisionStarted()
+    {
+        ArmSchedule();
+        if (!_at.Populated)
+        {
+            return;
+        }
+
+        // Their output pipes died with that daemon: the service starts fresh.
+        Effect(new ReportLeftovers());
+        _s = _s with { StopReason = Supervision.StopReason.Leftovers };
+        SetState(ServiceState.Stopping, "killing processes left by an earlier daemon");
+        KillEverything();
+    }
+
     private void OnStart(StartRequest request)
     {
         // Only an operator undoes an operator's stop: not boot, a reload or a timer, even while it is stopping.
-        if (request.Reason != StartReason.Operator && StoppedByOperator)
+        if (request.Reason != StartReason.Operator && _s.StoppedByOperator)
         {
             Complete(request.Waiter, OperationResult.Success("stopped by operator; not started"));
             return;
         }
 
-        switch (State)
+        switch (_s.State)
         {
             case ServiceState.Starting:
             case ServiceState.Running:
@@ -134,12 +120,12 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Stopping:
                 // Start again as soon as the stop completes.
-                StopReason = Supervision.StopReason.Restart;
+                _s = _s with { StopReason = Supervision.StopReason.Restart, RestartAs = request.Reason };
                 Add(request.Waiter, _startWaiters);
                 return;
         }
 
-        if (MainAlive || Populated)
+        if (HasProcesses)
         {
             // What a stop could not kill is still there: a second instance would run beside it.
             Complete(request.Waiter, OperationResult.Failure("processes of its last run are still in its cgroup; stop it first (or find out what holds them)"));
@@ -173,23 +159,29 @@ public sealed partial class ServiceStateMachine
 
         ClearHistory(request.Force);
         Add(request.Waiter, _startWaiters);
-        switch (State)
+        RestartNow(StartReason.Restart);
+    }
+
+    /// <summary>Stops what runs (or is left), then starts as <paramref name="reason"/>; starts at once when nothing runs.</summary>
+    private void RestartNow(StartReason reason)
+    {
+        switch (_s.State)
         {
             case ServiceState.Running:
-                EnterStopping(Supervision.StopReason.Restart);
+                EnterStopping(Supervision.StopReason.Restart, reason);
                 break;
             case ServiceState.Stopping:
-                StopReason = Supervision.StopReason.Restart;
+                _s = _s with { StopReason = Supervision.StopReason.Restart, RestartAs = reason };
                 break;
             case ServiceState.Starting:
-                _pendingStop = Supervision.StopReason.Restart;
+                _s = _s with { PendingStop = Supervision.StopReason.Restart, RestartAs = reason };
                 break;
-            case var _ when MainAlive || Populated:
-                EnterStopping(Supervision.StopReason.Restart); // what is left of the last run goes first
+            case var _ when HasProcesses:
+                EnterStopping(Supervision.StopReason.Restart, reason); // what is left of the last run goes first
                 break;
             default:
                 CancelTimer();
-                EnterStarting(StartReason.Restart);
+                EnterStarting(reason);
                 break;
         }
     }
@@ -197,27 +189,27 @@ public sealed partial class ServiceStateMachine
     /// <summary>An operator start or restart: forget crash history and the operator's earlier stop.</summary>
     private void ClearHistory(bool force)
     {
-        _crashes.Clear();
-        Restarts = 0;
-        ForcedWhileDisabled = force && !Definition.Enabled;
-        if (StoppedByOperator)
+        _s = _s with { Crashes = [], Restarts = 0, ForcedWhileDisabled = force && !Definition.Enabled };
+        if (_s.StoppedByOperator)
         {
-            StoppedByOperator = false;
+            _s = _s with { StoppedByOperator = false };
             Effect(new PersistOperatorStop(false));
         }
     }
 
     private void EnterStarting(StartReason reason)
     {
-        _startReason = reason;
-        _execError = null;
-        _execConfirmed = false;
-        _pendingStop = null;
-        LastError = null;
-        LastRunOvertime = Definition.IsCron ? false : LastRunOvertime;
-        MainPid = null;
-        MainAlive = false;
-        LastStartAttempt = _wallNow;
+        _s = _s with
+        {
+            ExecError = null,
+            ExecConfirmed = false,
+            PendingStop = null,
+            LastError = null,
+            LastRunOvertime = !Definition.IsCron && _s.LastRunOvertime,
+            MainPid = null,
+            MainAlive = false,
+            LastStartAttempt = _at.Wall,
+        };
         SetState(ServiceState.Starting, $"starting ({reason.Name()})");
         Effect(new SpawnMain());
         ArmTimer(StartTimeout);
@@ -225,53 +217,52 @@ public sealed partial class ServiceStateMachine
 
     private void OnMainSpawned(MainSpawned spawned)
     {
-        if (State == ServiceState.Starting && MainPid is null)
+        if (_s.State == ServiceState.Starting && _s.MainPid is null)
         {
-            MainPid = spawned.Pid;
-            MainAlive = true;
+            _s = _s with { MainPid = spawned.Pid, MainAlive = true };
         }
     }
 
     private void OnSpawnFailed(string error)
     {
-        if (State != ServiceState.Starting)
+        if (_s.State != ServiceState.Starting)
         {
             return;
         }
 
-        _execError = error;
+        _s = _s with { ExecError = error };
         FailStart(error);
         Ended();
     }
 
     private void OnExecCompleted(ExecCompleted exec)
     {
-        if (exec.Pid != MainPid || State != ServiceState.Starting || _execConfirmed || _execError is not null)
+        if (exec.Pid != _s.MainPid || _s.State != ServiceState.Starting || _s.ExecConfirmed || _s.ExecError is not null)
         {
             return;
         }
 
         if (exec.Error is not null)
         {
-            _execError = exec.Error;
+            _s = _s with { ExecError = exec.Error };
             FailStart(exec.Error);
             CheckEnded();
             return;
         }
 
-        _execConfirmed = true;
+        _s = _s with { ExecConfirmed = true };
         CancelTimer();
-        SetState(ServiceState.Running, $"running (pid {MainPid})");
-        CompleteAll(_startWaiters, OperationResult.Success($"started (pid {MainPid})"));
+        SetState(ServiceState.Running, $"running (pid {_s.MainPid})");
+        CompleteAll(_startWaiters, OperationResult.Success($"started (pid {_s.MainPid})"));
         if (Definition.Schedule?.MaxTimePerRun is { } limit)
         {
             ArmTimer(limit);
         }
 
-        if (_pendingStop is { } pending)
+        if (_s.PendingStop is { } pending)
         {
-            _pendingStop = null;
-            EnterStopping(pending);
+            _s = _s with { PendingStop = null };
+            EnterStopping(pending, _s.RestartAs);
             return;
         }
 
@@ -280,21 +271,20 @@ public sealed partial class ServiceStateMachine
 
     private void FailStart(string error)
     {
-        LastError = error;
+        _s = _s with { LastError = error };
         Record("start", $"start failed: {error}");
         CompleteAll(_startWaiters, OperationResult.Failure($"start failed: {error}"));
     }
 
     private void OnMainExited(MainExited exited)
     {
-        if (exited.Pid != MainPid || !MainAlive)
+        if (exited.Pid != _s.MainPid || !_s.MainAlive)
         {
             return;
         }
 
-        MainAlive = false;
-        LastExit = exited.Status;
-        if (State == ServiceState.Running && Populated)
+        _s = _s with { MainAlive = false, LastExit = exited.Status };
+        if (_s.State == ServiceState.Running && _at.Populated)
         {
             Record("watch", $"main process {exited.Pid} ended ({exited.Status}); other processes remain in the cgroup, still running");
         }
@@ -302,24 +292,27 @@ public sealed partial class ServiceStateMachine
         CheckEnded();
     }
 
+    /// <summary>The main process lives or the cgroup holds a process.</summary>
+    private bool HasProcesses => _s.MainAlive || _at.Populated;
+
     /// <summary>The service has ended once its main process was reaped and its cgroup is empty.</summary>
     private void CheckEnded()
     {
-        if (MainAlive || Populated)
+        if (HasProcesses)
         {
             return;
         }
 
-        switch (State)
+        switch (_s.State)
         {
-            case ServiceState.Starting when _execError is not null:
-            case ServiceState.Starting when _execConfirmed:
+            case ServiceState.Starting when _s.ExecError is not null:
+            case ServiceState.Starting when _s.ExecConfirmed:
             case ServiceState.Running:
                 Ended();
                 break;
             // The stop command is one of the service's processes: the stop is complete once its exit is
             // seen too (its cgroup empties when it exits, a moment before it is reaped).
-            case ServiceState.Stopping when Phase != StopPhase.StopCommand:
+            case ServiceState.Stopping when _s.Phase != StopPhase.StopCommand:
                 Stopped();
                 break;
         }
@@ -329,11 +322,11 @@ public sealed partial class ServiceStateMachine
     private void Ended()
     {
         CancelTimer();
-        var exit = _execError is not null ? $"start failed: {_execError}" : LastExit?.ToString() ?? "ended";
-        if (_pendingStop is { } pending)
+        var exit = _s.ExecError is not null ? $"start failed: {_s.ExecError}" : _s.LastExit?.ToString() ?? "ended";
+        if (_s.PendingStop is { } pending)
         {
             // A stop (or restart) asked for while it was starting: it ended by itself before the stop began.
-            _pendingStop = null;
+            _s = _s with { PendingStop = null };
             CompleteAll(_stopWaiters, OperationResult.Success("stopped"));
             if (pending != Supervision.StopReason.Restart)
             {
@@ -342,9 +335,9 @@ public sealed partial class ServiceStateMachine
                 return;
             }
 
-            if (_startWaiters.Count > 0)
+            if (_startWaiters.Count > 0 || _s.RestartAs == StartReason.Reload)
             {
-                EnterStarting(StartReason.Restart);
+                EnterStarting(_s.RestartAs);
                 return;
             }
 
@@ -357,34 +350,35 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        if (ForcedWhileDisabled || !Definition.Enabled)
+        if (_s.ForcedWhileDisabled || !Definition.Enabled)
         {
             SetState(ServiceState.Stopped, $"ended ({exit}); not restarted because the service is disabled");
             return;
         }
 
-        var clean = _execError is null && LastExit is { Success: true };
-        var verdict = RestartDecision.Decide(Definition.Restart ?? RestartSettings.Default, clean, _crashes, _now);
+        var clean = _s.ExecError is null && _s.LastExit is { Success: true };
+        var verdict = RestartDecision.Decide(Definition.Restart ?? RestartSettings.Default, clean, _s.Crashes, _at.Monotonic);
+        _s = _s with { Crashes = verdict.Crashes };
         SetState(verdict.Next, $"ended ({exit}); {verdict.Reason}");
         if (verdict.Next == ServiceState.Backoff)
         {
-            ArmTimer(Definition.Restart?.Backoff ?? RestartSettings.Default.Backoff);
+            ArmTimer((Definition.Restart ?? RestartSettings.Default).Backoff);
         }
     }
 
     private void OnTimer(long generation)
     {
-        if (generation != _timerGeneration)
+        if (generation != _s.TimerGeneration)
         {
             return; // a timer that was cancelled or re-armed meanwhile
         }
 
-        switch (State)
+        switch (_s.State)
         {
             case ServiceState.Starting:
-                _execError = $"the command was not executed within {DurationText.Format(StartTimeout)}";
-                FailStart(_execError);
-                if (MainPid is { } pid && MainAlive)
+                _s = _s with { ExecError = $"the command was not executed within {DurationText.Format(StartTimeout)}" };
+                FailStart(_s.ExecError!);
+                if (_s.MainPid is { } pid && _s.MainAlive)
                 {
                     Effect(new KillMain(pid));
                 }
@@ -393,12 +387,12 @@ public sealed partial class ServiceStateMachine
                 CheckEnded();
                 break;
             case ServiceState.Running when Definition.Schedule?.MaxTimePerRun is { } limit:
-                LastRunOvertime = true;
+                _s = _s with { LastRunOvertime = true };
                 Record("overtime", $"run exceeded max_time_per_run={DurationText.Format(limit)}; stopping it");
                 EnterStopping(Supervision.StopReason.Overtime);
                 break;
             case ServiceState.Backoff:
-                Restarts++;
+                _s = _s with { Restarts = _s.Restarts + 1 };
                 EnterStarting(StartReason.AutoRestart);
                 break;
             case ServiceState.Stopping:
@@ -407,43 +401,22 @@ public sealed partial class ServiceStateMachine
         }
     }
 
-    private void OnScheduledRun(ScheduledRun run)
-    {
-        if (State.IsActive())
-        {
-            Record("schedule", $"tick {run.Tick.ToLocalTime():yyyy-MM-dd HH:mm:ss} skipped: the previous run is still {State.Name()}");
-            return;
-        }
-
-        if (MainAlive || Populated)
-        {
-            Record("schedule", $"tick {run.Tick.ToLocalTime():yyyy-MM-dd HH:mm:ss} skipped: processes of the previous run are still in its cgroup");
-            return;
-        }
-
-        if (!Definition.Enabled)
-        {
-            Record("schedule", $"tick {run.Tick.ToLocalTime():yyyy-MM-dd HH:mm:ss} skipped: disabled");
-            return;
-        }
-
-        Record("schedule", $"tick {run.Tick.ToLocalTime():yyyy-MM-dd HH:mm:ss}: starting a run");
-        EnterStarting(StartReason.Scheduled);
-    }
-
     private void SetState(ServiceState next, string reason)
     {
-        var previous = State;
-        State = next;
-        StateSince = _wallNow;
+        var previous = _s.State;
+        _s = _s with { State = next, StateSince = _at.Wall, Phase = StopPhase.None };
         Record("state", previous == next ? reason : $"{previous.Name()} -> {next.Name()}: {reason}");
     }
 
-    private void ArmTimer(TimeSpan delay) => Effect(new ArmTimer(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, ++_timerGeneration));
+    private void ArmTimer(TimeSpan delay)
+    {
+        _s = _s with { TimerGeneration = _s.TimerGeneration + 1 };
+        Effect(new ArmTimer(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, _s.TimerGeneration));
+    }
 
     private void CancelTimer()
     {
-        _timerGeneration++;
+        _s = _s with { TimerGeneration = _s.TimerGeneration + 1 };
         Effect(new CancelTimer());
     }
 
@@ -477,5 +450,5 @@ public sealed partial class ServiceStateMachine
         waiters.Clear();
     }
 
-    private string Pid() => MainPid is { } pid && MainAlive ? $" (pid {pid})" : "";
+    private string Pid() => _s.MainPid is { } pid && _s.MainAlive ? $" (pid {pid})" : "";
 }

@@ -1,8 +1,7 @@
-using Microsoft.Win32.SafeHandles;
+using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration.Values;
-using ProcessMaster.Core.Interop;
-using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Supervision;
 
@@ -32,10 +31,14 @@ public sealed partial class ServiceSupervisor
                 Record("stop", $"sent {SignalName.Format(signal.Signal)} to {sent} process(es)");
                 break;
             case KillMain kill:
-                _context.Reaper.SignalIfAlive(kill.Pid, SigKill);
+                _context.Processes.KillIfAlive(kill.Pid);
                 break;
             case KillCgroup:
                 _cgroup.Kill();
+                break;
+            case ReportLeftovers:
+                var left = _cgroup.Pids();
+                Record("reconcile", $"found {left.Count} process(es) left by an earlier daemon ({string.Join(',', left)}); killing them so the service starts fresh");
                 break;
             case ArmTimer arm:
                 _timer?.Dispose();
@@ -45,8 +48,19 @@ public sealed partial class ServiceSupervisor
                 _timer?.Dispose();
                 _timer = null;
                 break;
+            case ArmScheduleTimer arm:
+                _scheduleTimer?.Dispose();
+                _scheduleTimer = _context.Time.CreateTimer(_ => Post(new ScheduleTimerFired(arm.Generation)), null, arm.Delay, Timeout.InfiniteTimeSpan);
+                break;
+            case CancelScheduleTimer:
+                _scheduleTimer?.Dispose();
+                _scheduleTimer = null;
+                break;
             case CompleteWaiter complete:
                 complete.Waiter.Complete(complete.Result);
+                break;
+            case CompleteReload complete:
+                complete.Reply.Complete(complete.Action);
                 break;
             case FailStuckStop stuck:
                 var pids = _cgroup.Pids();
@@ -86,8 +100,6 @@ public sealed partial class ServiceSupervisor
     private async Task SpawnMainAsync()
     {
         var definition = _machine.Definition;
-        var stdout = Acquire(definition.Logs.Stdout);
-        var stderr = Acquire(definition.Logs.Stderr);
         try
         {
             foreach (var warning in _cgroup.Prepare(definition.Resources))
@@ -95,19 +107,14 @@ public sealed partial class ServiceSupervisor
                 Record("cgroup", warning);
             }
 
-            var spec = Spec(definition.Process.StartCommand, Name, stdout, stderr);
-            var launched = await _context.Reaper.SpawnAsync(() => _context.Launcher.Launch(spec), l => l.Pid,
-                (l, status) => Post(new MainExited(l.Pid, status)));
-            _followUps.Enqueue(new MainSpawned(launched.Pid));
-            Pump(launched.Stdout, stdout);
-            Pump(launched.Stderr, stderr);
-            _ = ExecStatus.ReadAsync(_context.Loop, launched.ExecStatus).ContinueWith(
-                t => Post(new ExecCompleted(launched.Pid, t.Result)), TaskScheduler.Default);
+            var pid = await _context.Processes.SpawnAsync(
+                new SpawnRequest(definition, _cgroup, definition.Process.StartCommand, Name, definition.Logs.Stdout, definition.Logs.Stderr),
+                (p, error) => Post(new ExecCompleted(p, error)),
+                (p, status) => Post(new MainExited(p, status)));
+            _followUps.Enqueue(new MainSpawned(pid));
         }
-        catch (Exception e) when (e is SpawnException or Cgroups.CgroupException or IOException)
+        catch (Exception e) when (e is SpawnException or CgroupException)
         {
-            Release(stdout);
-            Release(stderr);
             _followUps.Enqueue(new SpawnFailed(e.Message));
         }
     }
@@ -115,67 +122,24 @@ public sealed partial class ServiceSupervisor
     private async Task SpawnStopCommandAsync()
     {
         var definition = _machine.Definition;
-        var command = definition.Process.StopCommand!.Value;
-        var stdout = Acquire(definition.Logs.StopCommandStdout);
-        var stderr = Acquire(definition.Logs.StopCommandStderr);
         try
         {
-            var spec = Spec(command, $"{Name}.stop", stdout, stderr);
-            var launched = await _context.Reaper.SpawnAsync(() => _context.Launcher.Launch(spec), l => l.Pid,
-                (l, status) => Post(new StopCommandExited(l.Pid, status)));
-            _followUps.Enqueue(new StopCommandSpawned(launched.Pid));
-            Pump(launched.Stdout, stdout);
-            Pump(launched.Stderr, stderr);
-            _ = ExecStatus.ReadAsync(_context.Loop, launched.ExecStatus).ContinueWith(t =>
-            {
-                if (t.Result is { } error)
+            var pid = await _context.Processes.SpawnAsync(
+                new SpawnRequest(definition, _cgroup, definition.Process.StopCommand!.Value, $"{Name}.stop",
+                    definition.Logs.StopCommandStdout, definition.Logs.StopCommandStderr),
+                (_, error) =>
                 {
-                    Record("stop", $"stop_command: {error}");
-                }
-            }, TaskScheduler.Default);
+                    if (error is not null)
+                    {
+                        Record("stop", $"stop_command: {error}");
+                    }
+                },
+                (p, status) => Post(new StopCommandExited(p, status)));
+            _followUps.Enqueue(new StopCommandSpawned(pid));
         }
-        catch (Exception e) when (e is SpawnException or IOException)
+        catch (SpawnException e)
         {
-            Release(stdout);
-            Release(stderr);
             _followUps.Enqueue(new StopCommandFailed(e.Message));
-        }
-    }
-
-    private LaunchSpec Spec(IReadOnlyList<string> command, string label, LogFile? stdout, LogFile? stderr)
-    {
-        var process = _machine.Definition.Process;
-        var (user, credentials) = ServiceEnvironment.ResolveCredentials(process, _context.Users);
-        var environment = ServiceEnvironment.Build(process, user);
-        var workingDirectory = _machine.Definition.WorkingDirectory;
-        return new LaunchSpec(
-            _cgroup.ProcsFiles,
-            credentials,
-            workingDirectory,
-            command,
-            ProcessTitle.Decorate(command[0], label, workingDirectory, environment),
-            environment,
-            stdout is null ? OutputTarget.Discard : OutputTarget.Pipe,
-            stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);
-    }
-
-    private LogFile? Acquire(string? path) => path is null
-        ? null
-        : _context.Logs.Acquire(path, RotationSettings.From(_machine.Definition.Logs), ServiceLogFiles.Owners(_machine.Definition, _context.Users));
-
-    private void Release(LogFile? file)
-    {
-        if (file is not null)
-        {
-            _context.Logs.Release(file);
-        }
-    }
-
-    private void Pump(SafeFileHandle? pipe, LogFile? file)
-    {
-        if (pipe is not null)
-        {
-            OutputPump.Start(_context.LogLoop, pipe, file, () => Release(file));
         }
     }
 }

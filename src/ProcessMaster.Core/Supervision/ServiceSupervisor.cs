@@ -1,14 +1,15 @@
 using System.Threading.Channels;
-using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Faults;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Supervision;
 
 /// <summary>
 /// The actor that owns one service: a loop reading its mailbox, applying each message to the
 /// <see cref="ServiceStateMachine"/> and performing the effects it returns. No locks guard the state;
-/// only this loop touches it. Others read the immutable <see cref="Snapshot"/>.
+/// only this loop touches it, and every decision is the machine's. Others read the immutable
+/// <see cref="Snapshot"/>.
 /// </summary>
 public sealed partial class ServiceSupervisor : IAsyncDisposable
 {
@@ -16,82 +17,45 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     private readonly Queue<ServiceMessage> _followUps = new();
     private readonly ServiceStateMachine _machine;
     private readonly SupervisorContext _context;
-    private readonly ServiceCgroup _cgroup;
-    private IDisposable? _watch;
+    private readonly IServiceCgroup _cgroup;
+    private readonly IDisposable _watch;
     private ITimer? _timer;
-    private Task _loop = Task.CompletedTask;
+    private ITimer? _scheduleTimer;
+    private readonly Task _loop;
     private volatile ServiceSnapshot _snapshot;
 
     /// <summary>Why the operator's last stop or start is not in the state file, while it is not.</summary>
     private volatile string? _unsaved;
 
-    private ServiceSupervisor(ServiceDefinition definition, SupervisorContext context)
+    /// <summary>
+    /// Creates the service's cgroups, watches them and starts the loop. Its first message kills what an
+    /// earlier daemon left in the cgroup and arms a cron job's schedule.
+    /// </summary>
+    public ServiceSupervisor(ServiceDefinition definition, SupervisorContext context)
     {
         _context = context;
         _cgroup = context.Cgroups.Service(definition.Name);
         _machine = new ServiceStateMachine(definition, context.State.IsStoppedByOperator(definition.Name));
         _snapshot = BuildSnapshot();
-    }
-
-    public string Name => _cgroup.App;
-
-    public ServiceCgroup Cgroup => _cgroup;
-
-    /// <summary>The latest published view of the service.</summary>
-    public ServiceSnapshot Snapshot
-    {
-        get
-        {
-            var snapshot = _snapshot;
-            return snapshot.NextRun == NextRun ? snapshot : snapshot with { NextRun = NextRun };
-        }
-    }
-
-    /// <summary>Called with each new snapshot (on the supervisor's loop), e.g. to push live updates.</summary>
-    public Action<ServiceSnapshot>? SnapshotPublished { get; set; }
-
-    /// <summary>
-    /// Creates the service's cgroups and starts its loop. Processes an earlier daemon left in the
-    /// cgroup are killed first: their output pipes died with that daemon, so the service starts fresh.
-    /// </summary>
-    public static async Task<ServiceSupervisor> CreateAsync(ServiceDefinition definition, SupervisorContext context)
-    {
-        var supervisor = new ServiceSupervisor(definition, context);
-        await supervisor.InitializeAsync();
-        return supervisor;
-    }
-
-    private async Task InitializeAsync()
-    {
-        foreach (var warning in _cgroup.Prepare(_machine.Definition.Resources))
+        foreach (var warning in _cgroup.Prepare(definition.Resources))
         {
             Record("cgroup", warning);
         }
 
-        var emptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _watch = _context.Watcher.Watch(_cgroup.Group, populated =>
-        {
-            if (!populated)
-            {
-                emptied.TrySetResult();
-            }
-
-            Post(new CgroupChanged());
-        });
-
-        if (_cgroup.IsPopulated)
-        {
-            var pids = _cgroup.Pids();
-            Record("reconcile", $"found {pids.Count} process(es) left by an earlier daemon ({string.Join(',', pids)}); killing them so the service starts fresh");
-            _cgroup.Kill();
-            if (_cgroup.IsPopulated && await Task.WhenAny(emptied.Task, Task.Delay(TimeSpan.FromSeconds(5))) != emptied.Task && _cgroup.IsPopulated)
-            {
-                Record("reconcile", $"processes remain after cgroup.kill: {string.Join(',', _cgroup.Pids())}");
-            }
-        }
-
+        _watch = context.Cgroups.Watch(_cgroup, _ => Post(new CgroupChanged()));
+        Post(new SupervisionStarted());
         _loop = Task.Run(RunAsync);
     }
+
+    public string Name => _cgroup.App;
+
+    public IServiceCgroup Cgroup => _cgroup;
+
+    /// <summary>The latest published view of the service.</summary>
+    public ServiceSnapshot Snapshot => _snapshot;
+
+    /// <summary>Called with each new snapshot (on the supervisor's loop), e.g. to push live updates.</summary>
+    public Action<ServiceSnapshot>? SnapshotPublished { get; set; }
 
     public async Task<OperationResult> StartAsync(StartReason reason, bool force = false)
     {
@@ -107,11 +71,23 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
 
     public async Task<OperationResult> RestartAsync(bool force = false) => Saved(await Request(waiter => new RestartRequest(force, waiter)));
 
+    /// <summary>Hands the service a reloaded definition; the machine decides what that means for what runs.</summary>
+    public Task<ReloadAction> ChangeDefinitionAsync(ServiceDefinition definition)
+    {
+        var reply = new Reply<ReloadAction>();
+        if (!_mailbox.Writer.TryWrite(new DefinitionChanged(definition, reply)))
+        {
+            reply.Complete(ReloadAction.Updated);
+        }
+
+        return reply.Task;
+    }
+
     /// <summary>An operator's command that was carried out but not saved fails, saying what was done and what was not.</summary>
     private OperationResult Saved(OperationResult result) =>
         result.Ok && _unsaved is { } why ? OperationResult.Failure($"{result.Message}, but {why}") : result;
 
-    public void Post(ServiceMessage message) => _mailbox.Writer.TryWrite(message);
+    private void Post(ServiceMessage message) => _mailbox.Writer.TryWrite(message);
 
     private Task<OperationResult> Request(Func<OperationWaiter, ServiceMessage> create)
     {
@@ -153,23 +129,21 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         catch (Exception e)
         {
             Background.Report($"handling {message.GetType().Name}", e, text => Record("supervisor", text));
-            var waiter = message switch
+            switch (message)
             {
-                StartRequest r => r.Waiter,
-                StopRequest r => r.Waiter,
-                RestartRequest r => r.Waiter,
-                _ => null,
-            };
-            waiter?.Complete(OperationResult.Failure($"internal error: {e.Message}"));
+                case StartRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
+                case StopRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
+                case RestartRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
+                case DefinitionChanged { Reply: { } r }: r.Complete(ReloadAction.Updated); break;
+            }
         }
     }
 
     private async Task DispatchAsync(ServiceMessage message)
     {
         // The machine decides on facts: read the populated flag fresh rather than trust a coalesced event.
-        _machine.Populated = _cgroup.IsPopulated;
-        var effects = _machine.Handle(message, _context.Monotonic, _context.Time.GetUtcNow());
-        foreach (var effect in effects)
+        var at = new Observation(_context.Monotonic, _context.Time.GetUtcNow(), _cgroup.IsPopulated);
+        foreach (var effect in _machine.Handle(message, at))
         {
             try
             {
@@ -182,22 +156,23 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
     }
 
-    private ServiceSnapshot BuildSnapshot() => new(
-        _machine.Definition,
-        _machine.State,
-        _machine.StateSince,
-        _machine.MainAlive ? _machine.MainPid : null,
-        _machine.LastExit,
-        _machine.LastError,
-        _machine.LastStartAttempt,
-        _machine.Restarts,
-        _machine.StoppedByOperator,
-        _machine.ForcedWhileDisabled,
-        _machine.LastRunOvertime,
-        NextRun);
-
-    /// <summary>The next cron tick, set by the scheduler.</summary>
-    public DateTimeOffset? NextRun { get; set; }
+    private ServiceSnapshot BuildSnapshot()
+    {
+        var s = _machine.Current;
+        return new ServiceSnapshot(
+            _machine.Definition,
+            s.State,
+            s.StateSince,
+            s.MainAlive ? s.MainPid : null,
+            s.LastExit,
+            s.LastError,
+            s.LastStartAttempt,
+            s.Restarts,
+            s.StoppedByOperator,
+            s.ForcedWhileDisabled,
+            s.LastRunOvertime,
+            s.NextRun);
+    }
 
     private void Record(string component, string message) => _context.Events.Record(Name, component, message);
 
@@ -207,7 +182,8 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         _mailbox.Writer.TryComplete();
         await _loop;
         _timer?.Dispose();
-        _watch?.Dispose();
+        _scheduleTimer?.Dispose();
+        _watch.Dispose();
         if (removeCgroups && !_cgroup.IsPopulated)
         {
             _cgroup.Remove();

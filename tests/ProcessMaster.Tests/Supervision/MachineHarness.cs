@@ -9,6 +9,7 @@ namespace ProcessMaster.Tests.Supervision;
 internal sealed class MachineHarness
 {
     private TimeSpan _now = TimeSpan.FromHours(1);
+    private bool _populated;
 
     public MachineHarness(ServiceDefinition? definition = null, bool stoppedByOperator = false)
     {
@@ -30,7 +31,7 @@ internal sealed class MachineHarness
 
     public IReadOnlyList<ServiceEffect> Send(ServiceMessage message)
     {
-        var effects = Machine.Handle(message, _now, DateTimeOffset.UnixEpoch + _now);
+        var effects = Machine.Handle(message, new Observation(_now, DateTimeOffset.UnixEpoch + _now, _populated));
         Effects.AddRange(effects);
         foreach (var complete in effects.OfType<CompleteWaiter>())
         {
@@ -44,6 +45,12 @@ internal sealed class MachineHarness
     public OperationResult? Result(OperationWaiter waiter) => _results.GetValueOrDefault(waiter);
 
     public void Advance(TimeSpan by) => _now += by;
+
+    /// <summary>What the cgroup's populated flag will read with the next message.</summary>
+    public bool Populated
+    {
+        set => _populated = value;
+    }
 
     /// <summary>Fires the last armed timer after its delay.</summary>
     public IReadOnlyList<ServiceEffect> FireTimer()
@@ -78,21 +85,29 @@ internal sealed class MachineHarness
     public void Spawned(int pid)
     {
         Send(new MainSpawned(pid));
-        Machine.Populated = true;
+        Populated = true;
         Send(new ExecCompleted(pid, null));
     }
 
     /// <summary>The main process exits and the cgroup empties.</summary>
     public void MainDies(int pid, ExitStatus status)
     {
-        Machine.Populated = false;
+        Populated = false;
         Send(new MainExited(pid, status));
     }
 
     public void CgroupEmpties()
     {
-        Machine.Populated = false;
+        Populated = false;
         Send(new CgroupChanged());
+    }
+
+    /// <summary>Fires the last armed schedule timer after its delay (the wall clock moves with it).</summary>
+    public IReadOnlyList<ServiceEffect> FireScheduleTimer()
+    {
+        var armed = Effects.OfType<ArmScheduleTimer>().Last();
+        Advance(armed.Delay);
+        return Send(new ScheduleTimerFired(armed.Generation));
     }
 
     public IEnumerable<string> Events => Effects.OfType<RecordEvent>().Select(e => e.Message);

@@ -56,6 +56,7 @@ public class ServiceStateMachinePropertyTests
 
         /// <summary>What the supervisor feeds back right after performing an effect (a spawn's outcome), before any other message.</summary>
         private readonly Queue<ServiceMessage> _followUps = new();
+        private (long Generation, TimeSpan Delay)? _schedule;
         private bool _killRequested;
         private bool _signalled;
         private long? _armed;
@@ -68,6 +69,7 @@ public class ServiceStateMachinePropertyTests
 
         public void Play(int[] actions)
         {
+            Send(new SupervisionStarted());
             foreach (var action in actions)
             {
                 Act(action);
@@ -96,7 +98,7 @@ public class ServiceStateMachinePropertyTests
                 case 13: FireTimer(stale: true); break;
                 case 14: StopCommandExits(); break;
                 case 15: Request("shutdown", w => new StopRequest(StopReason.Shutdown, w)); break;
-                case 16: Send(new ScheduledRun(DateTimeOffset.UnixEpoch + _now)); break;
+                case 16: FireScheduleTimer(); break;
             }
         }
 
@@ -240,6 +242,17 @@ public class ServiceStateMachinePropertyTests
             }
         }
 
+        /// <summary>The schedule's next tick comes: the clock moves to it and the timer fires.</summary>
+        private void FireScheduleTimer()
+        {
+            if (_schedule is { } armed)
+            {
+                _schedule = null;
+                _now += armed.Delay;
+                Send(new ScheduleTimerFired(armed.Generation));
+            }
+        }
+
         private void StopCommandExits()
         {
             if (_stopCommandPid is { } pid)
@@ -260,7 +273,6 @@ public class ServiceStateMachinePropertyTests
 
         private void Handle(ServiceMessage message)
         {
-            _machine.Populated = Populated; // as the supervisor does: read fresh before every message
             _now += TimeSpan.FromMilliseconds(10);
             var reason = message switch
             {
@@ -269,7 +281,8 @@ public class ServiceStateMachinePropertyTests
                 TimerFired => "timer",
                 _ => message.GetType().Name,
             };
-            foreach (var effect in _machine.Handle(message, _now, DateTimeOffset.UnixEpoch + _now))
+            // As the supervisor does: the populated flag is read fresh for every message.
+            foreach (var effect in _machine.Handle(message, new Observation(_now, DateTimeOffset.UnixEpoch + _now, Populated)))
             {
                 Perform(effect, reason, message);
             }
@@ -281,7 +294,7 @@ public class ServiceStateMachinePropertyTests
             {
                 case SpawnMain:
                     Assert.False(_mainAlive, $"a second main process was spawned while one lives ({reason})");
-                    Assert.False(_operatorStopped && cause is not StartRequest { Reason: StartReason.Operator } and not RestartRequest and not ScheduledRun,
+                    Assert.False(_operatorStopped && cause is not StartRequest { Reason: StartReason.Operator } and not RestartRequest and not ScheduleTimerFired,
                         $"an automatic start ({reason}) undid the operator's stop");
                     _followUps.Enqueue(Spawn());
                     break;
@@ -302,6 +315,12 @@ public class ServiceStateMachinePropertyTests
                     break;
                 case CancelTimer:
                     _armed = null;
+                    break;
+                case ArmScheduleTimer arm:
+                    _schedule = (arm.Generation, arm.Delay);
+                    break;
+                case CancelScheduleTimer:
+                    _schedule = null;
                     break;
                 case CompleteWaiter complete:
                     Answer(complete.Waiter);

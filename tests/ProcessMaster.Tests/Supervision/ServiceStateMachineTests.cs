@@ -47,7 +47,7 @@ public class ServiceStateMachineTests
 
         h.MainDies(100, ExitStatus.Exited(127));
         Assert.Equal(ServiceState.Backoff, h.State);
-        Assert.Equal("cannot execute /bin/web: No such file or directory", h.Machine.LastError);
+        Assert.Equal("cannot execute /bin/web: No such file or directory", h.Machine.Current.LastError);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class ServiceStateMachineTests
         h.StartRunning();
         h.Send(new MainExited(100, ExitStatus.Exited(0))); // Populated stays true: a daemonized child remains
         Assert.Equal(ServiceState.Running, h.State);
-        Assert.Equal(ExitStatus.Exited(0), h.Machine.LastExit);
+        Assert.Equal(ExitStatus.Exited(0), h.Machine.Current.LastExit);
         Assert.Contains(h.Events, e => e.Contains("other processes remain"));
 
         h.CgroupEmpties();
@@ -96,7 +96,7 @@ public class ServiceStateMachineTests
         Assert.Equal(ServiceState.Running, h.State);
         h.Send(new MainExited(100, ExitStatus.Exited(3)));
         Assert.Equal(ServiceState.Failed, h.State);
-        Assert.Equal(3, h.Machine.LastExit!.Value.Code);
+        Assert.Equal(3, h.Machine.Current.LastExit!.Value.Code);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public class ServiceStateMachineTests
         h.MainDies(102, Crash);
         Assert.Equal(ServiceState.Failed, h.State);
         Assert.Contains(h.Events, e => e.Contains("tolerance exceeded: 3 ends"));
-        Assert.Equal(2, h.Machine.Restarts);
+        Assert.Equal(2, h.Machine.Current.Restarts);
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public class ServiceStateMachineTests
         h.Spawned(101);
         Assert.True(h.Result(waiter)!.Ok);
         Assert.Equal(ServiceState.Running, h.State);
-        Assert.Equal(0, h.Machine.Restarts);
+        Assert.Equal(0, h.Machine.Current.Restarts);
     }
 
     [Theory]
@@ -176,7 +176,7 @@ public class ServiceStateMachineTests
         h.StartRunning();
         var stop = h.Stop();
         Assert.Equal(ServiceState.Stopping, h.State);
-        Assert.Equal(StopPhase.Signalled, h.Machine.Phase);
+        Assert.Equal(StopPhase.Grace, h.Machine.Phase);
         Assert.Equal(15, Assert.Single(h.Effects.OfType<SignalAll>()).Signal);
         Assert.Equal(TimeSpan.FromSeconds(5), h.ArmedDelay);
         Assert.Null(h.Result(stop));
@@ -184,7 +184,7 @@ public class ServiceStateMachineTests
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Stopped, h.State);
         Assert.Equal(OperationResult.Success("stopped"), h.Result(stop)!);
-        Assert.True(h.Machine.StoppedByOperator);
+        Assert.True(h.Machine.Current.StoppedByOperator);
         Assert.Contains(h.Effects, e => e is PersistOperatorStop { Stopped: true });
     }
 
@@ -228,7 +228,7 @@ public class ServiceStateMachineTests
 
         h.Send(new StopCommandExited(200, ExitStatus.Exited(0)));
         Assert.Equal(0, h.Count<SignalAll>());
-        Assert.Equal(StopPhase.Signalled, h.Machine.Phase);
+        Assert.Equal(StopPhase.Grace, h.Machine.Phase);
 
         var failing = new MachineHarness(Definitions.Service(stopCommand: new(["./stop"])));
         failing.StartRunning();
@@ -323,7 +323,7 @@ public class ServiceStateMachineTests
         Assert.Equal(0, h.Count<SignalAll>());
         Assert.Contains("cancelled", h.Result(start)!.Message);
 
-        h.Machine.Populated = true;
+        h.Populated = true;
         h.Send(new ExecCompleted(100, null));
         Assert.Equal(ServiceState.Stopping, h.State);
         Assert.Equal(1, h.Count<SignalAll>());
@@ -338,7 +338,7 @@ public class ServiceStateMachineTests
         var h = new MachineHarness();
         var stop = h.Stop();
         Assert.Equal(OperationResult.Success("already stopped"), h.Result(stop)!);
-        Assert.True(h.Machine.StoppedByOperator);
+        Assert.True(h.Machine.Current.StoppedByOperator);
     }
 
     [Fact]
@@ -351,7 +351,7 @@ public class ServiceStateMachineTests
 
         h.Start();
         Assert.Equal(ServiceState.Starting, h.State);
-        Assert.False(h.Machine.StoppedByOperator);
+        Assert.False(h.Machine.Current.StoppedByOperator);
         Assert.Contains(h.Effects, e => e is PersistOperatorStop { Stopped: false });
     }
 
@@ -368,8 +368,8 @@ public class ServiceStateMachineTests
         Assert.Null(h.Result(waiter));
         h.Spawned(101);
         Assert.Equal(OperationResult.Success("started (pid 101)"), h.Result(waiter)!);
-        Assert.False(h.Machine.StoppedByOperator);
-        Assert.Equal(0, h.Machine.Restarts);
+        Assert.False(h.Machine.Current.StoppedByOperator);
+        Assert.Equal(0, h.Machine.Current.Restarts);
     }
 
     [Fact]
@@ -444,7 +444,7 @@ public class ServiceStateMachineTests
     {
         var h = new MachineHarness();
         h.StartRunning(100);
-        h.Machine.Populated = false;
+        h.Populated = false;
         h.Send(new MainExited(99, Crash));
         Assert.Equal(ServiceState.Running, h.State);
     }
@@ -453,11 +453,12 @@ public class ServiceStateMachineTests
     public void Cron_RunEndsInStopped_WithItsExitCode_AndNoRestart()
     {
         var h = new MachineHarness(Definitions.Cron());
-        h.Send(new ScheduledRun(DateTimeOffset.UnixEpoch));
+        h.Send(new SupervisionStarted());
+        h.FireScheduleTimer();
         h.Spawned(100);
         h.MainDies(100, ExitStatus.Exited(3));
         Assert.Equal(ServiceState.Stopped, h.State);
-        Assert.Equal(3, h.Machine.LastExit!.Value.Code);
+        Assert.Equal(3, h.Machine.Current.LastExit!.Value.Code);
         Assert.Equal(1, h.Count<SpawnMain>());
     }
 
@@ -465,9 +466,10 @@ public class ServiceStateMachineTests
     public void Cron_TickWhileRunning_IsSkippedAndRecorded()
     {
         var h = new MachineHarness(Definitions.Cron());
-        h.Send(new ScheduledRun(DateTimeOffset.UnixEpoch));
+        h.Send(new SupervisionStarted());
+        h.FireScheduleTimer();
         h.Spawned(100);
-        h.Send(new ScheduledRun(DateTimeOffset.UnixEpoch.AddMinutes(1)));
+        h.FireScheduleTimer();
         Assert.Equal(1, h.Count<SpawnMain>());
         Assert.Contains(h.Events, e => e.Contains("skipped: the previous run is still RUNNING"));
     }
@@ -481,11 +483,11 @@ public class ServiceStateMachineTests
         Assert.Equal(TimeSpan.FromSeconds(3), h.ArmedDelay);
         h.FireTimer();
         Assert.Equal(ServiceState.Stopping, h.State);
-        Assert.Equal(StopReason.Overtime, h.Machine.StopReason);
-        Assert.True(h.Machine.LastRunOvertime);
+        Assert.Equal(StopReason.Overtime, h.Machine.Current.StopReason);
+        Assert.True(h.Machine.Current.LastRunOvertime);
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Stopped, h.State);
-        Assert.True(h.Machine.LastRunOvertime);
+        Assert.True(h.Machine.Current.LastRunOvertime);
     }
 
     [Fact]
@@ -495,7 +497,7 @@ public class ServiceStateMachineTests
         h.StartRunning();
         h.Stop(StopReason.Shutdown);
         h.MainDies(100, ExitStatus.Killed(15));
-        Assert.False(h.Machine.StoppedByOperator);
+        Assert.False(h.Machine.Current.StoppedByOperator);
         Assert.DoesNotContain(h.Effects, e => e is PersistOperatorStop);
     }
 
@@ -506,7 +508,6 @@ public class ServiceStateMachineTests
         h.StartRunning(100);
         var changed = h.Machine.Definition with { Process = h.Machine.Definition.Process with { StartCommand = new(["/bin/web2"]) } };
         h.Send(new DefinitionChanged(changed));
-        h.Send(new StopRequest(StopReason.Reload));
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Starting, h.State);
         Assert.Equal(["/bin/web2"], h.Machine.Definition.Process.StartCommand);
@@ -520,7 +521,7 @@ public class ServiceStateMachineTests
         var h = new MachineHarness();
         h.Start();
         h.Send(new MainSpawned(100));
-        h.Machine.Populated = true;
+        h.Populated = true;
         return h;
     }
 

@@ -11,9 +11,9 @@ public sealed record RejectedDefinition(string Name, string Reason);
 /// The last step of loading: provisioning is applied, then each definition must have an existing
 /// working directory and limits this host can apply. Whatever fails is rejected with its reason.
 /// </summary>
-public sealed class DefinitionGate(CgroupLayout layout, Provisioner provisioner)
+public sealed class DefinitionAdmission(CgroupLayout layout, Provisioner provisioner)
 {
-    public (List<ServiceDefinition> Accepted, List<RejectedDefinition> Rejected) Admit(IEnumerable<ServiceDefinition> definitions)
+    public (List<ServiceDefinition> Accepted, List<RejectedDefinition> Rejected) ProvisionAndAdmit(IEnumerable<ServiceDefinition> definitions)
     {
         var accepted = new List<ServiceDefinition>();
         var rejected = new List<RejectedDefinition>();

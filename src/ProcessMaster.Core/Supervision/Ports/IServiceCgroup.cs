@@ -1,0 +1,35 @@
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Configuration;
+
+namespace ProcessMaster.Core.Supervision.Ports;
+
+/// <summary>One service's cgroup, as its supervisor and status use it.</summary>
+public interface IServiceCgroup : IDisposable
+{
+    string App { get; }
+
+    /// <summary>The group's path on the v2 hierarchy.</summary>
+    string Group { get; }
+
+    /// <summary>The cgroup.procs files a new process of this service joins before it executes.</summary>
+    IReadOnlyList<string> ProcsFiles { get; }
+
+    bool IsPopulated { get; }
+
+    /// <summary>Every pid in the group, sorted.</summary>
+    List<int> Pids();
+
+    CgroupUsage ReadUsage();
+
+    /// <summary>Creates the groups if needed and writes the limits; returns warnings.</summary>
+    IReadOnlyList<string> Prepare(ResourceSettings resources);
+
+    /// <summary>SIGKILLs every process in the group at once.</summary>
+    void Kill();
+
+    /// <summary>Sends <paramref name="signal"/> to every process in the group; returns how many got it.</summary>
+    int Signal(int signal);
+
+    /// <summary>Removes the groups; they must hold no process.</summary>
+    bool Remove();
+}

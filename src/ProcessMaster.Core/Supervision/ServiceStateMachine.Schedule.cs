@@ -1,0 +1,98 @@
+using ProcessMaster.Core.Scheduling;
+
+namespace ProcessMaster.Core.Supervision;
+
+/// <summary>
+/// A cron job's schedule: one timer armed for the next tick within not_before/not_after. Long waits are
+/// cut into one-hour steps, so wall-clock changes (NTP, DST) are picked up without polling; a tick runs
+/// only once the wall clock has reached it.
+/// </summary>
+public sealed partial class ServiceStateMachine
+{
+    /// <summary>The longest the schedule timer waits before the next tick is computed again.</summary>
+    public static readonly TimeSpan MaxScheduleWait = TimeSpan.FromHours(1);
+
+    /// <summary>Computes the next tick and arms the schedule timer (or cancels it: no schedule, halted, no future tick).</summary>
+    private void ArmSchedule()
+    {
+        var hadTimer = _s.NextRun is not null;
+        _s = _s with { NextRun = null, ScheduleGeneration = _s.ScheduleGeneration + 1 };
+        if (Definition.Schedule is not { } schedule || _s.ScheduleHalted)
+        {
+            if (hadTimer)
+            {
+                Effect(new CancelScheduleTimer());
+            }
+
+            return;
+        }
+
+        var next = CronOccurrences.Next(schedule, _at.Wall, _s.LastFired);
+        if (next is not { } due)
+        {
+            if (hadTimer)
+            {
+                Effect(new CancelScheduleTimer());
+            }
+
+            if (!_s.ScheduleEndReported)
+            {
+                _s = _s with { ScheduleEndReported = true };
+                Record("schedule", schedule.NotAfter is { } end && end <= _at.Wall
+                    ? $"no further runs: not_after {end.ToLocalTime():yyyy-MM-dd HH:mm:ss} has passed"
+                    : "no further runs: the schedule has no future occurrence");
+            }
+
+            return;
+        }
+
+        _s = _s with { NextRun = due };
+        var wait = due - _at.Wall;
+        Effect(new ArmScheduleTimer(wait > MaxScheduleWait ? MaxScheduleWait : wait < TimeSpan.Zero ? TimeSpan.Zero : wait, _s.ScheduleGeneration));
+    }
+
+    /// <summary>No further runs (the job is removed or the daemon shuts down).</summary>
+    private void HaltSchedule()
+    {
+        _s = _s with { ScheduleHalted = true };
+        ArmSchedule();
+    }
+
+    private void OnScheduleTimer(long generation)
+    {
+        if (generation != _s.ScheduleGeneration || _s.NextRun is not { } due)
+        {
+            return; // re-armed or cancelled meanwhile
+        }
+
+        if (_at.Wall >= due)
+        {
+            _s = _s with { LastFired = due };
+            OnScheduledRun(due);
+        }
+
+        ArmSchedule();
+    }
+
+    private void OnScheduledRun(DateTimeOffset tick)
+    {
+        var at = $"tick {tick.ToLocalTime():yyyy-MM-dd HH:mm:ss}";
+        if (_s.State.IsActive())
+        {
+            Record("schedule", $"{at} skipped: the previous run is still {_s.State.Name()}");
+        }
+        else if (HasProcesses)
+        {
+            Record("schedule", $"{at} skipped: processes of the previous run are still in its cgroup");
+        }
+        else if (!Definition.Enabled)
+        {
+            Record("schedule", $"{at} skipped: disabled");
+        }
+        else
+        {
+            Record("schedule", $"{at}: starting a run");
+            EnterStarting(StartReason.Scheduled);
+        }
+    }
+}
