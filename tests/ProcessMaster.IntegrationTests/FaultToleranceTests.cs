@@ -4,7 +4,7 @@ namespace ProcessMaster.IntegrationTests;
 
 /// <summary>
 /// Every background component is made to throw once (failpoints in the daemon's environment): the
-/// compressor, both event loops, an inotify callback, a supervisor's message, a cron tick, the control
+/// compressor, both event loops, an inotify callback, a supervisor's message (which is handled again), a cron tick (handled again), the control
 /// socket's accept loop, and a state save. The daemon reports each, carries on, and keeps supervising.
 /// </summary>
 public class FaultToleranceTests

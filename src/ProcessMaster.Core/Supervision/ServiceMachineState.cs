@@ -11,6 +11,9 @@ public sealed record ServiceMachineState
 {
     public ServiceState State { get; init; } = ServiceState.Stopped;
 
+    /// <summary>The supervisor's first message was handled.</summary>
+    public bool Supervised { get; init; }
+
     public DateTimeOffset? StateSince { get; init; }
 
     public StopPhase Phase { get; init; }

@@ -38,8 +38,8 @@ public sealed partial class ServiceStateMachine
             if (!_s.ScheduleEndReported)
             {
                 _s = _s with { ScheduleEndReported = true };
-                Record("schedule", schedule.NotAfter is { } end && end <= _at.Wall
-                    ? $"no further runs: not_after {end.ToLocalTime():yyyy-MM-dd HH:mm:ss} has passed"
+                Record("schedule", schedule.NotAfter is { } end
+                    ? $"no further runs: not_after {end.ToLocalTime():yyyy-MM-dd HH:mm:ss} {(end <= _at.Wall ? "has passed" : "comes before the next tick")}"
                     : "no further runs: the schedule has no future occurrence");
             }
 

@@ -85,8 +85,13 @@ public sealed partial class ServiceStateMachine
     /// <summary>The first message: arm the schedule, and kill what an earlier daemon left in the cgroup.</summary>
     private void OnSupervisionStarted()
     {
+        var first = !_s.Supervised;
+        _s = _s with { Supervised = true };
         ArmSchedule();
-        if (!_at.Populated)
+
+        // Only processes found before this machine started anything are an earlier daemon's (the
+        // message may come late, handled again after a failure, behind a start).
+        if (!first || !_at.Populated || _s.State != ServiceState.Stopped || _s.MainAlive)
         {
             return;
         }

@@ -14,7 +14,12 @@ namespace ProcessMaster.Core.Supervision;
 public sealed partial class ServiceSupervisor : IAsyncDisposable
 {
     private readonly Channel<ServiceMessage> _mailbox = Channel.CreateUnbounded<ServiceMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private const int MaxRetries = 3;
+
     private readonly Queue<ServiceMessage> _followUps = new();
+
+    /// <summary>Failed facts and timers, with how often each failed.</summary>
+    private readonly Dictionary<ServiceMessage, int> _failures = [];
     private readonly ServiceStateMachine _machine;
     private readonly SupervisorContext _context;
     private readonly IServiceCgroup _cgroup;
@@ -118,13 +123,21 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
     }
 
-    /// <summary>Nothing a message leads to may end the loop: the service would be unsupervised from then on.</summary>
+    /// <summary>
+    /// Nothing a message leads to may end the loop: the service would be unsupervised from then on. A
+    /// caller's request that fails is answered with the error; a fact or a timer (an exit, an emptied
+    /// cgroup, a tick) is handled again a moment later, since losing it would stall the service for good.
+    /// </summary>
     private async Task HandleAsync(ServiceMessage message)
     {
         try
         {
-            Failpoints.Hit("supervisor");
+            Failpoints.Hit(message is ScheduleTimerFired ? "cron" : "supervisor");
             await DispatchAsync(message);
+            if (_failures.Count > 0)
+            {
+                _failures.Remove(message);
+            }
         }
         catch (Exception e)
         {
@@ -135,8 +148,23 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
                 case StopRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
                 case RestartRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
                 case DefinitionChanged { Reply: { } r }: r.Complete(ReloadAction.Updated); break;
+                default: RetryLater(message); break;
             }
         }
+    }
+
+    /// <summary>Posts a failed message again after 1, 2, then 3 seconds; then gives up, saying so.</summary>
+    private void RetryLater(ServiceMessage message)
+    {
+        var attempt = _failures[message] = _failures.GetValueOrDefault(message) + 1;
+        if (attempt > MaxRetries)
+        {
+            _failures.Remove(message);
+            Record("supervisor", $"gave up handling {message.GetType().Name} after {MaxRetries} retries; the service's state may be stale until its next event");
+            return;
+        }
+
+        _ = Task.Delay(TimeSpan.FromSeconds(attempt), _context.Time).ContinueWith(_ => Post(message), TaskScheduler.Default);
     }
 
     private async Task DispatchAsync(ServiceMessage message)

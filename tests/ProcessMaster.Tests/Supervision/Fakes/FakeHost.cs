@@ -1,0 +1,294 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Time.Testing;
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.Supervision;
+using ProcessMaster.Core.Supervision.Ports;
+
+namespace ProcessMaster.Tests.Supervision.Fakes;
+
+/// <summary>
+/// The world a supervisor runs in, simulated: cgroups holding fake processes, a spawner, the state
+/// file, the event log and a <see cref="FakeTimeProvider"/>. Supervisors and the manager run on it
+/// unchanged, without root. Processes die when killed and, unless told to ignore it, on their stop signal.
+/// </summary>
+internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, IOperatorStops
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, FakeCgroup> _cgroups = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, FakeProcess> _processes = [];
+    private readonly HashSet<string> _stopped = new(StringComparer.Ordinal);
+    private int _nextPid = 1000;
+
+    public FakeHost()
+    {
+        Context = new SupervisorContext(this, this, this, this, Time);
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public SupervisorContext Context { get; }
+
+    public ConcurrentQueue<string> Events { get; } = new();
+
+    public ConcurrentQueue<SpawnRequest> Spawns { get; } = new();
+
+    /// <summary>Main commands whose spawn fails.</summary>
+    public bool FailSpawns { get; set; }
+
+    /// <summary>New processes ignore their stop signal (only cgroup.kill ends them).</summary>
+    public bool IgnoreStopSignal { get; set; }
+
+    /// <summary>cgroup.kill leaves the processes in place (a stuck group).</summary>
+    public bool KillIsStuck { get; set; }
+
+    public FakeCgroup Cgroup(string app)
+    {
+        lock (_lock)
+        {
+            if (!_cgroups.TryGetValue(app, out var cgroup))
+            {
+                cgroup = new FakeCgroup(this, app);
+                _cgroups[app] = cgroup;
+            }
+
+            return cgroup;
+        }
+    }
+
+    /// <summary>A process an earlier daemon left behind (nobody waits for it).</summary>
+    public int AddLeftover(string app)
+    {
+        lock (_lock)
+        {
+            var process = new FakeProcess(_nextPid++, Cgroup(app), null);
+            _processes[process.Pid] = process;
+            return process.Pid;
+        }
+    }
+
+    /// <summary>The newest live main process of <paramref name="app"/>.</summary>
+    public int MainPid(string app)
+    {
+        lock (_lock)
+        {
+            return _processes.Values.Where(p => p.Cgroup.App == app && p.Exited is not null && !p.IsStopCommand).Max(p => p.Pid);
+        }
+    }
+
+    /// <summary>The process ends by itself with <paramref name="status"/>.</summary>
+    public void Exit(int pid, ExitStatus status)
+    {
+        FakeProcess? process;
+        lock (_lock)
+        {
+            if (!_processes.Remove(pid, out process))
+            {
+                return;
+            }
+        }
+
+        process.Exited?.Invoke(pid, status);
+        process.Cgroup.Notify();
+    }
+
+    public int SpawnCount(string app) => Spawns.Count(s => s.Cgroup.App == app && s.Label == app);
+
+    public bool Saw(string text) => Events.Any(e => e.Contains(text, StringComparison.Ordinal));
+
+    IServiceCgroup IServiceCgroups.Service(string app) => Cgroup(app);
+
+    public IReadOnlyList<string> ExistingServiceNames()
+    {
+        lock (_lock)
+        {
+            return [.. _cgroups.Values.Where(c => c.Exists).Select(c => c.App)];
+        }
+    }
+
+    public IDisposable Watch(IServiceCgroup cgroup, Action<bool> onChange) => ((FakeCgroup)cgroup).AddWatcher(onChange);
+
+    public Task<int> SpawnAsync(SpawnRequest request, Action<int, string?> executed, Action<int, ExitStatus> exited)
+    {
+        Spawns.Enqueue(request);
+        var stopCommand = request.Label.EndsWith(".stop", StringComparison.Ordinal);
+        if (FailSpawns && !stopCommand)
+        {
+            throw new SpawnException("injected spawn failure");
+        }
+
+        FakeProcess process;
+        lock (_lock)
+        {
+            var cgroup = (FakeCgroup)request.Cgroup;
+            process = new FakeProcess(_nextPid++, cgroup, exited) { IsStopCommand = stopCommand, IgnoresStopSignal = IgnoreStopSignal };
+            _processes[process.Pid] = process;
+        }
+
+        executed(process.Pid, null);
+        process.Cgroup.Notify();
+        return Task.FromResult(process.Pid);
+    }
+
+    public void KillIfAlive(int pid) => Exit(pid, ExitStatus.Killed(9));
+
+    void IEventSink.Record(string? app, string component, string message) => Events.Enqueue($"{app}: {component}: {message}");
+
+    public bool IsStoppedByOperator(string app)
+    {
+        lock (_lock)
+        {
+            return _stopped.Contains(app);
+        }
+    }
+
+    public Task SetStoppedByOperatorAsync(string app, bool stopped)
+    {
+        lock (_lock)
+        {
+            _ = stopped ? _stopped.Add(app) : _stopped.Remove(app);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RetainAsync(IEnumerable<string> apps)
+    {
+        lock (_lock)
+        {
+            _stopped.IntersectWith(apps);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    internal List<int> PidsIn(FakeCgroup cgroup)
+    {
+        lock (_lock)
+        {
+            return [.. _processes.Values.Where(p => p.Cgroup == cgroup).Select(p => p.Pid).Order()];
+        }
+    }
+
+    /// <summary>Every process in <paramref name="cgroup"/> gets <paramref name="signal"/>; those that act on it end.</summary>
+    internal int Signal(FakeCgroup cgroup, int signal, bool kill)
+    {
+        List<FakeProcess> targets;
+        lock (_lock)
+        {
+            targets = [.. _processes.Values.Where(p => p.Cgroup == cgroup)];
+        }
+
+        foreach (var process in targets.Where(p => kill ? !KillIsStuck : signal is not 18 && !p.IgnoresStopSignal))
+        {
+            Exit(process.Pid, ExitStatus.Killed(kill ? 9 : signal));
+        }
+
+        return targets.Count;
+    }
+
+    private sealed class FakeProcess(int pid, FakeCgroup cgroup, Action<int, ExitStatus>? exited)
+    {
+        public int Pid { get; } = pid;
+
+        public FakeCgroup Cgroup { get; } = cgroup;
+
+        public Action<int, ExitStatus>? Exited { get; } = exited;
+
+        public bool IsStopCommand { get; init; }
+
+        public bool IgnoresStopSignal { get; init; }
+    }
+}
+
+/// <summary>A service's cgroup in the <see cref="FakeHost"/>.</summary>
+internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
+{
+    private readonly List<Action<bool>> _watchers = [];
+
+    public string App => app;
+
+    public string Group => $"/fake/pm-{app}";
+
+    public IReadOnlyList<string> ProcsFiles => [$"{Group}/run/cgroup.procs"];
+
+    public bool Exists { get; private set; }
+
+    /// <summary>How many of the next reads of the populated flag fail (an I/O error, say).</summary>
+    public int FailingReads { get; set; }
+
+    public bool IsPopulated => FailingReads-- > 0 ? throw new IOException("injected read failure") : host.PidsIn(this).Count > 0;
+
+    public int Kills { get; private set; }
+
+    public List<int> Signals { get; } = [];
+
+    public List<int> Pids() => host.PidsIn(this);
+
+    public CgroupUsage ReadUsage() => new(0, 0);
+
+    public IReadOnlyList<string> Prepare(ResourceSettings resources)
+    {
+        Exists = true;
+        return [];
+    }
+
+    public void Kill()
+    {
+        Kills++;
+        host.Signal(this, 9, kill: true);
+    }
+
+    public int Signal(int signal)
+    {
+        Signals.Add(signal);
+        return host.Signal(this, signal, kill: false);
+    }
+
+    public bool Remove()
+    {
+        Exists = IsPopulated;
+        return !Exists;
+    }
+
+    public void Dispose()
+    {
+    }
+
+    internal IDisposable AddWatcher(Action<bool> onChange)
+    {
+        lock (_watchers)
+        {
+            _watchers.Add(onChange);
+        }
+
+        return new Unwatch(() =>
+        {
+            lock (_watchers)
+            {
+                _watchers.Remove(onChange);
+            }
+        });
+    }
+
+    internal void Notify()
+    {
+        Action<bool>[] watchers;
+        lock (_watchers)
+        {
+            watchers = [.. _watchers];
+        }
+
+        foreach (var watcher in watchers)
+        {
+            watcher(host.PidsIn(this).Count > 0);
+        }
+    }
+
+    private sealed class Unwatch(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}

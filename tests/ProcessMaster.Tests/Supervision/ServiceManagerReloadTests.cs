@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Provisioning;
+using ProcessMaster.Core.Supervision;
+using ProcessMaster.Tests.Support;
+using ProcessMaster.Tests.Supervision.Fakes;
+
+namespace ProcessMaster.Tests.Supervision;
+
+/// <summary>Reload as a diff against what runs, on a simulated host: changed, removed, failing and disabled definitions.</summary>
+public sealed class ServiceManagerReloadTests : IAsyncLifetime
+{
+    private readonly FakeHost _host = new();
+    private readonly ServiceManager _manager;
+    private readonly DefinitionAdmission _admission;
+
+    public ServiceManagerReloadTests()
+    {
+        _manager = new ServiceManager(_host.Context);
+        var everywhere = Enum.GetValues<CgroupController>().ToDictionary(c => c, _ => LimitBackendKind.V2);
+        _admission = new DefinitionAdmission(new CgroupLayout("/fake", "pmtest", everywhere, new Dictionary<CgroupController, string>(), []),
+            new Provisioner(FakeUserDatabase.Instance, _host.Time));
+    }
+
+    private static ServiceDefinition Service(string name, string command = "/bin/web", bool enabled = true) =>
+        Definitions.Service(enabled: enabled) with
+        {
+            Name = name,
+            WorkingDirectory = "/",
+            Process = Definitions.Service().Process with { StartCommand = new([command]) },
+        };
+
+    private static ServiceCatalog Catalog(IEnumerable<ServiceDefinition> services, params string[] failed) =>
+        new([.. services], [], [.. failed], [], null);
+
+    public Task InitializeAsync() => _manager.BootAsync([Service("a"), Service("b"), Service("c")]);
+
+    public Task DisposeAsync() => _manager.ShutdownAsync();
+
+    [Fact(Timeout = 30_000)]
+    public async Task AChangedDefinition_RestartsItsService_WithTheNewCommand_AndLeavesTheOthersAlone()
+    {
+        var untouched = _host.MainPid("b");
+        var outcome = await _manager.ReloadAsync(Catalog([Service("a", "/bin/web2"), Service("b"), Service("c")]), _admission);
+
+        Assert.Equal(["a"], outcome.Restarted);
+        await Eventually.True(() => _manager.Services["a"].Snapshot.State == ServiceState.Running
+                                    && _host.Spawns.Count(s => s.Label == "a") == 2, "a running again");
+        Assert.Equal(["/bin/web2"], _host.Spawns.Last(s => s.Label == "a").Command);
+        Assert.Equal(untouched, _host.MainPid("b"));
+        Assert.Equal(1, _host.SpawnCount("b"));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task ARemovedService_IsStopped_AndItsCgroupRemoved()
+    {
+        var outcome = await _manager.ReloadAsync(Catalog([Service("a"), Service("b")]), _admission);
+
+        Assert.Equal(["c"], outcome.Removed);
+        Assert.False(_manager.Services.ContainsKey("c"));
+        Assert.False(_host.Cgroup("c").IsPopulated);
+        Assert.False(_host.Cgroup("c").Exists);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task AServiceWhoseFileNowFails_KeepsRunningItsLastGoodDefinition_FlaggedOutdated()
+    {
+        var pid = _host.MainPid("c");
+        var outcome = await _manager.ReloadAsync(Catalog([Service("a"), Service("b")], failed: "c"), _admission);
+
+        Assert.Empty(outcome.Removed);
+        Assert.True(_manager.IsOutdated("c"));
+        Assert.Equal(pid, _host.MainPid("c"));
+        Assert.Equal(ServiceState.Running, _manager.Services["c"].Snapshot.State);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task ADisabledService_IsStoppedBeforeTheReloadAnswers()
+    {
+        var outcome = await _manager.ReloadAsync(Catalog([Service("a", enabled: false), Service("b"), Service("c")]), _admission);
+
+        Assert.Empty(outcome.Restarted);
+        Assert.Equal(ServiceState.Stopped, _manager.Services["a"].Snapshot.State);
+        Assert.False(_host.Cgroup("a").IsPopulated);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task AChangedDefinition_OfAServiceWaitingToRestart_StartsItNow_WithTheNewOne()
+    {
+        _host.Exit(_host.MainPid("a"), ExitStatus.Exited(1));
+        await Eventually.True(() => _manager.Services["a"].Snapshot.State == ServiceState.Backoff, "a in BACKOFF");
+
+        var outcome = await _manager.ReloadAsync(Catalog([Service("a", "/bin/fixed"), Service("b"), Service("c")]), _admission);
+
+        Assert.Equal(["a"], outcome.Restarted);
+        await Eventually.True(() => _manager.Services["a"].Snapshot.State == ServiceState.Running, "a running without waiting out the backoff");
+        Assert.Equal(["/bin/fixed"], _host.Spawns.Last(s => s.Label == "a").Command);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task AChangedDefinition_OfAServiceAnOperatorStopped_DoesNotStartIt()
+    {
+        await _manager.StopAsync([_manager.Services["a"]]);
+        var outcome = await _manager.ReloadAsync(Catalog([Service("a", "/bin/web2"), Service("b"), Service("c")]), _admission);
+
+        Assert.Empty(outcome.Restarted);
+        Assert.Equal(ServiceState.Stopped, _manager.Services["a"].Snapshot.State);
+        Assert.Equal(["/bin/web2"], _manager.Services["a"].Snapshot.Definition.Process.StartCommand);
+        Assert.Equal(1, _host.SpawnCount("a"));
+    }
+}
