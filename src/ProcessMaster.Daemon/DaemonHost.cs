@@ -142,7 +142,7 @@ internal static class DaemonHost
 
         await manager.BootAsync(accepted);
         server.Start();
-        await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, api, stateDirectory, message => log.Write("web", null, message));
+        await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message));
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
         MemoryTrimmer.ReleaseBootMemory();
 

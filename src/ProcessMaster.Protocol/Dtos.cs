@@ -113,6 +113,9 @@ public sealed record LogRotated(string Path);
 
 public sealed record EventsFollowParams(string? Name = null, int N = 0);
 
+/// <param name="IntervalMs">Besides every change, the status is sent this often (for usage charts); 0: only on changes.</param>
+public sealed record StatusFollowParams(int IntervalMs = 0);
+
 public sealed record MessageResult(string Message);
 
 public sealed record UpdateResult(string Message, List<string> Added, List<string> Removed, List<string> Restarted, List<string> Warnings);

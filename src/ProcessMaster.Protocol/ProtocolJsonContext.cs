@@ -28,6 +28,7 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(LogLine))]
 [JsonSerializable(typeof(LogRotated))]
 [JsonSerializable(typeof(EventsFollowParams))]
+[JsonSerializable(typeof(StatusFollowParams))]
 [JsonSerializable(typeof(MessageResult))]
 [JsonSerializable(typeof(UpdateResult))]
 [JsonSerializable(typeof(PerfMetrics))]

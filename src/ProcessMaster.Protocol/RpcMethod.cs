@@ -23,6 +23,7 @@ public static class Methods
     public static RpcMethod<LogsParams, LogsResult> Logs => new("logs", Json.LogsParams, Json.LogsResult);
     public static RpcMethod<LogsFollowParams, LogsFollowResult> LogsFollow => new("logs.follow", Json.LogsFollowParams, Json.LogsFollowResult);
     public static RpcMethod<EventsFollowParams, EventsResult> EventsFollow => new("events.follow", Json.EventsFollowParams, Json.EventsResult);
+    public static RpcMethod<StatusFollowParams, StatusResult> StatusFollow => new("status.follow", Json.StatusFollowParams, Json.StatusResult);
     public static RpcMethod<TargetParams, OperationResult> Start => new("start", Json.TargetParams, Json.OperationResult);
     public static RpcMethod<TargetParams, OperationResult> Stop => new("stop", Json.TargetParams, Json.OperationResult);
     public static RpcMethod<TargetParams, OperationResult> Restart => new("restart", Json.TargetParams, Json.OperationResult);
@@ -39,4 +40,5 @@ public static class Methods
     public static RpcNotification<LogLine> LogLineNotification => new("logs.line", Json.LogLine);
     public static RpcNotification<LogRotated> LogRotatedNotification => new("logs.rotated", Json.LogRotated);
     public static RpcNotification<EventRecord> EventNotification => new("events.event", Json.EventRecord);
+    public static RpcNotification<StatusResult> StatusNotification => new("status.changed", Json.StatusResult);
 }

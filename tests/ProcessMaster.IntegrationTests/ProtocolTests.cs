@@ -152,4 +152,32 @@ public sealed class ProtocolTests : IAsyncLifetime
             }
         }, TimeSpan.FromSeconds(5), "the restart's events to be pushed");
     }
+
+    [Fact]
+    public async Task StatusFollow_PushesTheStatusOnEveryChange()
+    {
+        await using var client = await _daemon.ConnectAsync();
+        var states = new List<string>();
+        client.Notified = (method, payload) =>
+        {
+            if (method == "status.changed")
+            {
+                lock (states)
+                {
+                    states.Add(payload.Deserialize(ProtocolJsonContext.Default.StatusResult)!.Services.Single(s => s.Name == "web").State);
+                }
+            }
+        };
+        var initial = await client.CallAsync(Methods.StatusFollow, new StatusFollowParams());
+        Assert.Equal("RUNNING", initial.Services.Single(s => s.Name == "web").State);
+        await _daemon.PmctlOkAsync("stop", "web");
+        await Eventually.TrueAsync(() =>
+        {
+            lock (states)
+            {
+                return states.Contains("STOPPED");
+            }
+        }, TimeSpan.FromSeconds(10), "the stop pushed");
+        await _daemon.PmctlOkAsync("start", "web");
+    }
 }

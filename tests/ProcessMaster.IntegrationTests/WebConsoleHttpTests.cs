@@ -108,23 +108,64 @@ public class WebConsoleHttpTests
     }
 
     [Fact]
-    public async Task StatusStream_PushesStatusAndEvents()
+    public async Task StatusStream_CarriesTheProtocolsMessages_StatusThenEvents()
     {
         var (daemon, url) = await StartAsync();
         await using var _ = daemon;
         using var client = Client();
         using var stream = await client.GetStreamAsync(url + "stream");
         using var reader = new StreamReader(stream);
-        Assert.Equal("event: status", await reader.ReadLineAsync());
-        Assert.Contains("\"name\":\"web\"", await reader.ReadLineAsync());
+        var first = await NextMessageAsync(reader);
+        Assert.Equal(1, first.GetProperty("id").GetInt32());
+        Assert.Equal("web", first.GetProperty("result").GetProperty("services")[0].GetProperty("name").GetString());
+
         await daemon.PmctlOkAsync("restart", "web");
-        var sawEvent = false;
-        for (var i = 0; i < 200 && !sawEvent; i++)
+        var methods = new HashSet<string>();
+        for (var i = 0; i < 200 && !(methods.Contains("events.event") && methods.Contains("status.changed")); i++)
         {
-            sawEvent = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)) == "event: event";
+            if ((await NextMessageAsync(reader)).TryGetProperty("method", out var method))
+            {
+                methods.Add(method.GetString()!);
+            }
         }
 
-        Assert.True(sawEvent);
+        Assert.Contains("events.event", methods);
+        Assert.Contains("status.changed", methods);
+    }
+
+    [Fact]
+    public async Task LogStream_SendsTheTailThenNewLines_AndAStreamMethodOnRpcIsRefused()
+    {
+        var (daemon, url) = await StartAsync();
+        await using var _ = daemon;
+        using var client = Client();
+        using var stream = await client.GetStreamAsync(url + "logs?name=web&n=5");
+        using var reader = new StreamReader(stream);
+        var reply = await NextMessageAsync(reader);
+        Assert.Equal(JsonValueKind.Array, reply.GetProperty("result").GetProperty("files").ValueKind);
+
+        var invalid = await NextMessageAsync(new StreamReader(await client.GetStreamAsync(url + "logs?name=web&n=-1")));
+        Assert.Contains("parameter 'n' must be between 0 and", invalid.GetProperty("error").GetProperty("message").GetString());
+        var unknown = await NextMessageAsync(new StreamReader(await client.GetStreamAsync(url + "logs?name=nope")));
+        Assert.Equal("unknown service: nope", unknown.GetProperty("error").GetProperty("message").GetString());
+
+        client.DefaultRequestHeaders.Add("X-CSRF-Token", await CsrfTokenAsync(client, url));
+        var follow = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", Rpc("logs.follow", "{\"name\":\"web\"}"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains("logs.follow streams notifications", follow.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    /// <summary>The next Server-Sent Event's data: one JSON-RPC message.</summary>
+    private static async Task<JsonElement> NextMessageAsync(StreamReader reader)
+    {
+        while (true)
+        {
+            var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.NotNull(line);
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                return JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone();
+            }
+        }
     }
 
     [Fact]

@@ -26,8 +26,7 @@ internal sealed partial class ControlApi
     private EventsResult EventsFollow(EventsFollowParams parameters, RpcSession session)
     {
         var history = Events(new EventsParams(parameters.Name, parameters.N));
-        var queue = new NotificationQueue(session);
-        session.Own(queue);
+        var queue = OpenStream(session, Methods.EventsFollow.Name);
         session.Own(events.Follow(entry =>
         {
             if (parameters.Name is null || entry.App == parameters.Name)

@@ -9,12 +9,9 @@ namespace ProcessMaster.Daemon.Control;
 internal sealed partial class ControlApi
 {
     public const int MaxTailLines = 100_000;
-    public const int MaxFollowSessions = 64;
 
     /// <summary>Most bytes of log text one call reads, shared by the service's files: a reply stays small whatever n asks.</summary>
     public const int MaxTailBytes = 1024 * 1024;
-
-    private int _followSessions;
 
     private LogsResult Logs(LogsParams parameters)
     {
@@ -40,15 +37,7 @@ internal sealed partial class ControlApi
                 : $"no log files found matching filename {parameters.Filename}");
         }
 
-        if (Interlocked.Increment(ref _followSessions) > MaxFollowSessions)
-        {
-            Interlocked.Decrement(ref _followSessions);
-            throw new RpcException(RpcErrorCodes.Unavailable, $"too many concurrent log-follow sessions (limit {MaxFollowSessions}); try again shortly");
-        }
-
-        session.Own(new Releaser(() => Interlocked.Decrement(ref _followSessions)));
-        var queue = new NotificationQueue(session);
-        session.Own(queue);
+        var queue = OpenStream(session, Methods.LogsFollow.Name);
         var tails = new List<LogTail>();
         foreach (var (file, owners) in files)
         {
@@ -66,14 +55,14 @@ internal sealed partial class ControlApi
     }
 
     /// <summary>The files of a service that may be served, and who may own them.</summary>
-    public (List<string> Files, FileOwners Owners) LogFilesOf(ServiceSupervisor service)
+    private (List<string> Files, FileOwners Owners) LogFilesOf(ServiceSupervisor service)
     {
         var definition = service.Snapshot.Definition;
         return (ServiceLogFiles.Existing(definition), ServiceLogFiles.Owners(definition, runtime.Users));
     }
 
     /// <summary>The last lines of one file (at most <paramref name="maxBytes"/> of them), or a line saying why it cannot be read.</summary>
-    public static LogTail Tail(string file, int lines, FileOwners owners, int maxBytes)
+    private static LogTail Tail(string file, int lines, FileOwners owners, int maxBytes)
     {
         try
         {
@@ -86,7 +75,7 @@ internal sealed partial class ControlApi
     }
 
     /// <summary>Follows a file, or null when its directory cannot be reached safely (its tail already says why).</summary>
-    public LogFollower? Follow(string file, FileOwners owners, Action<string> onLine, Action onRotated)
+    private LogFollower? Follow(string file, FileOwners owners, Action<string> onLine, Action onRotated)
     {
         try
         {
@@ -104,10 +93,5 @@ internal sealed partial class ControlApi
         {
             throw InvalidParams($"parameter 'n' must be between 0 and {MaxTailLines}");
         }
-    }
-
-    private sealed class Releaser(Action release) : IDisposable
-    {
-        public void Dispose() => release();
     }
 }

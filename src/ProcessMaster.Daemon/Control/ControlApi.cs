@@ -22,6 +22,7 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         RegisterBulk(dispatcher, Methods.EventsFollow, EventsFollow);
         RegisterBulk(dispatcher, Methods.Logs, (p, _) => Logs(p));
         RegisterBulk(dispatcher, Methods.LogsFollow, LogsFollow);
+        dispatcher.Register(Methods.StatusFollow, (p, session) => Task.FromResult(StatusFollow(p, session)));
         dispatcher.Register(Methods.Start, (p, _) => LifecycleAsync(p, Lifecycle.Start));
         dispatcher.Register(Methods.Stop, (p, _) => LifecycleAsync(p, Lifecycle.Stop));
         dispatcher.Register(Methods.Restart, (p, _) => LifecycleAsync(p, Lifecycle.Restart));

@@ -4,7 +4,8 @@ namespace ProcessMaster.Daemon.Control;
 /// One client's conversation with the dispatcher: a unix-socket connection or a web console request.
 /// Streams it subscribes to end when the session closes.
 /// </summary>
-internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHello, string peer) : IDisposable
+/// <param name="canStream">Whether notifications can reach the client (not so for a one-shot web /rpc request).</param>
+internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHello, string peer, bool canStream = true) : IDisposable
 {
     private readonly CancellationTokenSource _closed = new();
     private readonly List<IDisposable> _subscriptions = [];
@@ -19,6 +20,11 @@ internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHell
     public string Peer { get; } = peer;
 
     public CancellationToken Closed => _closed.Token;
+
+    public bool CanStream { get; } = canStream;
+
+    /// <summary>The live stream's queue, once the session follows something.</summary>
+    public NotificationQueue? Notifications { get; set; }
 
     /// <summary>Whether a stream (a follow) is open: such a session is not idle while nothing is asked.</summary>
     public bool HasStreams

@@ -19,7 +19,7 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
 {
     public string Url => url;
 
-    public static async Task<WebConsole?> StartAsync(DaemonRuntime runtime, RpcDispatcher dispatcher, ControlApi api, string stateDirectory, Action<string> log)
+    public static async Task<WebConsole?> StartAsync(DaemonRuntime runtime, RpcDispatcher dispatcher, string stateDirectory, Action<string> log)
     {
         var settings = runtime.Master.WebConsole;
         if (!settings.Enabled)
@@ -49,7 +49,7 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
         }
 
         var limiter = new LoginRateLimiter(time);
-        var handler = new WebConsoleHandler(runtime, dispatcher, api, new BasicAuthenticator(users, time, limiter), limiter, time);
+        var handler = new WebConsoleHandler(runtime, dispatcher, new BasicAuthenticator(users, time, limiter), limiter);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();

@@ -1,112 +1,98 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
-using ProcessMaster.Core.Logs;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Web;
 
 /// <summary>
-/// The console's live updates, as Server-Sent Events: service status (pushed on every change, and every
-/// two seconds while a page is open, for the CPU and memory charts), events, and log lines as they are
-/// written.
+/// The console's live updates: Server-Sent Events as one more transport of the control protocol. A
+/// stream is an <see cref="RpcSession"/> whose lines are SSE <c>data:</c> fields: the page's follow
+/// requests go through the dispatcher like a socket client's, their replies and then their
+/// notifications come back as the same JSON-RPC messages, under the same limits and slow-client rule.
 /// </summary>
 internal sealed partial class WebConsoleHandler
 {
-    private static readonly TimeSpan MetricsInterval = TimeSpan.FromSeconds(2);
+    /// <summary>How often the status comes besides changes, for the CPU and memory charts.</summary>
+    private const int StatusIntervalMs = 2000;
 
-    private async Task StatusStreamAsync(HttpContext context)
+    private static readonly byte[] DataField = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+
+    /// <summary><c>/stream</c>: the status (on every change and every two seconds) and new events.</summary>
+    private Task StatusStreamAsync(HttpContext context, string peer) => StreamAsync(context, peer,
+    [
+        JsonRpc.Request(Methods.StatusFollow.Name, 1, new StatusFollowParams(StatusIntervalMs), Methods.StatusFollow.Params),
+        JsonRpc.Request(Methods.EventsFollow.Name, 2, new EventsFollowParams(), Methods.EventsFollow.Params),
+    ]);
+
+    /// <summary><c>/logs?name=…&amp;n=…</c>: the last lines of a service's files, then new lines as they are written.</summary>
+    private Task LogStreamAsync(HttpContext context, string peer)
     {
-        var cancellation = context.RequestAborted;
-        StartStream(context.Response);
-        var wake = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        var events = Channel.CreateBounded<EventRecord>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
-        void OnChange() => wake.Writer.TryWrite(0);
-        runtime.Services.Changed += OnChange;
-        using var follow = runtime.Events.Follow(e => events.Writer.TryWrite(new EventRecord(e.Time, e.App, e.Component, e.Message)));
-        using var timer = time.CreateTimer(_ => OnChange(), null, MetricsInterval, MetricsInterval);
-        try
-        {
-            await SendStatusAsync(context.Response, cancellation);
-            while (!cancellation.IsCancellationRequested)
-            {
-                var changed = wake.Reader.WaitToReadAsync(cancellation).AsTask();
-                var happened = events.Reader.WaitToReadAsync(cancellation).AsTask();
-                await Task.WhenAny(changed, happened);
-                while (events.Reader.TryRead(out var entry))
-                {
-                    await SendEventAsync(context.Response, "event", JsonSerializer.Serialize(entry, ProtocolJsonContext.Default.EventRecord), cancellation);
-                }
-
-                if (wake.Reader.TryRead(out _))
-                {
-                    await SendStatusAsync(context.Response, cancellation);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The page went away.
-        }
-        finally
-        {
-            runtime.Services.Changed -= OnChange;
-        }
+        var query = context.Request.Query;
+        var lines = int.TryParse(query["n"], out var n) ? n : new LogsFollowParams().N;
+        return StreamAsync(context, peer,
+            [JsonRpc.Request(Methods.LogsFollow.Name, 1, new LogsFollowParams(query["name"].ToString(), N: lines), Methods.LogsFollow.Params)]);
     }
 
-    private Task SendStatusAsync(HttpResponse response, CancellationToken cancellation) =>
-        SendEventAsync(response, "status", JsonSerializer.Serialize(api.Status(null), ProtocolJsonContext.Default.StatusResult), cancellation);
-
-    private async Task LogStreamAsync(HttpContext context)
+    private static bool IsError(byte[] reply)
     {
-        var cancellation = context.RequestAborted;
-        var name = context.Request.Query["name"].ToString();
-        var lines = int.TryParse(context.Request.Query["n"], out var n) ? Math.Clamp(n, 0, 10_000) : 200;
-        if (!runtime.Services.Services.TryGetValue(name, out var service))
-        {
-            await TextAsync(context.Response, StatusCodes.Status404NotFound, $"unknown service: {name}");
-            return;
-        }
-
-        StartStream(context.Response);
-        var queue = Channel.CreateBounded<(string Kind, string Json)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
-        var followers = new List<LogFollower>();
-        try
-        {
-            var (files, owners) = api.LogFilesOf(service);
-            foreach (var file in files)
-            {
-                var tail = ControlApi.Tail(file, lines, owners, ControlApi.MaxTailBytes / files.Count);
-                await SendEventAsync(context.Response, "tail", JsonSerializer.Serialize(tail, ProtocolJsonContext.Default.LogTail), cancellation);
-                if (api.Follow(file, owners,
-                        line => queue.Writer.TryWrite(("line", JsonSerializer.Serialize(new LogLine(file, line), ProtocolJsonContext.Default.LogLine))),
-                        () => queue.Writer.TryWrite(("rotated", JsonSerializer.Serialize(new LogRotated(file), ProtocolJsonContext.Default.LogRotated))))
-                    is { } follower)
-                {
-                    followers.Add(follower);
-                }
-            }
-
-            await foreach (var (kind, json) in queue.Reader.ReadAllAsync(cancellation))
-            {
-                await SendEventAsync(context.Response, kind, json, cancellation);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The viewer was closed.
-        }
-        finally
-        {
-            followers.ForEach(f => f.Dispose());
-        }
+        using var document = JsonDocument.Parse(reply);
+        return document.RootElement.TryGetProperty("error", out _);
     }
 
-    private static void StartStream(HttpResponse response)
+    /// <summary>Sends each request's reply, then the notifications, until the page goes or the session is dropped.</summary>
+    private async Task StreamAsync(HttpContext context, string peer, byte[][] requests)
     {
+        var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
+        var aborted = context.RequestAborted;
+        var writeLock = new SemaphoreSlim(1, 1);
+
+        async ValueTask SendAsync(byte[] line)
+        {
+            await writeLock.WaitAsync(aborted);
+            try
+            {
+                await response.Body.WriteAsync(DataField, aborted);
+                await response.Body.WriteAsync(line.AsMemory().TrimEnd((byte)'\n'), aborted);
+                await response.Body.WriteAsync(EventEnd, aborted);
+                await response.Body.FlushAsync(aborted);
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+
+        using var session = new RpcSession(SendAsync, requiresHello: false, peer: peer);
+        try
+        {
+            var failed = false;
+            foreach (var request in requests)
+            {
+                var reply = await dispatcher.HandleAsync(request, session);
+                if (reply is not null)
+                {
+                    await SendAsync(reply);
+                    failed |= IsError(reply);
+                }
+            }
+
+            session.ResponseSent();
+            if (failed)
+            {
+                return; // the reply says why; nothing will follow
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, session.Closed);
+            await Task.Delay(Timeout.Infinite, linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The page went away, or the session was dropped as too slow.
+        }
     }
 }

@@ -14,10 +14,8 @@ namespace ProcessMaster.Daemon.Web;
 internal sealed partial class WebConsoleHandler(
     DaemonRuntime runtime,
     RpcDispatcher dispatcher,
-    ControlApi api,
     BasicAuthenticator authenticator,
-    LoginRateLimiter limiter,
-    TimeProvider time)
+    LoginRateLimiter limiter)
 {
     private const string Prefix = "/processmaster";
 
@@ -87,10 +85,10 @@ internal sealed partial class WebConsoleHandler(
                 await RpcAsync(context, user, source);
                 break;
             case "/stream" when HttpMethods.IsGet(request.Method):
-                await StatusStreamAsync(context);
+                await StatusStreamAsync(context, Peer(user, source));
                 break;
             case "/logs" when HttpMethods.IsGet(request.Method):
-                await LogStreamAsync(context);
+                await LogStreamAsync(context, Peer(user, source));
                 break;
             default:
                 await TextAsync(response, StatusCodes.Status404NotFound, "not found");
@@ -138,7 +136,7 @@ internal sealed partial class WebConsoleHandler(
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello: false, peer: $"web:{user}@{source}");
+        using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello: false, peer: Peer(user, source), canStream: false);
         var reply = await dispatcher.HandleAsync(body.ToArray(), session);
         context.Response.ContentType = "application/json";
         if (reply is not null)
@@ -147,17 +145,12 @@ internal sealed partial class WebConsoleHandler(
         }
     }
 
+    private static string Peer(string user, IPAddress source) => $"web:{user}@{source}";
+
     private static Task TextAsync(HttpResponse response, int status, string text)
     {
         response.StatusCode = status;
         response.ContentType = "text/plain; charset=utf-8";
         return response.WriteAsync(text + "\n");
-    }
-
-    /// <summary>Writes one Server-Sent Event.</summary>
-    private static async Task SendEventAsync(HttpResponse response, string name, string json, CancellationToken cancellation)
-    {
-        await response.WriteAsync($"event: {name}\ndata: {json}\n\n", Encoding.UTF8, cancellation);
-        await response.Body.FlushAsync(cancellation);
     }
 }

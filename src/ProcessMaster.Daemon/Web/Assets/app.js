@@ -193,18 +193,22 @@ function connect() {
   const source = new EventSource('stream');
   source.onopen = () => { $('connection').textContent = 'live'; $('connection').className = 'connection live'; };
   source.onerror = () => { $('connection').textContent = 'reconnecting…'; $('connection').className = 'connection'; };
-  source.addEventListener('status', (message) => {
-    const status = JSON.parse(message.data);
-    statuses = status.services;
-    renderServices();
-    renderCron();
-    recordSamples(status.generated_at);
-  });
-  source.addEventListener('event', (message) => {
-    events.push(JSON.parse(message.data));
-    if (events.length > 1000) events = events.slice(-1000);
-    if (!$('tab-events').hidden) renderEvents();
-  });
+  // The stream carries the control protocol's messages: the replies to status.follow (id 1) and
+  // events.follow (id 2), then their notifications.
+  source.onmessage = (message) => {
+    const msg = JSON.parse(message.data);
+    if (msg.id === 1 || msg.method === 'status.changed') {
+      const status = msg.result || msg.params;
+      statuses = status.services;
+      renderServices();
+      renderCron();
+      recordSamples(status.generated_at);
+    } else if (msg.method === 'events.event') {
+      events.push(msg.params);
+      if (events.length > 1000) events = events.slice(-1000);
+      if (!$('tab-events').hidden) renderEvents();
+    }
+  };
 }
 
 // ---- actions -----------------------------------------------------------------------------------
@@ -315,20 +319,27 @@ function startLogs() {
   const header = (path) => { if (path !== lastPath) { add(`==> ${path} <==`, 'file'); lastPath = path; } };
   const source = new EventSource(`logs?name=${encodeURIComponent(dialog.dataset.name)}&n=${lines}`);
   logSource = source;
-  source.addEventListener('tail', (m) => {
-    const tail = JSON.parse(m.data);
-    header(tail.path);
-    tail.lines.forEach((l) => add(l));
-    output.scrollTop = output.scrollHeight;
-    if (!$('logs-follow').checked) source.close();
-  });
-  source.addEventListener('line', (m) => {
-    if (!$('logs-follow').checked) return;
-    const line = JSON.parse(m.data);
-    header(line.path);
-    add(line.line);
-  });
-  source.addEventListener('rotated', (m) => add(`==> ${JSON.parse(m.data).path} was rotated <==`, 'file'));
+  // The reply to logs.follow (the last lines of each file), then logs.line and logs.rotated notifications.
+  source.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.error) {
+      add(msg.error.message, 'file');
+      source.close();
+      logSource = null;
+    } else if (msg.result) {
+      for (const tail of msg.result.files) {
+        header(tail.path);
+        tail.lines.forEach((l) => add(l));
+      }
+      output.scrollTop = output.scrollHeight;
+      if (!$('logs-follow').checked) source.close();
+    } else if (msg.method === 'logs.line' && $('logs-follow').checked) {
+      header(msg.params.path);
+      add(msg.params.line);
+    } else if (msg.method === 'logs.rotated') {
+      add(`==> ${msg.params.path} was rotated <==`, 'file');
+    }
+  };
   source.onerror = () => { if (source.readyState === EventSource.CLOSED) logSource = null; };
 }
 
