@@ -17,9 +17,6 @@ public readonly record struct ExitStatus(int? Code, int? Signal)
 
     public bool Success => Code == 0;
 
-    /// <summary>The shell's convention: the exit code, or 128 + signal.</summary>
-    public int ShellCode => Code ?? 128 + (Signal ?? 0);
-
     public override string ToString() =>
         Code is { } code ? $"exit code {code}" : $"killed by {Configuration.Values.SignalName.Format(Signal ?? 0)}";
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using System.Text.RegularExpressions;
 using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Protocol;
 
@@ -11,7 +10,7 @@ namespace ProcessMaster.Daemon.Control;
 /// envelope, enforces the co-built <c>hello</c>, binds params to the method's contract (naming the bad
 /// parameter), calls the handler and writes the response. Never throws to its caller.
 /// </summary>
-internal sealed partial class RpcDispatcher
+internal sealed class RpcDispatcher
 {
     private delegate Task<Action<Utf8JsonWriter>> Handler(JsonElement parameters, RpcSession session);
 
@@ -25,8 +24,6 @@ internal sealed partial class RpcDispatcher
         _trimmer = trimmer;
         Register(Methods.Hello, (p, session) => Task.FromResult(Hello(p, session)));
     }
-
-    public IEnumerable<string> MethodNames => _handlers.Keys.Order(StringComparer.Ordinal);
 
     public void Register<TParams, TResult>(RpcMethod<TParams, TResult> method, Func<TParams, RpcSession, Task<TResult>> handler) =>
         _handlers[method.Name] = async (raw, session) =>
@@ -210,6 +207,11 @@ internal sealed partial class RpcDispatcher
             throw new RpcException(RpcErrorCodes.InvalidParams, "invalid params: params must be an object of named parameters");
         }
 
+        if (ParameterCheck.Problem(raw, method.Params) is { } problem)
+        {
+            throw new RpcException(RpcErrorCodes.InvalidParams, $"invalid params: {problem}");
+        }
+
         try
         {
             return raw.Deserialize(method.Params)
@@ -217,51 +219,13 @@ internal sealed partial class RpcDispatcher
         }
         catch (JsonException e)
         {
-            throw new RpcException(RpcErrorCodes.InvalidParams, $"invalid params: {Explain(e, method.Params)}");
+            // What the check above cannot see (a number out of range, a malformed nested value).
+            var where = e.Path is { Length: > 2 } path ? $"parameter '{path.TrimStart('$', '.')}'" : "params";
+            throw new RpcException(RpcErrorCodes.InvalidParams, $"invalid params: {where} has a value that does not fit");
         }
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
-
-    /// <summary>Turns System.Text.Json's message into one that names the parameter and the type it needs.</summary>
-    internal static string Explain(JsonException e, JsonTypeInfo contract)
-    {
-        var message = e.Message;
-        if (MissingRegex().Match(message) is { Success: true } missing)
-        {
-            return $"missing required parameter {missing.Groups[1].Value}";
-        }
-
-        if (UnknownRegex().Match(message) is { Success: true } unknown)
-        {
-            return $"unknown parameter '{unknown.Groups[1].Value}'";
-        }
-
-        var name = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : null;
-        if (ConvertRegex().IsMatch(message))
-        {
-            var property = contract.Properties.FirstOrDefault(p => p.Name == name)?.PropertyType;
-            var type = (Nullable.GetUnderlyingType(property ?? typeof(object)) ?? property) switch
-            {
-                var t when t == typeof(bool) => "true or false",
-                var t when t == typeof(int) || t == typeof(long) => "a whole number",
-                var t when t == typeof(string) => "a string",
-                _ => "of another type",
-            };
-            return name is null ? $"expected {type}" : $"parameter '{name}' must be {type}";
-        }
-
-        return name is null ? message : $"parameter '{name}': {message}";
-    }
-
-    [GeneratedRegex("missing required properties including: (.*)\\.")]
-    private static partial Regex MissingRegex();
-
-    [GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
-    private static partial Regex UnknownRegex();
-
-    [GeneratedRegex("could not be converted to ([\\w.]+)")]
-    private static partial Regex ConvertRegex();
 
     /// <summary>One array of exactly the batch's size: a large batch is not copied through a growing buffer.</summary>
     private static byte[] JoinBatch(List<byte[]> responses)

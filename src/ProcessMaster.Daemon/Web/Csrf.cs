@@ -21,7 +21,7 @@ internal static class Csrf
             return existing;
         }
 
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         context.Response.Cookies.Append(CookieName, token, new CookieOptions
         {
             Path = "/processmaster/",
@@ -42,6 +42,4 @@ internal static class Csrf
         return cookie is { Length: > 0 } && header.Length > 0 &&
                CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cookie), Encoding.UTF8.GetBytes(header));
     }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -25,7 +25,7 @@ internal static class GeneratedPassword
         var password = Read(directory);
         if (password is null)
         {
-            password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
+            password = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
             using var file = directory.CreateNew(FileName, FileMode);
             RandomAccess.Write(file, Encoding.UTF8.GetBytes(password + "\n"), 0);
             report($"web console login: user {WebConsoleSettings.GeneratedLoginUser}, password generated into {path} (readable by root only)");
