@@ -36,10 +36,10 @@ internal static class PerfMetricsCommand
         text.AppendLine($"app:     {latest.App}");
         text.AppendLine($"cgroup:  {latest.Cgroup}");
         text.AppendLine($"pids:    {(latest.Pids.Count == 0 ? "-" : string.Join(' ', latest.Pids))}");
-        var limit = latest.MemoryMax is { } max ? Units.BytesLong(max) : "unlimited";
+        var limit = latest.MemoryMax is { } max ? Units.Bytes(max) : "unlimited";
         var util = latest.MemoryMax is { } m && m > 0 && latest.MemoryCurrent is { } c ? $" ({100.0 * c / m:0.0}%)" : "";
-        text.AppendLine($"memory:  {(latest.MemoryCurrent is { } current ? Units.BytesLong(current) : "-")} of {limit}{util}");
-        text.AppendLine($"swap:    {(latest.SwapCurrent is { } swap ? Units.BytesLong(swap) : "-")} of {(latest.SwapMax is { } s ? Units.BytesLong(s) : "unlimited")}");
+        text.AppendLine($"memory:  {(latest.MemoryCurrent is { } current ? Units.Bytes(current) : "-")} of {limit}{util}");
+        text.AppendLine($"swap:    {(latest.SwapCurrent is { } swap ? Units.Bytes(swap) : "-")} of {(latest.SwapMax is { } s ? Units.Bytes(s) : "unlimited")}");
         text.AppendLine($"cpu.max: {latest.CpuMax}");
         foreach (var (key, value) in latest.CpuStat.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {

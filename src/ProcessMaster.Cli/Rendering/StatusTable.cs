@@ -31,7 +31,7 @@ internal static class StatusTable
                 service.UptimeSeconds is { } up ? Units.Uptime(up) : "-",
                 service.Restarts.ToString(CultureInfo.InvariantCulture),
                 service.CpuPercent is { } cpu ? cpu.ToString("0.0", CultureInfo.InvariantCulture) : "-",
-                service.MemoryBytes is { } memory ? Units.Bytes(memory) : "-",
+                service.MemoryBytes is { } memory ? Units.Bytes(memory, compact: true) : "-",
                 service.Enabled ? "yes" : "no",
                 Last(service, now),
             ]);

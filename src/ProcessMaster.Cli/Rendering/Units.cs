@@ -19,10 +19,13 @@ internal static class Units
             : $"{secs}s";
     }
 
-    /// <summary>Bytes with a one-letter binary unit: <c>512B</c>, <c>1.2K</c>, <c>64M</c>, <c>3.4G</c>.</summary>
-    public static string Bytes(long bytes)
+    /// <summary>
+    /// Bytes in binary units: <c>64.0 MiB</c>, or for tables, <paramref name="compact"/>, one letter
+    /// (<c>512B</c>, <c>1.2K</c>, <c>64M</c>).
+    /// </summary>
+    public static string Bytes(long bytes, bool compact = false)
     {
-        string[] units = ["B", "K", "M", "G", "T"];
+        string[] units = compact ? ["B", "K", "M", "G", "T"] : ["B", "KiB", "MiB", "GiB", "TiB"];
         double value = bytes;
         var unit = 0;
         while (value >= 1024 && unit < units.Length - 1)
@@ -31,20 +34,9 @@ internal static class Units
             unit++;
         }
 
-        var format = unit == 0 || value >= 100 ? "0" : "0.#";
-        return value.ToString(format, CultureInfo.InvariantCulture) + units[unit];
-    }
-
-    /// <summary>Full binary units for detailed output: <c>64.0 MiB</c>.</summary>
-    public static string BytesLong(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
+        if (compact)
         {
-            value /= 1024;
-            unit++;
+            return value.ToString(unit == 0 || value >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture) + units[unit];
         }
 
         return unit == 0 ? $"{bytes} B" : value.ToString("0.0", CultureInfo.InvariantCulture) + " " + units[unit];

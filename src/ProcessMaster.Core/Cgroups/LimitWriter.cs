@@ -16,12 +16,12 @@ public sealed class LimitWriter(CgroupLayout layout)
         switch (layout.Backends[CgroupController.Cpu])
         {
             case LimitBackendKind.V2:
-                CgroupFs.Write(Path.Combine(v2Group, "cpu.max"), limits.CpuMaxLine);
+                CgroupFs.Write(Path.Combine(v2Group, "cpu.max"), limits.Cpu.ToString());
                 break;
             case LimitBackendKind.V1:
                 var cpu = v1Group(CgroupController.Cpu);
-                CgroupFs.Write(Path.Combine(cpu, "cpu.cfs_period_us"), limits.CpuPeriodMicroseconds.ToString(CultureInfo.InvariantCulture));
-                CgroupFs.Write(Path.Combine(cpu, "cpu.cfs_quota_us"), (limits.CpuQuotaMicroseconds ?? -1).ToString(CultureInfo.InvariantCulture));
+                CgroupFs.Write(Path.Combine(cpu, "cpu.cfs_period_us"), limits.Cpu.PeriodMicroseconds.ToString(CultureInfo.InvariantCulture));
+                CgroupFs.Write(Path.Combine(cpu, "cpu.cfs_quota_us"), (limits.Cpu.QuotaMicroseconds ?? -1).ToString(CultureInfo.InvariantCulture));
                 break;
             case LimitBackendKind.Unavailable:
                 break;

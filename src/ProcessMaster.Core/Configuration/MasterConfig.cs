@@ -1,3 +1,6 @@
+using System.Net;
+using ProcessMaster.Core.Configuration.Values;
+
 namespace ProcessMaster.Core.Configuration;
 
 /// <summary>The daemon's master configuration (<c>processmaster -c config.yaml</c>), fully validated.</summary>
@@ -23,7 +26,7 @@ public sealed record MasterConfig
 /// <param name="Name">Master cgroup path under <paramref name="Root"/>.</param>
 /// <param name="MemoryMax">Bytes, or null for unlimited.</param>
 /// <param name="MemorySwapMax">Bytes, or null for unlimited.</param>
-/// <param name="CpuMax">The <c>cpu.max</c> line, e.g. <c>max 100000</c>.</param>
+/// <param name="CpuMax">The master group's <c>cpu.max</c>.</param>
 /// <param name="PidsMax">Process limit, or null for unlimited.</param>
 /// <param name="SubtreeControlAllow">Enable every available controller for children, not only cpu, memory, io and pids.</param>
 public sealed record CgroupSettings(
@@ -32,7 +35,7 @@ public sealed record CgroupSettings(
     string Name,
     long? MemoryMax,
     long? MemorySwapMax,
-    string CpuMax,
+    CpuMax CpuMax,
     long? PidsMax,
     bool SubtreeControlAllow);
 
@@ -53,7 +56,7 @@ public sealed record GlobalSettings(
 /// <summary>The <c>web_console:</c> section.</summary>
 public sealed record WebConsoleSettings(
     bool Enabled,
-    string Bind,
+    IPAddress Bind,
     int Port,
     bool AllowPlaintextRemote,
     TlsSettings Tls,

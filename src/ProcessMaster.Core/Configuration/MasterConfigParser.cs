@@ -64,26 +64,11 @@ public static class MasterConfigParser
             Name: name,
             MemoryMax: map?.Parse("memory_max", t => new Box<long?>(ByteSize.ParseLimit(t)))?.Value,
             MemorySwapMax: map?.Parse("memory_swap_max", t => new Box<long?>(ByteSize.ParseLimit(t)))?.Value,
-            CpuMax: map?.ParseObject("cpu_max", ParseMasterCpuMax) ?? "max 100000",
+            CpuMax: map?.Parse("cpu_max", t => new Box<CpuMax>(CpuMax.Parse(t)))?.Value ?? CpuMax.Unlimited,
             PidsMax: map?.Parse("pids_max", t => new Box<long?>(ParsePidsLimit(t)))?.Value,
             SubtreeControlAllow: map?.Bool("subtree_control_allow") ?? true);
         map?.Finish();
         return settings;
-    }
-
-    private static string ParseMasterCpuMax(string text)
-    {
-        var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 2)
-        {
-            var quotaOk = parts[0] == "max" || long.TryParse(parts[0], out var q) && q > 0;
-            var periodOk = long.TryParse(parts[1], out var p) && p is >= 1000 and <= 1_000_000;
-            return quotaOk && periodOk
-                ? $"{parts[0]} {parts[1]}"
-                : throw new FormatException($"'{text}' is not a valid cpu.max line (\"QUOTA PERIOD\" in microseconds)");
-        }
-
-        return CpuLimit.ParseLimit(text)?.ToCpuMax() ?? "max 100000";
     }
 
     internal static long? ParsePidsLimit(string text)
@@ -169,10 +154,11 @@ public static class MasterConfigParser
 
     private static WebConsoleSettings ParseWebConsole(YamlMap? map, string baseDirectory)
     {
-        var bind = map?.Scalar("bind")?.Trim() ?? "0.0.0.0";
-        if (map is not null && !TryParseBindAddress(bind, out _))
+        var bindText = map?.Scalar("bind")?.Trim() ?? "0.0.0.0";
+        if (!TryParseBindAddress(bindText, out var bind))
         {
-            map.ErrorAt("bind", $"'{bind}' is not an IP address (host names are not accepted)");
+            map?.ErrorAt("bind", $"'{bindText}' is not an IP address (host names are not accepted)");
+            bind = IPAddress.Any;
         }
 
         var tlsMap = map?.Map("tls");
@@ -256,7 +242,7 @@ public static class MasterConfigParser
         return colon > 0 ? entry[..colon] + ":…" : "…";
     }
 
-    public static bool TryParseBindAddress(string bind, out IPAddress address)
+    private static bool TryParseBindAddress(string bind, out IPAddress address)
     {
         var text = bind.StartsWith('[') && bind.EndsWith(']') ? bind[1..^1] : bind;
         return IPAddress.TryParse(text, out address!) && !text.Contains('%');

@@ -57,19 +57,22 @@ public sealed partial class ServiceSupervisor
                 _scheduleTimer = null;
                 break;
             case CompleteWaiter complete:
-                complete.Waiter.Complete(complete.Result);
+                _answers.Add(() => complete.Waiter.Complete(complete.Result));
                 break;
             case CompleteReload complete:
-                complete.Reply.Complete(complete.Action);
+                _answers.Add(() => complete.Reply.Complete(complete.Action));
                 break;
             case FailStuckStop stuck:
                 var pids = _cgroup.Pids();
                 var message = $"still running after cgroup.kill: pid(s) {string.Join(',', pids)} remain";
                 Record("stop", message);
-                foreach (var waiter in stuck.Waiters)
+                _answers.Add(() =>
                 {
-                    waiter.Complete(OperationResult.Failure(message));
-                }
+                    foreach (var waiter in stuck.Waiters)
+                    {
+                        waiter.Complete(OperationResult.Failure(message));
+                    }
+                });
 
                 break;
             case RecordEvent record:

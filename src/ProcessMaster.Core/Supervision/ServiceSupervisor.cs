@@ -18,6 +18,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
 
     private readonly Queue<ServiceMessage> _followUps = new();
 
+    /// <summary>Answers to callers, given once the state they report is published.</summary>
+    private readonly List<Action> _answers = [];
+
     /// <summary>Failed facts and timers, with how often each failed.</summary>
     private readonly Dictionary<ServiceMessage, int> _failures = [];
     private readonly ServiceStateMachine _machine;
@@ -120,6 +123,14 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
                 _snapshot = BuildSnapshot();
                 SnapshotPublished?.Invoke(_snapshot);
             }, text => Record("supervisor", text));
+
+            // Callers hear the outcome only now, so a status asked right after shows it.
+            foreach (var answer in _answers)
+            {
+                answer();
+            }
+
+            _answers.Clear();
         }
     }
 
@@ -141,6 +152,11 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
         catch (Exception e)
         {
+            if (message is not (StartRequest or StopRequest or RestartRequest or DefinitionChanged))
+            {
+                RetryLater(message); // armed before it is reported: whoever sees the report can count on it
+            }
+
             Background.Report($"handling {message.GetType().Name}", e, text => Record("supervisor", text));
             switch (message)
             {
@@ -148,7 +164,6 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
                 case StopRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
                 case RestartRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
                 case DefinitionChanged { Reply: { } r }: r.Complete(ReloadAction.Updated); break;
-                default: RetryLater(message); break;
             }
         }
     }

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Configuration.Values;
 using System.Globalization;
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Protocol;
@@ -30,7 +31,7 @@ internal sealed partial class ControlApi
             limits.MemoryMax,
             CgroupFs.ReadNumber(Path.Combine(group, "memory.swap.current")),
             limits.SwapMax,
-            limits.Cpu?.ToCpuMax() ?? "max 100000",
+            (limits.Cpu?.ToCpuMax() ?? CpuMax.Unlimited).ToString(),
             cpuStat,
             ReadPressure(Path.Combine(group, "cpu.pressure")),
             ReadPressure(Path.Combine(group, "memory.pressure")),

@@ -11,7 +11,7 @@ namespace ProcessMaster.Daemon.Web;
 /// </summary>
 internal static class SelfSignedCertificate
 {
-    public static X509Certificate2 LoadOrCreate(string directory, string bind, string? clientHost, TimeProvider time, Action<string> report)
+    public static X509Certificate2 LoadOrCreate(string directory, IPAddress bind, string? clientHost, TimeProvider time, Action<string> report)
     {
         var certPath = Path.Combine(directory, "web-console.crt.pem");
         var keyPath = Path.Combine(directory, "web-console.key.pem");
@@ -34,9 +34,9 @@ internal static class SelfSignedCertificate
         names.AddDnsName(Environment.MachineName);
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
-        if (Core.Configuration.MasterConfigParser.TryParseBindAddress(bind, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any))
+        if (!bind.Equals(IPAddress.Any) && !bind.Equals(IPAddress.IPv6Any))
         {
-            names.AddIpAddress(address);
+            names.AddIpAddress(bind);
         }
 
         if (clientHost is { Length: > 0 })

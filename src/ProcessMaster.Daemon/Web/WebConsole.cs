@@ -33,7 +33,6 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
             return null;
         }
 
-        MasterConfigParser.TryParseBindAddress(settings.Bind, out var address);
         var time = TimeProvider.System;
         IReadOnlyList<string> users;
         try
@@ -58,7 +57,7 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = Protocol.JsonRpc.MaxRequestBytes;
-            kestrel.Listen(address, settings.Port, listen =>
+            kestrel.Listen(settings.Bind, settings.Port, listen =>
             {
                 if (settings.Tls.Enabled)
                 {
@@ -80,7 +79,7 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
             return null;
         }
 
-        var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        var host = settings.Bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
         var url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/processmaster/";
         runtime.Events.Record(null, "web", $"web console listening on {url}");
         return new WebConsole(app, url);

@@ -17,7 +17,7 @@ internal static class WebConsolePolicy
             return null;
         }
 
-        var loopback = MasterConfigParser.TryParseBindAddress(settings.Bind, out var address) && IPAddress.IsLoopback(address);
+        var loopback = IPAddress.IsLoopback(settings.Bind);
         if (settings.UsesGeneratedPassword && !loopback)
         {
             return $"the console will not start: without web_console.auth the generated admin password is only accepted on a loopback bind (bind is {settings.Bind}); " +

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
 
@@ -13,7 +14,7 @@ public sealed class TestCgroups
     public TestCgroups(string name)
     {
         Name = name;
-        Layout = CgroupDetector.Detect(new CgroupSettings("/sys/fs/cgroup", true, name, null, null, "max 100000", null, true));
+        Layout = CgroupDetector.Detect(new CgroupSettings("/sys/fs/cgroup", true, name, null, null, CpuMax.Unlimited, null, true));
     }
 
     public string Name { get; }

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
 
@@ -5,7 +6,7 @@ namespace ProcessMaster.Tests.Cgroups;
 
 public class CgroupDetectorTests
 {
-    private static readonly CgroupSettings Defaults = new("/sys/fs/cgroup", true, "pm", null, null, "max 100000", null, true);
+    private static readonly CgroupSettings Defaults = new("/sys/fs/cgroup", true, "pm", null, null, CpuMax.Unlimited, null, true);
 
     private const string PureV2 = """
         22 1 0:21 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot

@@ -109,7 +109,7 @@ public sealed class LimitWriterTests : IDisposable
     public void MasterCpuLine_IsWrittenAsConfigured()
     {
         var group = Group("pm", "cpu.max", "memory.max", "memory.swap.max", "pids.max");
-        var settings = new CgroupSettings("/", true, "pm", 2L << 30, null, "50000 100000", 4096, true);
+        var settings = new CgroupSettings("/", true, "pm", 2L << 30, null, new CpuMax(50_000, 100_000), 4096, true);
         new LimitWriter(Layout(LimitBackendKind.V2)).Apply(CgroupLimits.From(settings), group, _ => "");
         Assert.Equal("50000 100000", Read(group, "cpu.max"));
         Assert.Equal("2147483648", Read(group, "memory.max"));

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Files;
 using ProcessMaster.Tests.Support;
@@ -24,10 +25,10 @@ public sealed class DefinitionTrustTests : IDisposable
     private ServiceCatalog Load(bool readOnly = false) => new ServiceCatalogLoader(new MasterConfig
     {
         SourceFile = _dir.File("config.yaml", "# root's\n"),
-        Cgroup = new CgroupSettings("/sys/fs/cgroup", true, "pm", null, null, "max 100000", null, true),
+        Cgroup = new CgroupSettings("/sys/fs/cgroup", true, "pm", null, null, CpuMax.Unlimited, null, true),
         UnixSocket = new UnixSocketSettings("/tmp/x.sock", null, null, 0x180),
         Global = new GlobalSettings(Path.Combine(_dir.Path, "config.d"), Path.Combine(_dir.Path, "auto"), "root", "root"),
-        WebConsole = new WebConsoleSettings(false, "127.0.0.1", 9001, false, new TlsSettings(false, null, null, null, null, false), [], true),
+        WebConsole = new WebConsoleSettings(false, System.Net.IPAddress.Loopback, 9001, false, new TlsSettings(false, null, null, null, null, false), [], true),
         AdminActions = EquatableArray<AdminActionDefinition>.Empty,
     }, FakeUserDatabase.Instance, readOnly, TimeZoneInfo.Utc).Load();
 

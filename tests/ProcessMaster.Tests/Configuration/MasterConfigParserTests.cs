@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Tests.Support;
 
@@ -22,7 +23,7 @@ public class MasterConfigParserTests
         Assert.True(config.Cgroup.RootIsDefault);
         Assert.Equal("processmaster", config.Cgroup.Name);
         Assert.Null(config.Cgroup.MemoryMax);
-        Assert.Equal("max 100000", config.Cgroup.CpuMax);
+        Assert.Equal(CpuMax.Unlimited, config.Cgroup.CpuMax);
         Assert.Equal("/run/processmaster/processmaster.sock", config.UnixSocket.Path);
         Assert.Equal("root", config.UnixSocket.Owner);
         Assert.Equal(0x180, config.UnixSocket.Mode);
@@ -30,7 +31,7 @@ public class MasterConfigParserTests
         Assert.Null(config.Global.AutoServiceDirectory);
         Assert.Equal("root", config.Global.DefaultServiceUser);
         Assert.False(config.WebConsole.Enabled);
-        Assert.Equal("0.0.0.0", config.WebConsole.Bind);
+        Assert.Equal(System.Net.IPAddress.Any, config.WebConsole.Bind);
         Assert.Equal(9001, config.WebConsole.Port);
         Assert.True(config.WebConsole.UsesGeneratedPassword);
         Assert.Empty(config.WebConsole.Users);
@@ -85,7 +86,7 @@ public class MasterConfigParserTests
         Assert.Equal("pm/test", config.Cgroup.Name);
         Assert.Equal(1L << 30, config.Cgroup.MemoryMax);
         Assert.Equal(0L, config.Cgroup.MemorySwapMax);
-        Assert.Equal("50000 100000", config.Cgroup.CpuMax);
+        Assert.Equal(new CpuMax(50_000, 100_000), config.Cgroup.CpuMax);
         Assert.Equal(4096L, config.Cgroup.PidsMax);
         Assert.False(config.Cgroup.SubtreeControlAllow);
         Assert.Equal("/etc/pm/run/pm.sock", config.UnixSocket.Path);

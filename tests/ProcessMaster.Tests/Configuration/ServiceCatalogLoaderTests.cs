@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Tests.Support;
 
@@ -13,13 +14,13 @@ public sealed class ServiceCatalogLoaderTests : IDisposable
     private MasterConfig Master(bool configDirectory = true, bool autoDirectory = false) => new()
     {
         SourceFile = _dir.File("config.yaml", "# written by the test\n"),
-        Cgroup = new CgroupSettings("/sys/fs/cgroup", true, "pm", null, null, "max 100000", null, true),
+        Cgroup = new CgroupSettings("/sys/fs/cgroup", true, "pm", null, null, CpuMax.Unlimited, null, true),
         UnixSocket = new UnixSocketSettings("/tmp/x.sock", null, null, 0x180),
         Global = new GlobalSettings(
             configDirectory ? Path.Combine(_dir.Path, "config.d") : null,
             autoDirectory ? Path.Combine(_dir.Path, "auto") : null,
             "app", "app"),
-        WebConsole = new WebConsoleSettings(false, "127.0.0.1", 9001, false, new TlsSettings(false, null, null, null, null, false), [], true),
+        WebConsole = new WebConsoleSettings(false, System.Net.IPAddress.Loopback, 9001, false, new TlsSettings(false, null, null, null, null, false), [], true),
         AdminActions = EquatableArray<AdminActionDefinition>.Empty,
     };
 

@@ -36,12 +36,6 @@ public class ValueParserTests
     public void ByteSize_ParseLimit_MaxIsUnlimited(string text) => Assert.Null(ByteSize.ParseLimit(text));
 
     [Theory]
-    [InlineData(1023L, "1023 B")]
-    [InlineData(1536L, "1.5 KiB")]
-    [InlineData(67_108_864L, "64 MiB")]
-    public void ByteSize_Format_UsesBinaryUnits(long bytes, string expected) => Assert.Equal(expected, ByteSize.Format(bytes));
-
-    [Theory]
     [InlineData("500ms", 500)]
     [InlineData("30s", 30_000)]
     [InlineData("10m", 600_000)]
@@ -73,7 +67,7 @@ public class ValueParserTests
     [InlineData("200m", "20000 100000")]
     [InlineData("250M", "25000 100000")]
     public void CpuLimit_Parse_WritesCpuMax(string text, string cpuMax) =>
-        Assert.Equal(cpuMax, CpuLimit.Parse(text).ToCpuMax());
+        Assert.Equal(cpuMax, CpuLimit.Parse(text).ToCpuMax().ToString());
 
     [Theory]
     [InlineData("-1")]

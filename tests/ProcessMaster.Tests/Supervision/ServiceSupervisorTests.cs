@@ -146,10 +146,11 @@ public class ServiceSupervisorTests
     {
         await using var web = new ServiceSupervisor(Service(TimeSpan.FromSeconds(5), 3, TimeSpan.FromMinutes(1)), _host.Context);
         await web.StartAsync(StartReason.Operator);
+        await web.StartAsync(StartReason.Operator); // a round trip: everything posted so far is handled
         var cgroup = _host.Cgroup("web");
         cgroup.FailingReads = 2; // the exit and the emptied cgroup both fail once
         _host.Exit(_host.MainPid("web"), ExitStatus.Exited(1));
-        await Eventually.True(() => _host.Saw("injected read failure"), "the failure reported");
+        await Eventually.True(() => _host.Events.Count(e => e.Contains("injected read failure")) == 2, "both failures reported");
         Assert.Equal(ServiceState.Running, web.Snapshot.State);
 
         _host.Time.Advance(TimeSpan.FromSeconds(1));

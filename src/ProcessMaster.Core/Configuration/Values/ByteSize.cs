@@ -62,21 +62,4 @@ public static class ByteSize
     public static long? ParseLimit(string text) => IsMax(text) ? null : Parse(text);
 
     internal static bool IsMax(string text) => text.Trim().Equals("max", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Renders bytes with binary units for humans (<c>1.5 GiB</c>).</summary>
-    public static string Format(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (Math.Abs(value) >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-
-        return unit == 0
-            ? $"{bytes} B"
-            : value.ToString(value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##", CultureInfo.InvariantCulture) + " " + units[unit];
-    }
 }

@@ -12,8 +12,7 @@ public readonly record struct CpuLimit(long Millicores)
 
     public long QuotaMicroseconds => Millicores * PeriodMicroseconds / 1000;
 
-    /// <summary>The <c>cpu.max</c> line.</summary>
-    public string ToCpuMax() => $"{QuotaMicroseconds} {PeriodMicroseconds}";
+    public CpuMax ToCpuMax() => new(QuotaMicroseconds, PeriodMicroseconds);
 
     public static CpuLimit Parse(string text)
     {
