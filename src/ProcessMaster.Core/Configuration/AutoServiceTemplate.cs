@@ -1,4 +1,5 @@
 using System.Text;
+using ProcessMaster.Core.Configuration.Values;
 
 namespace ProcessMaster.Core.Configuration;
 
@@ -20,7 +21,7 @@ public static class AutoServiceTemplate
         b.Append("  working_directory: .          # this directory (relative paths resolve against this file's)\n");
         b.Append("  start_command: [\"./run.sh\"]\n");
         b.Append("  stop_signal: SIGTERM\n");
-        b.Append("  stop_grace_period_ms: 5000\n");
+        b.Append("  stop_grace_period_ms: ").Append((long)ProcessSettings.DefaultStopGracePeriod.TotalMilliseconds).Append('\n');
         b.Append("  user: ").Append(Quote(user)).Append('\n');
         b.Append("  group: ").Append(Quote(group)).Append('\n');
         b.Append("  environment: []\n");
@@ -28,8 +29,8 @@ public static class AutoServiceTemplate
         b.Append("  stdout: ./logs/stdout.log\n");
         b.Append("  stderr: ./logs/stderr.log\n");
         b.Append("  rotation_mode: size\n");
-        b.Append("  rotation_size: 10m\n");
-        b.Append("  rotation_backups: 10\n");
+        b.Append("  rotation_size: ").Append(LogSettings.DefaultRotationSize / 1_000_000).Append("m\n");
+        b.Append("  rotation_backups: ").Append(LogSettings.DefaultRotationBackups).Append('\n');
         b.Append("  compression_enabled: true\n");
         b.Append("  stop_command_stdout: ./logs/stop_command_stdout.log\n");
         b.Append("  stop_command_stderr: ./logs/stop_command_stderr.log\n");
@@ -40,10 +41,11 @@ public static class AutoServiceTemplate
         b.Append("  max_swap: MAX\n");
         b.Append("restart_policy:\n");
         b.Append("  policy: always\n");
-        b.Append("  restart_backoff_ms: 1000\n");
+        var restart = RestartSettings.Default;
+        b.Append("  restart_backoff_ms: ").Append((long)restart.Backoff.TotalMilliseconds).Append('\n');
         b.Append("  tolerance:\n");
-        b.Append("    max_restarts: 3\n");
-        b.Append("    duration: 3m\n");
+        b.Append("    max_restarts: ").Append(restart.MaxRestarts).Append('\n');
+        b.Append("    duration: ").Append(DurationText.Format(restart.Window)).Append('\n');
         return b.ToString();
     }
 

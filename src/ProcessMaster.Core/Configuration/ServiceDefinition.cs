@@ -50,7 +50,12 @@ public sealed record ProcessSettings(
     string? User,
     string? Group,
     EquatableArray<EnvironmentVariable> Environment,
-    bool InheritEnvironment);
+    bool InheritEnvironment)
+{
+    public const int DefaultStopSignal = 15;
+
+    public static readonly TimeSpan DefaultStopGracePeriod = TimeSpan.FromSeconds(5);
+}
 
 /// <summary>A configured environment variable, its indirection already decoded.</summary>
 public sealed record EnvironmentVariable(string Name, string Value);

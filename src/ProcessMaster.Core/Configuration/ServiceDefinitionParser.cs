@@ -149,7 +149,7 @@ public static partial class ServiceDefinitionParser
             process.ErrorAt("stop_signal", "choose exactly one of stop_signal and stop_command");
         }
 
-        var grace = process.Integer("stop_grace_period_ms", 0, 86_400_000) ?? 5000;
+        var grace = process.Integer("stop_grace_period_ms", 0, 86_400_000) ?? (long)ProcessSettings.DefaultStopGracePeriod.TotalMilliseconds;
 
         var user = process.Scalar("user")?.Trim();
         var group = process.Scalar("group")?.Trim();
@@ -175,7 +175,7 @@ public static partial class ServiceDefinitionParser
 
         return new ProcessSettings(
             new EquatableArray<string>(start is { Count: > 0 } ? start : ["./run.sh"]),
-            signal ?? 15,
+            signal ?? ProcessSettings.DefaultStopSignal,
             stopCommand is null ? (EquatableArray<string>?)null : new EquatableArray<string>(stopCommand),
             TimeSpan.FromMilliseconds(grace),
             user,

@@ -28,7 +28,7 @@ public sealed record ArmScheduleTimer(TimeSpan Delay, long Generation) : Service
 
 public sealed record CancelScheduleTimer : ServiceEffect;
 
-public sealed record CompleteWaiter(OperationWaiter Waiter, OperationResult Result) : ServiceEffect;
+public sealed record CompleteWaiter(OperationWaiter Waiter, OperationOutcome Result) : ServiceEffect;
 
 public sealed record CompleteReload(Reply<ReloadAction> Reply, ReloadAction Action) : ServiceEffect;
 

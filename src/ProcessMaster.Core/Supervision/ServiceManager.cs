@@ -5,7 +5,7 @@ using ProcessMaster.Core.Supervision.Ports;
 namespace ProcessMaster.Core.Supervision;
 
 /// <summary>The outcome of an operator command on one service.</summary>
-public sealed record TargetResult(string Name, OperationResult Result);
+public sealed record TargetResult(string Name, OperationOutcome Result);
 
 /// <summary>
 /// Owns every supervisor: creates them at boot (removing stray <c>pm-*</c> groups), routes operator
@@ -69,7 +69,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
         RunAsync(targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList(),
             s => s.RestartAsync(force));
 
-    private static async Task<IReadOnlyList<TargetResult>> RunAsync(IReadOnlyList<ServiceSupervisor> targets, Func<ServiceSupervisor, Task<OperationResult>> operation)
+    private static async Task<IReadOnlyList<TargetResult>> RunAsync(IReadOnlyList<ServiceSupervisor> targets, Func<ServiceSupervisor, Task<OperationOutcome>> operation)
     {
         var results = await ForEachAsync(targets, async s => new TargetResult(s.Name, await operation(s)));
         return [.. results.OrderBy(r => r.Name, StringComparer.Ordinal)];

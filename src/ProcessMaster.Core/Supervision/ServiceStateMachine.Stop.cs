@@ -68,7 +68,7 @@ public sealed partial class ServiceStateMachine
             case ServiceState.Backoff:
                 CancelTimer();
                 SetState(ServiceState.Stopped, $"pending restart cancelled ({reason.Name()} stop)");
-                Complete(waiter, OperationResult.Success("stopped (pending restart cancelled)"));
+                Complete(waiter, OperationOutcome.Success("stopped (pending restart cancelled)"));
                 return;
             case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited when HasProcesses:
                 // Processes are left (a kill that did not finish them, say): "stopped" must mean none remain.
@@ -77,10 +77,10 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Failed when reason == Supervision.StopReason.Operator:
                 SetState(ServiceState.Stopped, "stopped by operator");
-                Complete(waiter, OperationResult.Success("already stopped"));
+                Complete(waiter, OperationOutcome.Success("already stopped"));
                 return;
             default:
-                Complete(waiter, OperationResult.Success("already stopped"));
+                Complete(waiter, OperationOutcome.Success("already stopped"));
                 return;
         }
     }
@@ -89,7 +89,7 @@ public sealed partial class ServiceStateMachine
     {
         if (reason != Supervision.StopReason.Restart)
         {
-            CompleteAll(_startWaiters, OperationResult.Failure($"cancelled: the service is being stopped ({reason.Name()})"));
+            CompleteAll(_startWaiters, OperationOutcome.Failure($"cancelled: the service is being stopped ({reason.Name()})"));
         }
     }
 
@@ -178,7 +178,7 @@ public sealed partial class ServiceStateMachine
             _stopWaiters.Clear();
             SetState(ServiceState.Failed, "processes remain after cgroup.kill");
             Effect(new FailStuckStop(waiters));
-            CompleteAll(_startWaiters, OperationResult.Failure("could not be stopped"));
+            CompleteAll(_startWaiters, OperationOutcome.Failure("could not be stopped"));
             return;
         }
 
@@ -200,7 +200,7 @@ public sealed partial class ServiceStateMachine
     private void Stopped()
     {
         CancelTimer();
-        CompleteAll(_stopWaiters, OperationResult.Success("stopped"));
+        CompleteAll(_stopWaiters, OperationOutcome.Success("stopped"));
         if (_s.StopReason == Supervision.StopReason.Restart)
         {
             EnterStarting(_s.RestartAs);
@@ -208,6 +208,6 @@ public sealed partial class ServiceStateMachine
         }
 
         SetState(ServiceState.Stopped, $"stopped ({_s.StopReason?.Name()})");
-        CompleteAll(_startWaiters, OperationResult.Failure("stopped before it started"));
+        CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started"));
     }
 }

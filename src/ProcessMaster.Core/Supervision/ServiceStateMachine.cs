@@ -108,7 +108,7 @@ public sealed partial class ServiceStateMachine
         // Only an operator undoes an operator's stop: not boot, a reload or a timer, even while it is stopping.
         if (request.Reason != StartReason.Operator && _s.StoppedByOperator)
         {
-            Complete(request.Waiter, OperationResult.Success("stopped by operator; not started"));
+            Complete(request.Waiter, OperationOutcome.Success("stopped by operator; not started"));
             return;
         }
 
@@ -121,7 +121,7 @@ public sealed partial class ServiceStateMachine
                     ClearHistory(request.Force);
                 }
 
-                Complete(request.Waiter, OperationResult.Success($"already running{Pid()}"));
+                Complete(request.Waiter, OperationOutcome.Success($"already running{Pid()}"));
                 return;
             case ServiceState.Stopping:
                 // Start again as soon as the stop completes.
@@ -133,15 +133,15 @@ public sealed partial class ServiceStateMachine
         if (HasProcesses)
         {
             // What a stop could not kill is still there: a second instance would run beside it.
-            Complete(request.Waiter, OperationResult.Failure("processes of its last run are still in its cgroup; stop it first (or find out what holds them)"));
+            Complete(request.Waiter, OperationOutcome.Failure("processes of its last run are still in its cgroup; stop it first (or find out what holds them)"));
             return;
         }
 
         if (!Definition.Enabled && !request.Force)
         {
             Complete(request.Waiter, request.Reason == StartReason.Operator
-                ? OperationResult.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway")
-                : OperationResult.Success("disabled; not started"));
+                ? OperationOutcome.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway")
+                : OperationOutcome.Success("disabled; not started"));
             return;
         }
 
@@ -158,7 +158,7 @@ public sealed partial class ServiceStateMachine
     {
         if (!Definition.Enabled && !request.Force)
         {
-            Complete(request.Waiter, OperationResult.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway"));
+            Complete(request.Waiter, OperationOutcome.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway"));
             return;
         }
 
@@ -258,7 +258,7 @@ public sealed partial class ServiceStateMachine
         _s = _s with { ExecConfirmed = true };
         CancelTimer();
         SetState(ServiceState.Running, $"running (pid {_s.MainPid})");
-        CompleteAll(_startWaiters, OperationResult.Success($"started (pid {_s.MainPid})"));
+        CompleteAll(_startWaiters, OperationOutcome.Success($"started (pid {_s.MainPid})"));
         if (Definition.Schedule?.MaxTimePerRun is { } limit)
         {
             ArmTimer(limit);
@@ -278,7 +278,7 @@ public sealed partial class ServiceStateMachine
     {
         _s = _s with { LastError = error };
         Record("start", $"start failed: {error}");
-        CompleteAll(_startWaiters, OperationResult.Failure($"start failed: {error}"));
+        CompleteAll(_startWaiters, OperationOutcome.Failure($"start failed: {error}"));
     }
 
     private void OnMainExited(MainExited exited)
@@ -332,11 +332,11 @@ public sealed partial class ServiceStateMachine
         {
             // A stop (or restart) asked for while it was starting: it ended by itself before the stop began.
             _s = _s with { PendingStop = null };
-            CompleteAll(_stopWaiters, OperationResult.Success("stopped"));
+            CompleteAll(_stopWaiters, OperationOutcome.Success("stopped"));
             if (pending != Supervision.StopReason.Restart)
             {
                 SetState(ServiceState.Stopped, $"stopped ({exit})");
-                CompleteAll(_startWaiters, OperationResult.Failure("stopped before it started"));
+                CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started"));
                 return;
             }
 
@@ -437,7 +437,7 @@ public sealed partial class ServiceStateMachine
         }
     }
 
-    private void Complete(OperationWaiter? waiter, OperationResult result)
+    private void Complete(OperationWaiter? waiter, OperationOutcome result)
     {
         if (waiter is not null)
         {
@@ -445,7 +445,7 @@ public sealed partial class ServiceStateMachine
         }
     }
 
-    private void CompleteAll(List<OperationWaiter> waiters, OperationResult result)
+    private void CompleteAll(List<OperationWaiter> waiters, OperationOutcome result)
     {
         foreach (var waiter in waiters)
         {

@@ -70,7 +70,7 @@ public sealed partial class ServiceSupervisor
                 {
                     foreach (var waiter in stuck.Waiters)
                     {
-                        waiter.Complete(OperationResult.Failure(message));
+                        waiter.Complete(OperationOutcome.Failure(message));
                     }
                 });
 

@@ -65,19 +65,19 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     /// <summary>Called with each new snapshot (on the supervisor's loop), e.g. to push live updates.</summary>
     public Action<ServiceSnapshot>? SnapshotPublished { get; set; }
 
-    public async Task<OperationResult> StartAsync(StartReason reason, bool force = false)
+    public async Task<OperationOutcome> StartAsync(StartReason reason, bool force = false)
     {
         var result = await Request(waiter => new StartRequest(reason, force, waiter));
         return reason == StartReason.Operator ? Saved(result) : result;
     }
 
-    public async Task<OperationResult> StopAsync(StopReason reason)
+    public async Task<OperationOutcome> StopAsync(StopReason reason)
     {
         var result = await Request(waiter => new StopRequest(reason, waiter));
         return reason == StopReason.Operator ? Saved(result) : result;
     }
 
-    public async Task<OperationResult> RestartAsync(bool force = false) => Saved(await Request(waiter => new RestartRequest(force, waiter)));
+    public async Task<OperationOutcome> RestartAsync(bool force = false) => Saved(await Request(waiter => new RestartRequest(force, waiter)));
 
     /// <summary>Hands the service a reloaded definition; the machine decides what that means for what runs.</summary>
     public Task<ReloadAction> ChangeDefinitionAsync(ServiceDefinition definition)
@@ -92,17 +92,17 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     }
 
     /// <summary>An operator's command that was carried out but not saved fails, saying what was done and what was not.</summary>
-    private OperationResult Saved(OperationResult result) =>
-        result.Ok && _unsaved is { } why ? OperationResult.Failure($"{result.Message}, but {why}") : result;
+    private OperationOutcome Saved(OperationOutcome result) =>
+        result.Ok && _unsaved is { } why ? OperationOutcome.Failure($"{result.Message}, but {why}") : result;
 
     private void Post(ServiceMessage message) => _mailbox.Writer.TryWrite(message);
 
-    private Task<OperationResult> Request(Func<OperationWaiter, ServiceMessage> create)
+    private Task<OperationOutcome> Request(Func<OperationWaiter, ServiceMessage> create)
     {
         var waiter = new OperationWaiter();
         if (!_mailbox.Writer.TryWrite(create(waiter)))
         {
-            waiter.Complete(OperationResult.Failure("the service is being removed"));
+            waiter.Complete(OperationOutcome.Failure("the service is being removed"));
         }
 
         return waiter.Task;
@@ -160,9 +160,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             Background.Report($"handling {message.GetType().Name}", e, text => Record("supervisor", text));
             switch (message)
             {
-                case StartRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
-                case StopRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
-                case RestartRequest { Waiter: { } w }: w.Complete(OperationResult.Failure($"internal error: {e.Message}")); break;
+                case StartRequest { Waiter: { } w }: w.Complete(OperationOutcome.Failure($"internal error: {e.Message}")); break;
+                case StopRequest { Waiter: { } w }: w.Complete(OperationOutcome.Failure($"internal error: {e.Message}")); break;
+                case RestartRequest { Waiter: { } w }: w.Complete(OperationOutcome.Failure($"internal error: {e.Message}")); break;
                 case DefinitionChanged { Reply: { } r }: r.Complete(ReloadAction.Updated); break;
             }
         }

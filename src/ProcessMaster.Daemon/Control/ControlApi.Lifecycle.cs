@@ -2,7 +2,6 @@ using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Supervision;
 using ProcessMaster.Protocol;
-using OperationResult = ProcessMaster.Protocol.OperationResult;
 
 namespace ProcessMaster.Daemon.Control;
 

@@ -1,6 +1,5 @@
 using ProcessMaster.Core.Supervision;
 using ProcessMaster.Protocol;
-using ServiceStatus = ProcessMaster.Protocol.ServiceStatus;
 
 namespace ProcessMaster.Daemon.Control;
 

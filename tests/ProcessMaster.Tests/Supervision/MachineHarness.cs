@@ -27,7 +27,7 @@ internal sealed class MachineHarness
 
     public TimeSpan? ArmedDelay => Effects.OfType<ArmTimer>().LastOrDefault()?.Delay;
 
-    private readonly Dictionary<OperationWaiter, OperationResult> _results = [];
+    private readonly Dictionary<OperationWaiter, OperationOutcome> _results = [];
 
     public IReadOnlyList<ServiceEffect> Send(ServiceMessage message)
     {
@@ -42,7 +42,7 @@ internal sealed class MachineHarness
     }
 
     /// <summary>The result the machine completed <paramref name="waiter"/> with, or null while pending.</summary>
-    public OperationResult? Result(OperationWaiter waiter) => _results.GetValueOrDefault(waiter);
+    public OperationOutcome? Result(OperationWaiter waiter) => _results.GetValueOrDefault(waiter);
 
     public void Advance(TimeSpan by) => _now += by;
 

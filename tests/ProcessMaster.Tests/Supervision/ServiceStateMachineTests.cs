@@ -19,7 +19,7 @@ public class ServiceStateMachineTests
 
         h.Spawned(100);
         Assert.Equal(ServiceState.Running, h.State);
-        Assert.Equal(OperationResult.Success("started (pid 100)"), h.Result(waiter)!);
+        Assert.Equal(OperationOutcome.Success("started (pid 100)"), h.Result(waiter)!);
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public class ServiceStateMachineTests
 
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Stopped, h.State);
-        Assert.Equal(OperationResult.Success("stopped"), h.Result(stop)!);
+        Assert.Equal(OperationOutcome.Success("stopped"), h.Result(stop)!);
         Assert.True(h.Machine.Current.StoppedByOperator);
         Assert.Contains(h.Effects, e => e is PersistOperatorStop { Stopped: true });
     }
@@ -337,7 +337,7 @@ public class ServiceStateMachineTests
     {
         var h = new MachineHarness();
         var stop = h.Stop();
-        Assert.Equal(OperationResult.Success("already stopped"), h.Result(stop)!);
+        Assert.Equal(OperationOutcome.Success("already stopped"), h.Result(stop)!);
         Assert.True(h.Machine.Current.StoppedByOperator);
     }
 
@@ -367,7 +367,7 @@ public class ServiceStateMachineTests
         Assert.Equal(ServiceState.Starting, h.State);
         Assert.Null(h.Result(waiter));
         h.Spawned(101);
-        Assert.Equal(OperationResult.Success("started (pid 101)"), h.Result(waiter)!);
+        Assert.Equal(OperationOutcome.Success("started (pid 101)"), h.Result(waiter)!);
         Assert.False(h.Machine.Current.StoppedByOperator);
         Assert.Equal(0, h.Machine.Current.Restarts);
     }

@@ -1,11 +1,11 @@
 namespace ProcessMaster.Core.Supervision;
 
 /// <summary>The outcome of an operator command (start, stop, restart) once its effect was observed.</summary>
-public sealed record OperationResult(bool Ok, string Message)
+public sealed record OperationOutcome(bool Ok, string Message)
 {
-    public static OperationResult Success(string message) => new(true, message);
+    public static OperationOutcome Success(string message) => new(true, message);
 
-    public static OperationResult Failure(string message) => new(false, message);
+    public static OperationOutcome Failure(string message) => new(false, message);
 }
 
 /// <summary>Someone waiting for the answer to a message; answered at most once.</summary>
@@ -19,4 +19,4 @@ public class Reply<T>
 }
 
 /// <summary>Someone waiting for an operation's outcome.</summary>
-public sealed class OperationWaiter : Reply<OperationResult>;
+public sealed class OperationWaiter : Reply<OperationOutcome>;
