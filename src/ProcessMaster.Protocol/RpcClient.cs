@@ -95,43 +95,26 @@ public sealed class RpcClient : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var buffer = new byte[64 * 1024];
-        var line = new MemoryStream();
+        var reader = JsonLines.Reader(_stream);
         Exception? failure = null;
         try
         {
-            while (true)
-            {
-                var n = await _stream.ReadAsync(buffer);
-                if (n == 0)
+            await JsonLines.ReadAsync(reader, JsonRpc.MaxResponseBytes,
+                line =>
                 {
-                    break;
-                }
-
-                var start = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    if (buffer[i] != (byte)'\n')
-                    {
-                        continue;
-                    }
-
-                    line.Write(buffer, start, i - start);
-                    Dispatch(line.ToArray());
-                    line.SetLength(0);
-                    start = i + 1;
-                }
-
-                line.Write(buffer, start, n - start);
-                if (line.Length > JsonRpc.MaxResponseBytes)
-                {
-                    throw new IOException($"response longer than {JsonRpc.MaxResponseBytes} bytes");
-                }
-            }
+                    Dispatch(line);
+                    return ValueTask.CompletedTask;
+                },
+                () => throw new IOException($"response longer than {JsonRpc.MaxResponseBytes} bytes"),
+                CancellationToken.None);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or JsonException)
         {
             failure = e;
+        }
+        finally
+        {
+            await reader.CompleteAsync();
         }
 
         Exception closed = (Exception?)_connectionError ?? new IOException(failure is null
@@ -143,7 +126,7 @@ public sealed class RpcClient : IAsyncDisposable
         }
     }
 
-    private void Dispatch(byte[] line)
+    private void Dispatch(ReadOnlyMemory<byte> line)
     {
         using var document = JsonDocument.Parse(line);
         var root = document.RootElement.Clone();

@@ -18,8 +18,7 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
     /// <summary>A client that does not take a response within this time is dropped.</summary>
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
 
-    private const int ReceiveBufferBytes = 16 * 1024;
-    private const int KeptLineCapacity = 64 * 1024;
+    private const int SendChunkBytes = 16 * 1024;
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private RpcSession? _session;
@@ -32,95 +31,42 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
         _session = session;
         using var quiet = new CancellationTokenSource(HelloTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.Closed, quiet.Token);
-        var line = new MemoryStream();
-        var discarding = false;
-        while (true)
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = JsonLines.Reader(stream);
+        try
         {
-            byte[]? buffer = null;
-            int n;
-            try
-            {
-                // Wait for data without a buffer, then borrow one only while there is something to read.
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, linked.Token);
-                buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
-                n = await socket.ReceiveAsync(buffer, SocketFlags.None, linked.Token);
-            }
-            catch (OperationCanceledException) when (quiet.IsCancellationRequested && !stopping.IsCancellationRequested && !session.Closed.IsCancellationRequested)
-            {
-                await SayGoodbyeAsync(session.HelloDone
-                    ? $"no request for {IdleTimeout.TotalMinutes:0} minutes; closing the connection"
-                    : $"no hello within {HelloTimeout.TotalSeconds:0} s; closing the connection");
-                Return(buffer);
-                return;
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                Return(buffer);
-                return;
-            }
-
-            try
-            {
-                if (n == 0)
+            await JsonLines.ReadAsync(reader, JsonRpc.MaxRequestBytes,
+                async line =>
                 {
-                    return;
-                }
-
-                var start = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    if (buffer[i] != (byte)'\n')
+                    if (session.HelloDone)
                     {
-                        continue;
+                        quiet.CancelAfter(Timeout.InfiniteTimeSpan); // a request that takes long (a stop's grace) is not idleness
                     }
 
-                    if (!discarding)
+                    await HandleLineAsync(line, session);
+                    if (session.HelloDone)
                     {
-                        line.Write(buffer, start, i - start);
-                        if (session.HelloDone)
-                        {
-                            quiet.CancelAfter(Timeout.InfiniteTimeSpan); // a request that takes long (a stop's grace) is not idleness
-                        }
-
-                        await HandleLineAsync(line.GetBuffer().AsMemory(0, (int)line.Length), session);
-                        if (session.HelloDone)
-                        {
-                            // The idle clock restarts with each request; the hello deadline does not.
-                            quiet.CancelAfter(session.HasStreams ? Timeout.InfiniteTimeSpan : IdleTimeout);
-                        }
+                        // The idle clock restarts with each request; the hello deadline does not.
+                        quiet.CancelAfter(session.HasStreams ? Timeout.InfiniteTimeSpan : IdleTimeout);
                     }
-
-                    discarding = false;
-                    line = line.Capacity > KeptLineCapacity ? new MemoryStream() : line;
-                    line.SetLength(0);
-                    start = i + 1;
-                }
-
-                if (!discarding)
-                {
-                    line.Write(buffer, start, n - start);
-                    if (line.Length > JsonRpc.MaxRequestBytes)
-                    {
-                        // Refuse the oversized request, skip the rest of its line, keep the connection.
-                        discarding = true;
-                        line = new MemoryStream();
-                        await WriteAsync(JsonRpc.Error(null, RpcErrorCodes.InvalidRequest,
-                            $"request line exceeds {JsonRpc.MaxRequestBytes} bytes"));
-                    }
-                }
-            }
-            finally
-            {
-                Return(buffer);
-            }
+                },
+                // Refuse the oversized request, skip the rest of its line, keep the connection.
+                async () => await WriteAsync(JsonRpc.Error(null, RpcErrorCodes.InvalidRequest, $"request line exceeds {JsonRpc.MaxRequestBytes} bytes")),
+                linked.Token);
         }
-    }
-
-    private static void Return(byte[]? buffer)
-    {
-        if (buffer is not null)
+        catch (OperationCanceledException) when (quiet.IsCancellationRequested && !stopping.IsCancellationRequested && !session.Closed.IsCancellationRequested)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            await SayGoodbyeAsync(session.HelloDone
+                ? $"no request for {IdleTimeout.TotalMinutes:0} minutes; closing the connection"
+                : $"no hello within {HelloTimeout.TotalSeconds:0} s; closing the connection");
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // The client went away, or the daemon is stopping.
+        }
+        finally
+        {
+            await reader.CompleteAsync();
         }
     }
 
@@ -166,7 +112,7 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
     private async ValueTask WriteAsync(byte[] bytes)
     {
         await _writeLock.WaitAsync();
-        var chunk = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+        var chunk = ArrayPool<byte>.Shared.Rent(SendChunkBytes);
         try
         {
             using var timeout = new CancellationTokenSource(WriteTimeout);
