@@ -16,7 +16,7 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   echo "test.sh: installing chromium for the browser tests" >&2
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
 fi
-dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" -- RunConfiguration.TestSessionTimeout=1500000
+dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" --blame-hang-timeout 10m --blame-hang-dump-type none -- RunConfiguration.TestSessionTimeout=1500000
 
 # Limits on a real pure cgroup v2 kernel (this machine may be hybrid): a Debian kernel under QEMU.
 tests/purev2/run.sh

@@ -81,7 +81,7 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
 
     private async Task ConfirmAsync() => await _page.Locator("#confirm-yes").ClickAsync();
 
-    [Fact]
+    [SystemFact]
     public async Task Console_ShowsServicesLive_ControlsThem_FollowsLogs_RunsActions_AndReloads()
     {
         // Logged in, the services with their state, and the build in the navbar.
@@ -145,7 +145,7 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
         Assert.Empty(_errors);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task DarkTheme_IsRemembered()
     {
         await _page.Locator("#theme").ClickAsync();

@@ -5,7 +5,7 @@ namespace ProcessMaster.IntegrationTests;
 /// <summary>Auto-services: one per directory, generated service.yml, rescanned on update, .regen_pm_config.</summary>
 public class AutoServiceTests
 {
-    [Fact]
+    [SystemFact]
     public async Task DirectoriesBecomeServices_GeneratedAndRegeneratedOnUpdate()
     {
         await using var daemon = new TestDaemon("  auto_service_directory: ./auto");
@@ -31,7 +31,7 @@ public class AutoServiceTests
         Assert.False(File.Exists(Path.Combine(first, ".regen_pm_config")));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task NameCollisionWithConfigDirectory_StopsTheDaemonAtBoot()
     {
         await using var daemon = new TestDaemon("  auto_service_directory: ./auto");

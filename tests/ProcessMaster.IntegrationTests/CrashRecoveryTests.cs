@@ -5,7 +5,7 @@ namespace ProcessMaster.IntegrationTests;
 /// <summary>The daemon dies (SIGKILL) or shuts down; nothing of the old generation survives, nothing else is touched.</summary>
 public class CrashRecoveryTests
 {
-    [Fact]
+    [SystemFact]
     public async Task SigkillThenRestart_KillsTheOldGeneration_AndStartsServicesFreshWithLogs()
     {
         await using var daemon = new TestDaemon();
@@ -38,7 +38,7 @@ public class CrashRecoveryTests
         await Eventually.TrueAsync(() => new FileInfo(log).Length > length, TimeSpan.FromSeconds(5), "new output to be captured");
     }
 
-    [Fact]
+    [SystemFact]
     public async Task StrayServiceGroupOfARemovedService_IsKilledAndRemovedAtBoot()
     {
         await using var daemon = new TestDaemon();
@@ -55,7 +55,7 @@ public class CrashRecoveryTests
         Assert.Equal("RUNNING", (await daemon.StatusAsync("kept")).State);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Sigterm_StopsEveryServiceGracefully_EmptiesEveryCgroup_AndExitsZero()
     {
         await using var daemon = new TestDaemon();

@@ -5,7 +5,7 @@ namespace ProcessMaster.IntegrationTests;
 /// <summary>The daemon binary's command line: --check-config, --version, refusal to run without root or cgroup2.</summary>
 public class DaemonStartupTests
 {
-    [Fact]
+    [SystemFact]
     public async Task CheckConfig_OnTheShippedExamples_ExitsZero()
     {
         foreach (var config in new[] { "config.yaml", "config.full.yaml" })
@@ -16,7 +16,7 @@ public class DaemonStartupTests
         }
     }
 
-    [Fact]
+    [SystemFact]
     public async Task CheckConfig_WithATypoedKey_ExitsOneNamingFileLineAndTheNearestKey()
     {
         await using var daemon = new TestDaemon();
@@ -26,7 +26,7 @@ public class DaemonStartupTests
         Assert.Contains($"{file}:3:3: process.stop_signl: unknown key; did you mean 'stop_signal'?", result.Stdout);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task CheckConfig_ReportsEveryProblem_AndChangesNothing()
     {
         await using var daemon = new TestDaemon();
@@ -46,7 +46,7 @@ public class DaemonStartupTests
         Assert.False(Directory.Exists(Path.Combine(daemon.Directory, "state")));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task MasterConfigErrors_StopTheDaemonWithEveryError()
     {
         await using var daemon = new TestDaemon("web_console:\n  bind: nowhere\n  colour: blue\n");
@@ -57,7 +57,7 @@ public class DaemonStartupTests
         Assert.False(Directory.Exists(daemon.Cgroups.Master));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Version_IsTheSameBuildInEveryBinary()
     {
         var daemon = await Run.ProgramAsync(Dist.Daemon, ["--version"]);
@@ -67,7 +67,7 @@ public class DaemonStartupTests
         Assert.Equal(daemon.Stdout, pmctl.Stdout);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task NotRoot_ExitsOneWithAOneLineReason()
     {
         await using var daemon = new TestDaemon();
@@ -76,7 +76,7 @@ public class DaemonStartupTests
         Assert.Equal("processmaster: must run as root (it manages cgroups and runs services as their users); running as uid 65534\n", result.Stderr);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task NoCgroup2_ExitsOneWithAOneLineReason()
     {
         await using var daemon = new TestDaemon();
@@ -88,7 +88,7 @@ public class DaemonStartupTests
         Assert.Equal("processmaster: no cgroup2 file system is mounted; processmaster needs cgroup v2 (e.g. mount -t cgroup2 none /sys/fs/cgroup)\n", result.Stderr);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task SecondDaemonOnTheSameSocket_IsRefused()
     {
         await using var first = new TestDaemon();
@@ -100,7 +100,7 @@ public class DaemonStartupTests
         Assert.Equal(0, (await first.PmctlAsync("status")).ExitCode);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task TheDaemonsOwnLogAndEvents_AreNotReadableByEveryone()
     {
         await using var daemon = new TestDaemon();

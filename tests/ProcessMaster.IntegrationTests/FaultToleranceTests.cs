@@ -12,7 +12,7 @@ public class FaultToleranceTests
     private static readonly string[] Points =
         ["log-compressor", "event-loop", "log-loop", "inotify-callback", "supervisor", "cron", "rpc-accept", "state-save"];
 
-    [Fact]
+    [SystemFact]
     public async Task AComponentThatThrows_IsReported_AndTheDaemonCarriesOn()
     {
         await using var daemon = new TestDaemon();

@@ -17,7 +17,7 @@ public class HostileDefinitionTests
         HostileFiles.Fifo(Path.Combine(daemon.ConfigDirectory, "fifo.yaml"));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task BadFiles_NeitherStopBootNorAReload_AndEachIsReported()
     {
         await using var daemon = new TestDaemon();
@@ -40,7 +40,7 @@ public class HostileDefinitionTests
         Assert.False(daemon.HasExited);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task CheckConfig_OnBadFiles_PrintsReasonsNotAStackTrace()
     {
         await using var daemon = new TestDaemon();

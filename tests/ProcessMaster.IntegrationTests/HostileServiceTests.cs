@@ -36,7 +36,7 @@ public class HostileServiceTests
     /// <summary>Writes 11 MB to stdout, then says so in a file: the daemon kept draining the pipe.</summary>
     private const string Flood = "i=0; while [ $i -lt 110 ]; do head -c 100000 /dev/zero | tr '\\0' 'x'; i=$((i+1)); done; touch wrote-11mb; exec sleep 100000";
 
-    [Fact]
+    [SystemFact]
     public async Task AttacksThroughLogDirectories_NeitherCrashNorFreezeTheDaemon_NorReachRootFiles()
     {
         await using var daemon = new TestDaemon();

@@ -8,7 +8,7 @@ namespace ProcessMaster.IntegrationTests;
 /// <summary>Every pmctl command against the real daemon: output and exit codes.</summary>
 public class PmctlTests
 {
-    [Fact]
+    [SystemFact]
     public async Task Status_Text_IsAnAlignedTableUnder80Columns_WithOnePidPerLine()
     {
         await using var daemon = new TestDaemon();
@@ -33,7 +33,7 @@ public class PmctlTests
             string.Join('\n', (await daemon.PmctlOkAsync()).TrimEnd('\n').Split('\n').Select(l => l.Length > 20 ? l[..20] : l)));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Status_Json_HasEveryDocumentedField()
     {
         await using var daemon = new TestDaemon();
@@ -62,7 +62,7 @@ public class PmctlTests
         Assert.Equal(JsonValueKind.String, job.GetProperty("next_run").ValueKind);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task StartStopRestart_OneOrAll_ReplyPerServiceAndSetTheExitCode()
     {
         await using var daemon = new TestDaemon();
@@ -86,7 +86,7 @@ public class PmctlTests
         Assert.Equal(2, (await daemon.PmctlAsync("status", "--format", "yaml")).ExitCode);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Events_ShowHistory_FilteredAndLimited()
     {
         await using var daemon = new TestDaemon();
@@ -102,7 +102,7 @@ public class PmctlTests
         Assert.Equal(3, json.GetProperty("events").GetArrayLength());
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Logs_ShowTheLastLinesOfEachFile()
     {
         await using var daemon = new TestDaemon();
@@ -118,7 +118,7 @@ public class PmctlTests
         Assert.Contains("pmctl logs -f", usage.Stderr);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task LogsFollow_StreamsNewLinesFilteredByFileName()
     {
         await using var daemon = new TestDaemon();
@@ -149,7 +149,7 @@ public class PmctlTests
         }
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Versions_PerfMetrics_AndConnectionErrors()
     {
         await using var daemon = new TestDaemon();
@@ -172,7 +172,7 @@ public class PmctlTests
         Assert.Equal(0, fromEnvironment.ExitCode);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task EnableDisable_EditTheFileKeepingComments_AndReconcile()
     {
         await using var daemon = new TestDaemon();
@@ -190,7 +190,7 @@ public class PmctlTests
         await daemon.WaitForStateAsync("web", "RUNNING");
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Update_AddsRemovesRestartsAndKeepsTheLastGoodDefinition()
     {
         await using var daemon = new TestDaemon();
@@ -227,7 +227,7 @@ public class PmctlTests
         Assert.DoesNotContain("removed", await daemon.PmctlOkAsync("status"));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task AdminActions_ListRunPsKill()
     {
         await using var daemon = new TestDaemon("""
@@ -260,7 +260,7 @@ public class PmctlTests
         Assert.Contains("cannot execute /no/such/tool", failing.Stderr);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Password_GenerateThenVerify()
     {
         var generated = await Run.ProgramAsync(Dist.Pmctl, ["password", "generate", "--user", "ops"], stdin: "s3cret\n");
@@ -276,7 +276,7 @@ public class PmctlTests
         Assert.Equal(2, (await Run.ProgramAsync(Dist.Pmctl, ["password", "generate", "--user", "a:b"], stdin: "x\n")).ExitCode);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Help_DescribesEveryCommand()
     {
         var help = await Run.ProgramAsync(Dist.Pmctl, ["--help"]);

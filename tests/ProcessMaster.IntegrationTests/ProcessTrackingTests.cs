@@ -9,7 +9,7 @@ public class ProcessTrackingTests
     private const string Forker =
         "sleep 1000 & (sleep 1001 &) ; setsid sh -c 'sleep 1002 & exec sleep 1003' & exit 0";
 
-    [Fact]
+    [SystemFact]
     public async Task ServiceThatBackgroundsChildrenAndExits_StaysRunning_AndStopLeavesNothing_EveryTime()
     {
         await using var daemon = new TestDaemon();
@@ -23,10 +23,8 @@ public class ProcessTrackingTests
             }
 
             // Background child, double fork, and a setsid daemon: four sleeps, the main shell gone.
-            var status = await Eventually.ValueAsync(() => daemon.StatusAsync("forker"), s => s.Pids.Count == 5 || s.Pids.Count == 4,
-                TimeSpan.FromSeconds(10), "every forked process to be tracked");
-            await Task.Delay(500);
-            status = await daemon.StatusAsync("forker");
+            var status = await Eventually.ValueAsync(() => daemon.StatusAsync("forker"), s => s.Pids.Count == 4 && s.LastExitCode == 0,
+                TimeSpan.FromSeconds(10), "every forked process to be tracked and the main shell gone");
             Assert.Equal("RUNNING", status.State);
             Assert.Equal(0, status.Restarts);
             Assert.Equal(0, status.LastExitCode);
@@ -42,7 +40,7 @@ public class ProcessTrackingTests
         }
     }
 
-    [Fact]
+    [SystemFact]
     public async Task ServiceIgnoringSigterm_IsKilledThroughCgroupKill_WhenTheGracePeriodEnds()
     {
         await using var daemon = new TestDaemon();
@@ -66,7 +64,7 @@ public class ProcessTrackingTests
         Assert.Contains("grace period expired; killing what is left (cgroup.kill)", events);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task StopCommand_RunsInsteadOfTheSignal_WithItsOwnLogs()
     {
         await using var daemon = new TestDaemon();
@@ -89,7 +87,7 @@ public class ProcessTrackingTests
         Assert.DoesNotContain("sent SIGTERM", events);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task HangingStopCommand_IsKilledWithTheServiceAtTheDeadline()
     {
         await using var daemon = new TestDaemon();
@@ -109,7 +107,7 @@ public class ProcessTrackingTests
         Assert.Contains("stop_command did not finish within the grace period", await daemon.PmctlOkAsync("events", "svc"));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task ProcessesAreInTheirCgroupBeforeTheyRun_WithDecoratedNameAndMinimalEnvironment()
     {
         await using var daemon = new TestDaemon();
@@ -152,7 +150,7 @@ public class ProcessTrackingTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(stdout.FullName));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task PlainBinaries_ShowTheirServiceInTheProcessTitle()
     {
         await using var daemon = new TestDaemon();
@@ -165,7 +163,7 @@ public class ProcessTrackingTests
         Assert.Equal("sleep[path] 1001", ProcessTable.CommandLine((await daemon.WaitForStateAsync("path", "RUNNING")).MainPid!.Value));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task MissingCommand_FailsTheStartWithTheReason()
     {
         await using var daemon = new TestDaemon();

@@ -21,7 +21,7 @@ public sealed class ProtocolTests : IAsyncLifetime
 
     private static string ErrorMessage(JsonElement reply) => reply.GetProperty("error").GetProperty("message").GetString()!;
 
-    [Fact]
+    [SystemFact]
     public async Task ClientNotCoBuilt_IsRejectedWithBothIdentitiesAndTheFix()
     {
         using var raw = new RawSocket(_daemon.SocketPath);
@@ -39,7 +39,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.Equal(RpcErrorCodes.HelloRequired, ErrorCode(status));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task AfterHello_ManyRequestsShareTheConnection_AndIdsAreEchoed()
     {
         using var raw = new RawSocket(_daemon.SocketPath);
@@ -53,7 +53,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         }
     }
 
-    [Theory]
+    [SystemTheory]
     [InlineData("{not json", RpcErrorCodes.ParseError, "parse error")]
     [InlineData("\"a string\"", RpcErrorCodes.InvalidRequest, "expected a JSON object")]
     [InlineData("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"status\"}", RpcErrorCodes.InvalidRequest, "\"jsonrpc\" must be \"2.0\"")]
@@ -78,7 +78,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.True(status.TryGetProperty("result", out _));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Notifications_GetNoReply_AndBatchesGetAnArray()
     {
         using var raw = new RawSocket(_daemon.SocketPath);
@@ -91,7 +91,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.Equal(RpcErrorCodes.MethodNotFound, ErrorCode(batch[1]));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task OversizedLine_IsRefused_WithoutDisturbingTheConnectionOrOthers()
     {
         using var raw = new RawSocket(_daemon.SocketPath);
@@ -105,7 +105,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.True(status.TryGetProperty("result", out _));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task SilentAndVanishingClients_DoNotStopOthersFromBeingServed()
     {
         var silent = Enumerable.Range(0, 20).Select(_ => new RawSocket(_daemon.SocketPath)).ToList();
@@ -127,7 +127,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.False(_daemon.HasExited);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task EventsFollow_PushesNewEventsAsNotifications()
     {
         await using var client = await _daemon.ConnectAsync();
@@ -153,7 +153,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(5), "the restart's events to be pushed");
     }
 
-    [Fact]
+    [SystemFact]
     public async Task StatusFollow_PushesTheStatusOnEveryChange()
     {
         await using var client = await _daemon.ConnectAsync();

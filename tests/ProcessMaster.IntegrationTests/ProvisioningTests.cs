@@ -5,7 +5,7 @@ namespace ProcessMaster.IntegrationTests;
 /// <summary>One-time root setup at definition load, guarded by .pm_provisioned.</summary>
 public class ProvisioningTests
 {
-    [Fact]
+    [SystemFact]
     public async Task Provisioning_SetsOwnerModeAndCapability_AndWritesTheMarkerOnlyOnSuccess()
     {
         await using var daemon = new TestDaemon();
@@ -45,7 +45,7 @@ public class ProvisioningTests
         Assert.Equal(Path.Combine(wd, ".pm_provisioned"), status.ProvisioningMarker);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task FailedProvisioning_DoesNotLoadTheService_AndAFixedUpdateAppliesIt()
     {
         await using var daemon = new TestDaemon();
@@ -71,7 +71,7 @@ public class ProvisioningTests
         Assert.True(File.Exists(Path.Combine(wd, ".pm_provisioned")));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task DeletingTheMarker_AndUpdating_AppliesProvisioningAgain()
     {
         await using var daemon = new TestDaemon();
@@ -89,7 +89,7 @@ public class ProvisioningTests
         Assert.True(File.Exists(Path.Combine(wd, ".pm_provisioned")));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task SymlinkedTarget_IsRefused()
     {
         await using var daemon = new TestDaemon();

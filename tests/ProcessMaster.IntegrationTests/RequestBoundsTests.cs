@@ -24,7 +24,7 @@ public class RequestBoundsTests
     private static async Task ComesBackDownAsync(int pid, long idle) =>
         await Eventually.TrueAsync(() => DaemonMemory.Rss(pid) < 2 * idle, TimeSpan.FromSeconds(60), $"RSS back under 2x idle ({DaemonMemory.Megabytes(2 * idle)})");
 
-    [Fact]
+    [SystemFact]
     public async Task ABatchOfLogsCalls_OverLargeLogs_IsBoundedInMemory_AndTheMemoryGoesBack()
     {
         await using var daemon = new TestDaemon();
@@ -60,7 +60,7 @@ public class RequestBoundsTests
         await ComesBackDownAsync(daemon.Pid, idle);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task AWebBatchOfAThousandEventsCalls_IsRefused_AndTheLargestAllowedIsCappedAndBoundedInMemory()
     {
         var (daemon, url) = await StartAsync(services: d => d.AddShellService("noisy", "exit 1", """
@@ -116,7 +116,7 @@ public class RequestBoundsTests
         $| = 1; print "opened\n"; sleep 600;
         """;
 
-    [Fact]
+    [SystemFact]
     public async Task TwoThousandIdleConnectionsOfAnotherUser_DoNotLockRootOut_AndTheyAreToldWhy()
     {
         await using var daemon = new TestDaemon(socketMode: "0666");
@@ -151,7 +151,7 @@ public class RequestBoundsTests
         Assert.False(daemon.HasExited);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task AConnectionThatNeverSaysHello_IsClosedAfterTheHelloTimeout_WithAReason()
     {
         await using var daemon = new TestDaemon();

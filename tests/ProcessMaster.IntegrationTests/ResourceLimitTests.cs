@@ -11,7 +11,7 @@ public sealed class ExclusiveCpu;
 [Collection(nameof(ExclusiveCpu))]
 public class ResourceLimitTests
 {
-    [Fact]
+    [SystemFact]
     public async Task MemoryHog_IsOomKilledAtItsLimit_AndTheServiceRecordsIt()
     {
         await using var daemon = new TestDaemon();
@@ -46,7 +46,7 @@ public class ResourceLimitTests
         }
     }
 
-    [Fact]
+    [SystemFact]
     public async Task CpuLimit_HoldsABusyLoopToItsQuota_AndTheKernelThrottlesIt_WhileAnUnlimitedOneGetsMore()
     {
         await using var daemon = new TestDaemon();

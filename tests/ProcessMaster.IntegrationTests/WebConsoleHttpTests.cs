@@ -10,7 +10,7 @@ namespace ProcessMaster.IntegrationTests;
 /// <summary>The web console over plain HTTP requests: authentication, CSRF, limits, refusals, JSON-RPC.</summary>
 public class WebConsoleHttpTests
 {
-    [Fact]
+    [SystemFact]
     public async Task WithoutLogin_401WithAChallenge_StaticAssetsAndRedirectStillServed()
     {
         var (daemon, url) = await StartAsync();
@@ -34,7 +34,7 @@ public class WebConsoleHttpTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync(url)).StatusCode);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Page_HasSecurityHeaders_AndTheCsrfTokenAndBuild()
     {
         var (daemon, url) = await StartAsync();
@@ -54,7 +54,7 @@ public class WebConsoleHttpTests
         Assert.Contains($"build {DistIdentity.Value.BuildId}", page);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Rpc_NeedsTheCsrfToken_AndServesEveryMethodThroughTheSameDispatcher()
     {
         var (daemon, url) = await StartAsync();
@@ -85,7 +85,7 @@ public class WebConsoleHttpTests
         Assert.Equal("STOPPED", (await daemon.StatusAsync("web")).State);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task RepeatedFailedLogins_AreRateLimitedPerSource()
     {
         var (daemon, url) = await StartAsync();
@@ -107,7 +107,7 @@ public class WebConsoleHttpTests
         Assert.Contains("failed login from 127.0.0.1", await daemon.PmctlOkAsync("events"));
     }
 
-    [Fact]
+    [SystemFact]
     public async Task StatusStream_CarriesTheProtocolsMessages_StatusThenEvents()
     {
         var (daemon, url) = await StartAsync();
@@ -133,7 +133,7 @@ public class WebConsoleHttpTests
         Assert.Contains("status.changed", methods);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task LogStream_SendsTheTailThenNewLines_AndAStreamMethodOnRpcIsRefused()
     {
         var (daemon, url) = await StartAsync();
@@ -168,7 +168,7 @@ public class WebConsoleHttpTests
         }
     }
 
-    [Fact]
+    [SystemFact]
     public async Task TheGeneratedPasswordOffLoopback_IsRefused_TheDaemonKeepsRunning()
     {
         var (daemon, _) = await StartAsync(bind: "0.0.0.0", withUser: false, extra: "  allow_plaintext_remote: true\n");
@@ -177,7 +177,7 @@ public class WebConsoleHttpTests
         Assert.Equal("RUNNING", (await daemon.StatusAsync("web")).State);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task WithoutAnAuthSection_TheLoginIsAdminWithAPasswordGeneratedOnFirstStart_KeptRootOnly()
     {
         var (daemon, url) = await StartAsync(withUser: false);
@@ -202,7 +202,7 @@ public class WebConsoleHttpTests
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(url)).StatusCode);
     }
 
-    [Fact]
+    [SystemFact]
     public async Task PlainHttpOffLoopback_NeedsAllowPlaintextRemote()
     {
         var (refused, refusedUrl) = await StartAsync(bind: "0.0.0.0");
@@ -221,7 +221,7 @@ public class WebConsoleHttpTests
         }
     }
 
-    [Fact]
+    [SystemFact]
     public async Task Tls_WithAGeneratedCertificate_ServesHttps()
     {
         var (daemon, url) = await StartAsync(extra: "  tls:\n    enabled: true\n");

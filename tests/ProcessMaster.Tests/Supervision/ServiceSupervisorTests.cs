@@ -178,6 +178,35 @@ public class ServiceSupervisorTests
         Assert.Equal(ServiceState.Running, web.Snapshot.State);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task NothingStartsAgainByItself_OnceFailed_StoppedInBackoff_ExitedUnderPolicyNever_OrRunOnceWhileDisabled()
+    {
+        var never = new RestartSettings(RestartPolicy.Never, TimeSpan.FromSeconds(1), 3, TimeSpan.FromMinutes(1));
+        await using var failed = new ServiceSupervisor(Service(TimeSpan.FromSeconds(1), 0, TimeSpan.FromMinutes(1)) with { Name = "failed" }, _host.Context);
+        await using var stopped = new ServiceSupervisor(Service(TimeSpan.FromSeconds(5), 3, TimeSpan.FromMinutes(1)) with { Name = "stopped" }, _host.Context);
+        await using var once = new ServiceSupervisor(Definitions.Service(never) with { Name = "once" }, _host.Context);
+        await using var forced = new ServiceSupervisor(Definitions.Service(enabled: false) with { Name = "forced" }, _host.Context);
+        await failed.StartAsync(StartReason.Operator);
+        await stopped.StartAsync(StartReason.Operator);
+        await once.StartAsync(StartReason.Operator);
+        await forced.StartAsync(StartReason.Operator, force: true);
+        foreach (var name in new[] { "failed", "stopped", "once", "forced" })
+        {
+            _host.Exit(_host.MainPid(name), ExitStatus.Exited(name == "once" ? 0 : 1));
+        }
+
+        await Eventually.True(() => failed.Snapshot.State == ServiceState.Failed && stopped.Snapshot.State == ServiceState.Backoff
+                                    && once.Snapshot.State == ServiceState.Exited && forced.Snapshot.State == ServiceState.Stopped, "each decided");
+        await stopped.StopAsync(StopReason.Operator);
+
+        _host.Time.Advance(TimeSpan.FromHours(1));
+        foreach (var service in new[] { failed, stopped, once, forced })
+        {
+            await service.StopAsync(StopReason.Shutdown); // a round trip: any timer that fired has been handled
+            Assert.Equal(1, _host.SpawnCount(service.Name));
+        }
+    }
+
     private async Task CrashAsync(ServiceSupervisor web)
     {
         await Eventually.True(() => web.Snapshot.State == ServiceState.Running, "RUNNING");
