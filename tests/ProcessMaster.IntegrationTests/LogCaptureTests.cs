@@ -31,20 +31,13 @@ public class LogCaptureTests
             maxBackups = Math.Max(maxBackups, Backups(logs).Count);
             return await daemon.StatusAsync("flood");
         }, s => s.State == "EXITED", TimeSpan.FromSeconds(60), "the flood to finish");
-        await Eventually.TrueAsync(() => Backups(logs).All(b => b.EndsWith(".gz")), TimeSpan.FromSeconds(30), "the last compressions");
-
-        var backups = Backups(logs);
+        // Compressions may still be under way: read until one listing was read whole and unchanged.
+        var (backups, text) = await Eventually.ValueAsync(() => Task.FromResult(ReadAll(logs)), r => r.Text is not null,
+            TimeSpan.FromSeconds(60), "a consistent set of rotated files (compressions finished)");
         Assert.InRange(backups.Count, 1, 5);
         Assert.True(maxBackups <= 5, $"{maxBackups} backups existed at once");
         Assert.Contains(backups, b => b.EndsWith(".gz"));
-        var text = new StringBuilder();
-        foreach (var backup in backups.OrderByDescending(Number))
-        {
-            text.Append(Read(backup)); // a corrupt .gz throws here
-        }
-
-        text.Append(File.ReadAllText(Path.Combine(logs, "stdout.log")));
-        var lines = text.ToString().Split('\n');
+        var lines = text!.Split('\n');
         Assert.Equal("", lines[^1]);
         var numbers = lines[..^1].Select(int.Parse).ToArray();
         Assert.Equal(lastLine, numbers[^1]);
@@ -111,6 +104,32 @@ public class LogCaptureTests
 
     private static List<string> Backups(string logs) =>
         Directory.EnumerateFiles(logs).Where(f => Path.GetFileName(f).StartsWith("stdout.log.") && !f.EndsWith(".tmp")).ToList();
+
+    /// <summary>Every rotated file, oldest first, then the live one; null text when a compression changed the set meanwhile.</summary>
+    private static (List<string> Backups, string? Text) ReadAll(string logs)
+    {
+        var backups = Backups(logs);
+        if (Directory.EnumerateFiles(logs, ".compress-*.tmp").Any() || backups.Select(Number).Distinct().Count() != backups.Count)
+        {
+            return (backups, null); // a compression is writing, or has renamed its output but not yet removed its source
+        }
+
+        var text = new StringBuilder();
+        try
+        {
+            foreach (var backup in backups.OrderByDescending(Number))
+            {
+                text.Append(Read(backup)); // a corrupt .gz throws here
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            return (backups, null);
+        }
+
+        text.Append(File.ReadAllText(Path.Combine(logs, "stdout.log")));
+        return Backups(logs).SequenceEqual(backups) ? (backups, text.ToString()) : (backups, null);
+    }
 
     private static int Number(string path) => int.Parse(Path.GetFileName(path).Split('.')[2]);
 

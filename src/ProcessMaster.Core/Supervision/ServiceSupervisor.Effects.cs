@@ -41,20 +41,16 @@ public sealed partial class ServiceSupervisor
                 Record("reconcile", $"found {left.Count} process(es) left by an earlier daemon ({string.Join(',', left)}); killing them so the service starts fresh");
                 break;
             case ArmTimer arm:
-                _timer?.Dispose();
-                _timer = _context.Time.CreateTimer(_ => Post(new TimerFired(arm.Generation)), null, arm.Delay, Timeout.InfiniteTimeSpan);
+                Arm(ref _timer, arm.Delay, new TimerFired(arm.Generation));
                 break;
             case CancelTimer:
-                _timer?.Dispose();
-                _timer = null;
+                Arm(ref _timer, null, null);
                 break;
             case ArmScheduleTimer arm:
-                _scheduleTimer?.Dispose();
-                _scheduleTimer = _context.Time.CreateTimer(_ => Post(new ScheduleTimerFired(arm.Generation)), null, arm.Delay, Timeout.InfiniteTimeSpan);
+                Arm(ref _scheduleTimer, arm.Delay, new ScheduleTimerFired(arm.Generation));
                 break;
             case CancelScheduleTimer:
-                _scheduleTimer?.Dispose();
-                _scheduleTimer = null;
+                Arm(ref _scheduleTimer, null, null);
                 break;
             case CompleteWaiter complete:
                 _answers.Add(() => complete.Waiter.Complete(complete.Result));
@@ -82,6 +78,13 @@ public sealed partial class ServiceSupervisor
                 await PersistOperatorStopAsync(persist.Stopped);
                 break;
         }
+    }
+
+    /// <summary>Replaces <paramref name="timer"/> with one that posts <paramref name="message"/> after <paramref name="delay"/> (none: cancels).</summary>
+    private void Arm(ref ITimer? timer, TimeSpan? delay, ServiceMessage? message)
+    {
+        timer?.Dispose();
+        timer = delay is { } due ? _context.Time.CreateTimer(_ => Post(message!), null, due, Timeout.InfiniteTimeSpan) : null;
     }
 
     /// <summary>Saves the operator's stop (or start); a failure is kept so the operator's reply can say so.</summary>
