@@ -36,7 +36,9 @@ public class LogCaptureTests
             TimeSpan.FromSeconds(60), "a consistent set of rotated files (compressions finished)");
         Assert.InRange(backups.Count, 1, 5);
         Assert.True(maxBackups <= 5, $"{maxBackups} backups existed at once");
-        Assert.Contains(backups, b => b.EndsWith(".gz"));
+        // Which backups end up compressed depends on the compressor keeping up: in a flood it leaves
+        // files uncompressed rather than queue without bound (LogFileTests cover compression itself).
+        // Whatever was compressed must read back whole, in order, below.
         var lines = text!.Split('\n');
         Assert.Equal("", lines[^1]);
         var numbers = lines[..^1].Select(int.Parse).ToArray();
