@@ -11,10 +11,11 @@ public static class ProcessTable
     public static int? Parent(int pid) => Stat(pid) is { } fields && int.TryParse(fields[1], out var ppid) ? ppid : null;
 
     /// <summary>Zombie processes whose parent is <paramref name="parent"/>.</summary>
-    public static int Zombies(int parent) =>
+    public static HashSet<int> Zombies(int parent) =>
         System.IO.Directory.EnumerateDirectories("/proc")
             .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Count(pid => pid > 0 && Stat(pid) is { } fields && fields[0] == "Z" && fields[1] == parent.ToString());
+            .Where(pid => pid > 0 && Stat(pid) is { } fields && fields[0] == "Z" && fields[1] == parent.ToString())
+            .ToHashSet();
 
     /// <summary>Fields of /proc/PID/stat after the command name: state, ppid, ...</summary>
     private static string[]? Stat(int pid)

@@ -194,7 +194,8 @@ public sealed class TestDaemon : IAsyncDisposable
     }
 
     /// <summary>Zombie children of the daemon right now.</summary>
-    public int ZombieChildren() => ProcessTable.Zombies(Pid);
+    /// <summary>The daemon's children that have exited and are not reaped yet.</summary>
+    public HashSet<int> ZombieChildren() => ProcessTable.Zombies(Pid);
 
     public async ValueTask DisposeAsync()
     {
