@@ -63,7 +63,8 @@ public class ServiceSupervisorTests
         var cgroup = _host.Cgroup("web");
 
         var stop = web.StopAsync(StopReason.Operator);
-        await Eventually.True(() => cgroup.Signals.Contains(15), "SIGTERM");
+        await Eventually.True(() => web.Snapshot.State == ServiceState.Stopping, "STOPPING (published once its grace timer is armed)");
+        Assert.Contains(15, cgroup.Signals);
         _host.Time.Advance(TimeSpan.FromMilliseconds(4999));
         Assert.False(stop.IsCompleted);
         Assert.Equal(0, cgroup.Kills);
@@ -81,14 +82,19 @@ public class ServiceSupervisorTests
     {
         _host.IgnoreStopSignal = true;
         _host.KillIsStuck = true;
-        await using var web = new ServiceSupervisor(Service(TimeSpan.FromSeconds(1), 3, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2)), _host.Context);
+        var published = 0;
+        await using var web = new ServiceSupervisor(Service(TimeSpan.FromSeconds(1), 3, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2)), _host.Context)
+        {
+            SnapshotPublished = _ => Interlocked.Increment(ref published),
+        };
         await web.StartAsync(StartReason.Operator);
         var pid = _host.MainPid("web");
 
         var stop = web.StopAsync(StopReason.Operator);
-        await Eventually.True(() => _host.Cgroup("web").Signals.Count > 0, "the stop signal");
+        await Eventually.True(() => web.Snapshot.State == ServiceState.Stopping, "STOPPING (published once its grace timer is armed)");
+        var before = Volatile.Read(ref published);
         _host.Time.Advance(TimeSpan.FromSeconds(2));
-        await Eventually.True(() => _host.Cgroup("web").Kills == 1, "cgroup.kill");
+        await Eventually.True(() => _host.Cgroup("web").Kills == 1 && Volatile.Read(ref published) > before, "cgroup.kill, and its deadline armed");
         _host.Time.Advance(ServiceStateMachine.KillTimeout);
         var result = await stop;
 
