@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Interop;
 
@@ -6,8 +7,8 @@ namespace ProcessMaster.Core.Logs;
 
 /// <summary>
 /// Follows one log file as it grows, driven by inotify on its directory (no polling): new complete
-/// lines are delivered as they are written; a file that is rotated (replaced) or truncated is read again
-/// from its start. Partial lines are held until their newline arrives. The directory is held open and
+/// lines are delivered as they are written; a file that is rotated (replaced) is read to its end through
+/// the descriptor held on it, then the new one from its start; a truncated one is read again from its start. Partial lines are held until their newline arrives. The directory is held open and
 /// the file reached through it by the capture rule (<see cref="SafeDirectory"/>): while the name is a
 /// symlink, FIFO or anything but the service's regular file, nothing is read.
 /// </summary>
@@ -23,6 +24,7 @@ public sealed class LogFollower : IDisposable
     private readonly Lock _lock = new();
     private readonly MemoryStream _partial = new();
     private readonly IDisposable _watch;
+    private SafeFileHandle? _file;
     private ulong _inode;
     private long _offset;
     private bool _disposed;
@@ -71,31 +73,50 @@ public sealed class LogFollower : IDisposable
                 return; // gone for the moment (mid-rotation), or not a regular file: never read through a symlink
             }
 
-            if (st.Value.Inode != _inode || (long)st.Value.Size < _offset)
-            {
-                _inode = st.Value.Inode;
-                _offset = 0;
-                _partial.SetLength(0);
-                _onRotated();
-            }
-
             try
             {
+                if (st.Value.Inode != _inode)
+                {
+                    // Rotated: what was written to the old file after the last read is still in it (renamed,
+                    // not truncated), so drain it through the held descriptor before moving on.
+                    ReadNew();
+                    _file?.Dispose();
+                    _file = null;
+                    _inode = st.Value.Inode;
+                    _offset = 0;
+                    _partial.SetLength(0);
+                    _onRotated();
+                }
+                else if ((long)st.Value.Size < _offset)
+                {
+                    _offset = 0; // truncated in place
+                    _partial.SetLength(0);
+                    _onRotated();
+                }
+
+                _file ??= _directory.OpenForReading(_name, _owners);
                 ReadNew();
             }
             catch (IOException)
             {
                 // Refused (replaced by something else between the check and the open) or unreadable: try at the next change.
+                _file?.Dispose();
+                _file = null;
             }
         }
     }
 
+    /// <summary>Reads what the held file has beyond the offset.</summary>
     private void ReadNew()
     {
-        using var file = _directory.OpenForReading(_name, _owners);
+        if (_file is null)
+        {
+            return;
+        }
+
         var buffer = new byte[64 * 1024];
         int n;
-        while ((n = RandomAccess.Read(file, buffer, _offset)) > 0)
+        while ((n = RandomAccess.Read(_file, buffer, _offset)) > 0)
         {
             _offset += n;
             var start = 0;
@@ -136,6 +157,11 @@ public sealed class LogFollower : IDisposable
         }
 
         _watch.Dispose();
+        lock (_lock)
+        {
+            _file?.Dispose();
+        }
+
         _directory.Dispose();
     }
 }

@@ -42,6 +42,25 @@ public sealed class LogFollowerTests : IDisposable
         Assert.Equal(2, rotations);
     }
 
+    [Fact]
+    public async Task LinesWrittenJustBeforeARotation_AreDeliveredBeforeTheNewFilesLines()
+    {
+        var path = _dir.File("app.log", "");
+        var lines = new List<string>();
+        using var follower = new LogFollower(_inotify, path, TestOwners.Current, l => { lock (lines) lines.Add(l); }, () => { });
+        await File.AppendAllTextAsync(path, "a\n");
+        await WaitFor(() => Count(lines) == 1);
+
+        // The follower lags: a line and the rotation happen before it looks again.
+        _loop.Post(() => Thread.Sleep(200)); // holds the loop that delivers inotify events
+        await File.AppendAllTextAsync(path, "b\n");
+        File.Move(path, path + ".1");
+        await File.WriteAllTextAsync(path, "c\n");
+        await WaitFor(() => Count(lines) == 3);
+
+        Assert.Equal(["a", "b", "c"], lines);
+    }
+
     private static int Count(List<string> lines)
     {
         lock (lines)
