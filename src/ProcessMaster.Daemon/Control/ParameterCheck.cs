@@ -13,10 +13,10 @@ internal static class ParameterCheck
     /// <summary>What is wrong with <paramref name="parameters"/> (an object), or null when it fits the contract.</summary>
     public static string? Problem(JsonElement parameters, JsonTypeInfo contract)
     {
-        var known = contract.Properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        // A handful of parameters per method: a scan, not a dictionary built for every request.
         foreach (var parameter in parameters.EnumerateObject())
         {
-            if (!known.TryGetValue(parameter.Name, out var property))
+            if (contract.Properties.FirstOrDefault(p => p.Name == parameter.Name) is not { } property)
             {
                 return $"unknown parameter '{parameter.Name}'";
             }
