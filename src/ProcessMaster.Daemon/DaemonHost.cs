@@ -7,6 +7,7 @@ using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.Processes.Holder;
 using ProcessMaster.Core.Provisioning;
 using ProcessMaster.Core.State;
 using ProcessMaster.Core.Supervision;
@@ -109,9 +110,15 @@ internal static class DaemonHost
         }
 
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
+        var holder = PipeHolderClient.Start(master.UnixSocket.Path + ".holder",
+            listener => launcher.SpawnHolder(listener, Path.Combine(layout.PipeHolder, "cgroup.procs")),
+            logLoop, message => events.Record(null, "holder", message));
+        var records = new SupervisionRecords(Path.Combine(stateDirectory, "supervision.json"), SupervisionRecords.CurrentBootId(),
+            message => events.Record(null, "state", message));
+        EarlierDaemon.Report(holder, records, events, log);
         var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher,
-            new LogFileRegistry(time, message => events.Record(null, "logs", message)), users);
-        var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, time);
+            new LogFileRegistry(time, message => events.Record(null, "logs", message)), users, holder);
+        var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records, time);
         var manager = new ServiceManager(context);
         var admission = new DefinitionAdmission(layout, new Provisioner(users, time));
 
@@ -131,6 +138,7 @@ internal static class DaemonHost
             events.Record(rejection.Name, "config", $"not loaded: {rejection.Reason}");
         }
 
+        spawner.ResumeOutput(holder.Recovered ?? [], accepted.ToDictionary(d => d.Name, StringComparer.Ordinal));
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
         var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users);
         var trimmer = new MemoryTrimmer(time);
@@ -159,6 +167,8 @@ internal static class DaemonHost
         var signal = await stop.Task;
         events.Record(null, "shutdown", $"{signal}: stopping {manager.Services.Count} service(s)");
         await manager.ShutdownAsync();
+        holder.Quit();
+        await records.FlushAsync();
         cgroups.RemoveMasterIfEmpty();
         await server.DisposeAsync();
         File.Delete(master.UnixSocket.Path);

@@ -1,16 +1,90 @@
+using ProcessMaster.Core.Cgroups;
 using ProcessMaster.IntegrationTests.Support;
 
 namespace ProcessMaster.IntegrationTests;
 
-/// <summary>The daemon dies (SIGKILL) or shuts down; nothing of the old generation survives, nothing else is touched.</summary>
+/// <summary>
+/// The daemon dies (SIGKILL): the next one adopts what runs; with the pipe holder dead too, it kills the old
+/// generation and touches nothing else. A shutdown leaves nothing.
+/// </summary>
 public class CrashRecoveryTests
 {
+    /// <summary>Writes numbered lines, about a thousand a second, and does not survive a SIGPIPE.</summary>
+    private const string Counter = "i=0; while :; do i=$((i+1)); echo $i; case $i in *00) sleep 0.1;; esac; done";
+
     [SystemFact]
-    public async Task SigkillThenRestart_KillsTheOldGeneration_AndStartsServicesFreshWithLogs()
+    public async Task Sigkill_NextDaemonAdoptsWhatRuns_SamePidsNoSigpipeNoLineLost_AndRestartsWhatEndedMeanwhile()
     {
         await using var daemon = new TestDaemon();
-        // While the daemon is dead nobody reads the service's pipes: a write would end the shell by SIGPIPE
-        // (docs/operations.md). Ignoring it keeps the old generation alive for the checks below.
+        daemon.AddShellService("counter", Counter);
+        var quitterDir = daemon.WorkDir("quitter");
+        daemon.AddShellService("quitter",
+            "[ -e exited-once ] && exec sleep 1000; while [ ! -e trigger ]; do sleep 0.05; done; touch exited-once; exit 3",
+            "restart_policy:\n  policy: always\n  restart_backoff_ms: 200");
+        await daemon.StartAsync();
+        var counter = await daemon.WaitForStateAsync("counter", "RUNNING");
+        var quitter = await daemon.WaitForStateAsync("quitter", "RUNNING");
+
+        await daemon.KillAsync();
+        File.WriteAllText(Path.Combine(quitterDir, "trigger"), "");
+        await Eventually.TrueAsync(() => !ProcessTable.Exists(quitter.MainPid!.Value), TimeSpan.FromSeconds(10), "quitter to exit while no daemon runs");
+        await Task.Delay(TimeSpan.FromSeconds(5)); // the counter writes on meanwhile: into the held pipe, not into SIGPIPE
+        Assert.True(ProcessTable.Exists(counter.MainPid!.Value), "the counter survives 5 s without a daemon");
+
+        await daemon.StartAsync();
+        var adopted = await daemon.StatusAsync("counter");
+        Assert.Equal("RUNNING", adopted.State);
+        Assert.Equal(counter.MainPid, adopted.MainPid);
+        Assert.Equal(0, adopted.Restarts);
+        Assert.True(adopted.UptimeSeconds >= 5, $"uptime continues across the crash (got {adopted.UptimeSeconds} s)");
+        var restarted = await Eventually.ValueAsync(() => daemon.StatusAsync("quitter"), s => s.State == "RUNNING" && s.MainPid != quitter.MainPid,
+            TimeSpan.FromSeconds(10), "quitter to be restarted by the new daemon");
+        Assert.Equal(1, restarted.Restarts);
+        var events = await daemon.PmctlOkAsync("events");
+        Assert.Contains($"adopted: main process {counter.MainPid} running", events);
+        Assert.Contains("ended while no daemon ran (exit status unknown)", events);
+        Assert.DoesNotContain("left by an earlier daemon", events);
+
+        var log = Path.Combine(daemon.WorkDir("counter"), "logs", "stdout.log");
+        var lengthAtAdoption = new FileInfo(log).Length;
+        await Eventually.TrueAsync(() => new FileInfo(log).Length > lengthAtAdoption + 10_000, TimeSpan.FromSeconds(20), "the counter's output to be captured again");
+        AssertContiguous(log);
+    }
+
+    [SystemFact]
+    public async Task KilledPipeHolder_IsReplacedAtOnce_AndAServiceStillOutlivesTheDaemonAfterwards()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("counter", Counter);
+        await daemon.StartAsync();
+        var counter = await daemon.WaitForStateAsync("counter", "RUNNING");
+        var holder = HolderPid(daemon);
+
+        ProcessMaster.Core.Interop.Libc.Kill(holder, 9);
+        var replacement = await Eventually.ValueAsync(() => Task.FromResult(HolderPids(daemon)), pids => pids.Count == 1 && pids[0] != holder,
+            TimeSpan.FromSeconds(10), "a new pipe holder");
+        Assert.True(ProcessTable.Exists(counter.MainPid!.Value));
+        Assert.Contains($"the pipe holder (pid {holder}) ended; starting a new one and handing it 2 pipe(s)", await daemon.PmctlOkAsync("events"));
+
+        // The new holder has the pipes: the daemon can die now and the counter lives on.
+        await daemon.KillAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await daemon.StartAsync();
+        var adopted = await daemon.StatusAsync("counter");
+        Assert.Equal(counter.MainPid, adopted.MainPid);
+        Assert.Equal(replacement[0], HolderPid(daemon));
+        var log = Path.Combine(daemon.WorkDir("counter"), "logs", "stdout.log");
+        var length = new FileInfo(log).Length;
+        await Eventually.TrueAsync(() => new FileInfo(log).Length > length + 10_000, TimeSpan.FromSeconds(20), "the counter's output to be captured again");
+        AssertContiguous(log);
+    }
+
+    [SystemFact]
+    public async Task DaemonAndHolderKilledTogether_KillsTheOldGeneration_AndStartsServicesFreshWithLogs()
+    {
+        await using var daemon = new TestDaemon();
+        // With the holder gone too nobody reads the service's pipes: a write would end the shell by SIGPIPE.
+        // Ignoring it keeps the old generation alive for the checks below.
         daemon.AddShellService("ticker", "trap '' PIPE; sleep 1000 & while :; do echo tick; sleep 0.1; done");
         await daemon.StartAsync();
         var status = await Eventually.ValueAsync(() => daemon.StatusAsync("ticker"), s => s.Pids.Count >= 2, TimeSpan.FromSeconds(10), "ticker's processes");
@@ -22,7 +96,9 @@ public class CrashRecoveryTests
         var foreign = Path.Combine(daemon.Cgroups.Master, "not-processmaster");
         Directory.CreateDirectory(foreign);
 
+        var holder = HolderPid(daemon);
         await daemon.KillAsync();
+        ProcessMaster.Core.Interop.Libc.Kill(holder, 9);
         Assert.All(old, pid => Assert.True(ProcessTable.Exists(pid), "services keep running while the daemon is dead"));
 
         await daemon.StartAsync();
@@ -31,11 +107,33 @@ public class CrashRecoveryTests
             TimeSpan.FromSeconds(10), "ticker to run again");
         Assert.Empty(fresh.Pids.Intersect(old));
         Assert.True(Directory.Exists(foreign));
-        Assert.Contains("left by an earlier daemon", await daemon.PmctlOkAsync("events", "ticker"));
+        var events = await daemon.PmctlOkAsync("events");
+        Assert.Contains("no pipe holder was running", events);
+        Assert.Contains("left by an earlier daemon", events);
+        Assert.Single(HolderPids(daemon));
 
         var log = Path.Combine(daemon.WorkDir("ticker"), "logs", "stdout.log");
         var length = new FileInfo(log).Length;
         await Eventually.TrueAsync(() => new FileInfo(log).Length > length, TimeSpan.FromSeconds(5), "new output to be captured");
+    }
+
+    private static List<int> HolderPids(TestDaemon daemon) => CgroupFs.ReadPidsRecursive(daemon.Cgroups.Layout.PipeHolder);
+
+    private static int HolderPid(TestDaemon daemon) => Assert.Single(HolderPids(daemon));
+
+    /// <summary>Every complete line of the counter's log is one more than the line before: none lost, none doubled.</summary>
+    private static void AssertContiguous(string log)
+    {
+        var text = File.ReadAllText(log);
+        var lines = text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("1", lines[0]);
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i] != (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                Assert.Fail($"line {i + 1} of {log} is '{lines[i]}' after '{lines[i - 1]}'");
+            }
+        }
     }
 
     [SystemFact]

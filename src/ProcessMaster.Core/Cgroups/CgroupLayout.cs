@@ -12,6 +12,7 @@ public sealed class CgroupLayout
     public const string ServicePrefix = "pm-";
     public const string RunLeaf = "run";
     public const string AdminActionsGroup = "admin_actions";
+    public const string PipeHolderGroup = "pipe_holder";
 
     public CgroupLayout(string v2Root, string name, IReadOnlyDictionary<CgroupController, LimitBackendKind> backends,
         IReadOnlyDictionary<CgroupController, string> v1Masters, IReadOnlyList<string> notes)
@@ -46,6 +47,9 @@ public sealed class CgroupLayout
         Path.Combine(V1Masters[controller], ServicePrefix + app);
 
     public string AdminActions => Path.Combine(Master, AdminActionsGroup);
+
+    /// <summary>The pipe holder's own group: it outlives the daemon, and no service's stop touches it.</summary>
+    public string PipeHolder => Path.Combine(Master, PipeHolderGroup);
 
     /// <summary>Every distinct v1 master group (controllers may share a hierarchy, e.g. cpu,cpuacct).</summary>
     public IEnumerable<string> DistinctV1Masters => V1Masters.Values.Distinct(StringComparer.Ordinal);

@@ -45,6 +45,7 @@ public sealed class CgroupManager
 
         warnings.AddRange(Limits.Apply(CgroupLimits.From(settings), Layout.Master, c => Layout.V1Masters[c]));
         CgroupFs.Create(Layout.AdminActions);
+        CgroupFs.Create(Layout.PipeHolder);
         return warnings;
     }
 
@@ -66,10 +67,16 @@ public sealed class CgroupManager
             .ToList();
     }
 
-    /// <summary>Removes the admin_actions and master groups (v2 and v1) if nothing is left in them.</summary>
+    /// <summary>Removes the admin_actions, pipe holder and master groups (v2 and v1) if nothing is left in them.</summary>
     public void RemoveMasterIfEmpty()
     {
         CgroupFs.RemoveTree(Layout.AdminActions);
+        // The holder has just exited: its group empties a moment after it closed its socket.
+        for (var attempt = 0; attempt < 100 && !CgroupFs.RemoveTree(Layout.PipeHolder); attempt++)
+        {
+            Thread.Sleep(10);
+        }
+
         if (Directory.Exists(Layout.Master) && !Directory.EnumerateDirectories(Layout.Master).Any())
         {
             CgroupFs.RemoveTree(Layout.Master);

@@ -79,7 +79,7 @@ public sealed unsafe class OutputPump
     private void Finish(EventLoop.Registration registration)
     {
         registration.Dispose();
+        _onClosed(); // while the descriptor is still ours: whoever else refers to it lets go first
         _pipe.Dispose();
-        _onClosed();
     }
 }

@@ -117,6 +117,48 @@ public sealed unsafe class ProcessLauncher(string shimPath)
         }
     }
 
+    /// <summary>
+    /// Starts the pipe holder (<c>processmaster-exec --hold</c>) on <paramref name="listener"/>, moved into
+    /// the group of <paramref name="procsFile"/> by the shim like any service; returns its pid. Its stdio is
+    /// /dev/null: it outlives the daemon, so it must not keep the daemon's output (a journal stream, a
+    /// terminal, a caller's pipe) open.
+    /// </summary>
+    public int SpawnHolder(int listener, string procsFile)
+    {
+        const int ListenerInChild = 3;
+        var actions = NativeMemory.AllocZeroed(1024);
+        var strings = new List<nint>();
+        try
+        {
+            Linux.FileActionsInit(actions);
+            Linux.FileActionsAddOpen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
+            Linux.FileActionsAddOpen(actions, 1, "/dev/null", Libc.O_WRONLY, 0);
+            Linux.FileActionsAddOpen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
+            Linux.FileActionsAddDup2(actions, listener, ListenerInChild);
+            var argv = ToNative([ShimPath, "--cgroup-procs", procsFile, "--", ShimPath, "--hold", ListenerInChild.ToString(System.Globalization.CultureInfo.InvariantCulture)], strings);
+            var envp = ToNative([], strings);
+            int pid;
+            int rc;
+            fixed (nint* a = argv)
+            fixed (nint* e = envp)
+            {
+                rc = Linux.PosixSpawn(&pid, ShimPath, actions, null, a, e);
+            }
+
+            return rc == 0 ? pid : throw new SpawnException($"cannot start the pipe holder {ShimPath}: {Linux.ErrorText(rc)}");
+        }
+        finally
+        {
+            foreach (var s in strings)
+            {
+                Marshal.FreeCoTaskMem(s);
+            }
+
+            Linux.FileActionsDestroy(actions);
+            NativeMemory.Free(actions);
+        }
+    }
+
     private static SafeFileHandle? Connect(OutputTarget target, int childFd, void* actions, List<int> opened, List<int> childEnds)
     {
         switch (target)

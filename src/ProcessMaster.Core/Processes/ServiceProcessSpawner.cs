@@ -2,16 +2,17 @@ using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Logs;
+using ProcessMaster.Core.Processes.Holder;
 using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Processes;
 
 /// <summary>
 /// Spawns a service's processes through the shim on the supervision loop (so the reaper knows the pid
-/// before it can exit), pumps their output into the log files on the log loop, and reads the shim's
-/// exec status.
+/// before it can exit), pumps their output into the log files on the log loop (each pipe also kept by
+/// the pipe holder, so it outlives the daemon), and reads the shim's exec status.
 /// </summary>
-/// <param name="loop">The supervision loop: spawning, reaping, exec status.</param>
+/// <param name="loop">The supervision loop: spawning, reaping, exec status, adopted processes.</param>
 /// <param name="logLoop">The log loop: output pipes into their files.</param>
 public sealed class ServiceProcessSpawner(
     EventLoop loop,
@@ -19,7 +20,8 @@ public sealed class ServiceProcessSpawner(
     ChildReaper reaper,
     ProcessLauncher launcher,
     LogFileRegistry logs,
-    IUserDatabase users) : IProcessSpawner
+    IUserDatabase users,
+    PipeHolderClient? holder) : IProcessSpawner
 {
     private const int SigKill = 9;
 
@@ -31,8 +33,8 @@ public sealed class ServiceProcessSpawner(
         {
             var spec = Spec(request, stdout, stderr);
             var launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid, (l, status) => exited(l.Pid, status));
-            Pump(launched.Stdout, stdout);
-            Pump(launched.Stderr, stderr);
+            Pump(launched.Stdout, stdout, new HeldPipeKey(request.Cgroup.App, launched.Pid, request.Role, Stderr: false));
+            Pump(launched.Stderr, stderr, new HeldPipeKey(request.Cgroup.App, launched.Pid, request.Role, Stderr: true));
             _ = ExecStatus.ReadAsync(loop, launched.ExecStatus).ContinueWith(t => executed(launched.Pid, t.Result), TaskScheduler.Default);
             return launched.Pid;
         }
@@ -43,6 +45,37 @@ public sealed class ServiceProcessSpawner(
             throw e as SpawnException ?? new SpawnException(e.Message);
         }
     }
+
+    /// <summary>
+    /// Resumes capturing the pipes an earlier daemon's processes write to (given back by the holder) into
+    /// their service's log files; pipes of services no longer configured are let go.
+    /// </summary>
+    public void ResumeOutput(IEnumerable<HeldPipe> pipes, IReadOnlyDictionary<string, ServiceDefinition> definitions)
+    {
+        foreach (var (key, pipe) in pipes)
+        {
+            if (!definitions.TryGetValue(key.App, out var definition))
+            {
+                holder?.Release(key);
+                pipe.Dispose();
+                continue;
+            }
+
+            LogFile? file = null;
+            try
+            {
+                file = Acquire(definition, SpawnRequest.OutputPath(definition, key.Role, key.Stderr));
+            }
+            catch (Exception e) when (e is SpawnException or IOException)
+            {
+                // Drained into nothing rather than left to fill: the service must not block on it.
+            }
+
+            Pump(pipe, file, key);
+        }
+    }
+
+    public IDisposable Watch(int pid, Action<ExitStatus> exited) => AdoptedProcess.Watch(loop, pid, exited);
 
     public void KillIfAlive(int pid) => reaper.SignalIfAlive(pid, SigKill);
 
@@ -75,11 +108,18 @@ public sealed class ServiceProcessSpawner(
         }
     }
 
-    private void Pump(SafeFileHandle? pipe, LogFile? file)
+    private void Pump(SafeFileHandle? pipe, LogFile? file, HeldPipeKey key)
     {
-        if (pipe is not null)
+        if (pipe is null)
         {
-            OutputPump.Start(logLoop, pipe, file, () => Release(file));
+            return;
         }
+
+        holder?.Hold(key, pipe);
+        OutputPump.Start(logLoop, pipe, file, () =>
+        {
+            holder?.Release(key);
+            Release(file);
+        });
     }
 }

@@ -17,14 +17,12 @@ public sealed record PersistentStateDocument(
 public sealed class PersistentState : IOperatorStops
 {
     private readonly Lock _lock = new();
-    private readonly string _file;
     private readonly SortedSet<string> _stopped = new(StringComparer.Ordinal);
-    private TaskCompletionSource? _pendingSave;
-    private bool _writing;
+    private readonly CoalescedFileWriter _writer;
 
     public PersistentState(string file)
     {
-        _file = file;
+        _writer = new CoalescedFileWriter(file, Render);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         try
         {
@@ -69,52 +67,14 @@ public sealed class PersistentState : IOperatorStops
         }
     }
 
-    /// <summary>
-    /// Group commit: every change made while a write is in flight is saved by one following write, so
-    /// `stop all` over hundreds of services costs a few fsyncs instead of one per service.
-    /// </summary>
-    private Task ScheduleSave()
+    private Task ScheduleSave() => _writer.SaveAsync();
+
+    private string Render()
     {
-        _pendingSave ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_writing)
+        Failpoints.Hit("state-save");
+        lock (_lock)
         {
-            _writing = true;
-            _ = Task.Run(WritePendingSaves);
-        }
-
-        return _pendingSave.Task;
-    }
-
-    private void WritePendingSaves()
-    {
-        while (true)
-        {
-            TaskCompletionSource save;
-            string json;
-            lock (_lock)
-            {
-                if (_pendingSave is null)
-                {
-                    _writing = false;
-                    return;
-                }
-
-                save = _pendingSave;
-                _pendingSave = null;
-                json = JsonSerializer.Serialize(new PersistentStateDocument(1, [.. _stopped]), CoreJsonContext.Default.PersistentStateDocument);
-            }
-
-            try
-            {
-                Failpoints.Hit("state-save");
-                Configuration.ServiceCatalogLoader.WriteAtomically(_file, json + "\n");
-                save.SetResult();
-            }
-            catch (Exception e)
-            {
-                // Whoever waits for this save learns why it failed; the writer goes on with the next one.
-                save.SetException(e);
-            }
+            return JsonSerializer.Serialize(new PersistentStateDocument(1, [.. _stopped]), CoreJsonContext.Default.PersistentStateDocument) + "\n";
         }
     }
 }

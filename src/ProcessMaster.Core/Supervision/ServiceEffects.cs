@@ -17,6 +17,9 @@ public sealed record KillMain(int Pid) : ServiceEffect;
 /// <summary>Write cgroup.kill: SIGKILL the whole subtree.</summary>
 public sealed record KillCgroup : ServiceEffect;
 
+/// <summary>Watch an adopted main process (not necessarily the daemon's child) and report its end as <see cref="MainExited"/>.</summary>
+public sealed record WatchMain(int Pid) : ServiceEffect;
+
 /// <summary>Say which processes an earlier daemon left in the cgroup (they are killed next).</summary>
 public sealed record ReportLeftovers : ServiceEffect;
 

@@ -123,5 +123,6 @@ public sealed partial class ServiceManager
         await service.StopAsync(StopReason.Removed);
         _services = _services.Remove(service.Name);
         await service.DisposeAsync(removeCgroups: true);
+        context.Records.Forget(service.Name);
     }
 }

@@ -95,6 +95,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
         foreach (var service in services)
         {
             await service.DisposeAsync(removeCgroups: true);
+            context.Records.Forget(service.Name); // nothing runs: the next daemon starts afresh
         }
 
         _services = _services.Clear();

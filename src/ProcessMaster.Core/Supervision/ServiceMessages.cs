@@ -6,8 +6,15 @@ namespace ProcessMaster.Core.Supervision;
 /// <summary>Everything that can happen to a service is a message in its supervisor's mailbox.</summary>
 public abstract record ServiceMessage;
 
-/// <summary>The supervisor's first message: the cgroup exists and is watched.</summary>
-public sealed record SupervisionStarted : ServiceMessage;
+/// <summary>
+/// The supervisor's first message: the cgroup exists and is watched. <paramref name="Adoption"/> is set when
+/// the machine resumes the state an earlier daemon saved and its processes may be adopted.
+/// </summary>
+public sealed record SupervisionStarted(Adoption? Adoption = null) : ServiceMessage;
+
+/// <summary>What the supervisor found of an earlier daemon's run of the service.</summary>
+/// <param name="MainPid">The saved main process, when it still runs in the service's cgroup.</param>
+public sealed record Adoption(int? MainPid);
 
 /// <param name="Force">Run even though the service is disabled (the file is not changed).</param>
 public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null) : ServiceMessage;

@@ -62,7 +62,7 @@ public sealed partial class ServiceStateMachine
         _at = at;
         switch (message)
         {
-            case SupervisionStarted: OnSupervisionStarted(); break;
+            case SupervisionStarted started: OnSupervisionStarted(started); break;
             case StartRequest start: OnStart(start); break;
             case StopRequest stop: OnStopRequest(stop); break;
             case RestartRequest restart: OnRestart(restart); break;
@@ -82,24 +82,36 @@ public sealed partial class ServiceStateMachine
         return [.. _effects];
     }
 
-    /// <summary>The first message: arm the schedule, and kill what an earlier daemon left in the cgroup.</summary>
-    private void OnSupervisionStarted()
+    /// <summary>
+    /// The first message: arm the schedule, then adopt what an earlier daemon's run left (when its state
+    /// was saved and its output pipes kept), or kill it.
+    /// </summary>
+    private void OnSupervisionStarted(SupervisionStarted started)
     {
         var first = !_s.Supervised;
         _s = _s with { Supervised = true };
         ArmSchedule();
-
-        // Only processes found before this machine started anything are an earlier daemon's (the
-        // message may come late, handled again after a failure, behind a start).
-        if (!first || !_at.Populated || _s.State != ServiceState.Stopped || _s.MainAlive)
+        if (!first)
         {
-            return;
+            return; // handled again after a failure, maybe behind a start: nothing found is an earlier daemon's
         }
 
-        // Their output pipes died with that daemon: the service starts fresh.
+        if (started.Adoption is { } adoption)
+        {
+            Adopt(adoption);
+        }
+        else if (_at.Populated && _s.State == ServiceState.Stopped && !_s.MainAlive)
+        {
+            KillLeftovers("killing processes left by an earlier daemon");
+        }
+    }
+
+    /// <summary>Kills what an earlier daemon left: its output pipes died with it, so the service starts fresh.</summary>
+    private void KillLeftovers(string reason)
+    {
         Effect(new ReportLeftovers());
-        _s = _s with { StopReason = Supervision.StopReason.Leftovers };
-        SetState(ServiceState.Stopping, "killing processes left by an earlier daemon");
+        _s = _s with { StopReason = Supervision.StopReason.Leftovers, MainAlive = false };
+        SetState(ServiceState.Stopping, reason);
         KillEverything();
     }
 
@@ -127,6 +139,10 @@ public sealed partial class ServiceStateMachine
                 // Start again as soon as the stop completes.
                 _s = _s with { StopReason = Supervision.StopReason.Restart, RestartAs = request.Reason };
                 Add(request.Waiter, _startWaiters);
+                return;
+            case ServiceState.Backoff when request.Reason != StartReason.Operator:
+                // The restart policy's start is due (e.g. a boot behind an adoption that found it ended): it counts.
+                Complete(request.Waiter, OperationOutcome.Success("restart pending"));
                 return;
         }
 

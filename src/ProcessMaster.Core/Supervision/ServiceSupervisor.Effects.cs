@@ -36,6 +36,10 @@ public sealed partial class ServiceSupervisor
             case KillCgroup:
                 _cgroup.Kill();
                 break;
+            case WatchMain watch:
+                _mainWatch?.Dispose();
+                _mainWatch = _context.Processes.Watch(watch.Pid, status => Post(new MainExited(watch.Pid, status)));
+                break;
             case ReportLeftovers:
                 var left = _cgroup.Pids();
                 Record("reconcile", $"found {left.Count} process(es) left by an earlier daemon ({string.Join(',', left)}); killing them so the service starts fresh");
@@ -114,7 +118,7 @@ public sealed partial class ServiceSupervisor
             }
 
             var pid = await _context.Processes.SpawnAsync(
-                new SpawnRequest(definition, _cgroup, definition.Process.StartCommand, Name, definition.Logs.Stdout, definition.Logs.Stderr),
+                new SpawnRequest(definition, _cgroup, definition.Process.StartCommand, Name, ProcessRole.Main),
                 (p, error) => Post(new ExecCompleted(p, error)),
                 (p, status) => Post(new MainExited(p, status)));
             _followUps.Enqueue(new MainSpawned(pid));
@@ -131,8 +135,7 @@ public sealed partial class ServiceSupervisor
         try
         {
             var pid = await _context.Processes.SpawnAsync(
-                new SpawnRequest(definition, _cgroup, definition.Process.StopCommand!.Value, $"{Name}.stop",
-                    definition.Logs.StopCommandStdout, definition.Logs.StopCommandStderr),
+                new SpawnRequest(definition, _cgroup, definition.Process.StopCommand!.Value, $"{Name}.stop", ProcessRole.StopCommand),
                 (_, error) =>
                 {
                     if (error is not null)

@@ -29,6 +29,8 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     private readonly IDisposable _watch;
     private ITimer? _timer;
     private ITimer? _scheduleTimer;
+    private IDisposable? _mainWatch;
+    private (ServiceDefinition Definition, string Digest) _fingerprint;
     private readonly Task _loop;
     private volatile ServiceSnapshot _snapshot;
 
@@ -36,14 +38,19 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     private volatile string? _unsaved;
 
     /// <summary>
-    /// Creates the service's cgroups, watches them and starts the loop. Its first message kills what an
-    /// earlier daemon left in the cgroup and arms a cron job's schedule.
+    /// Creates the service's cgroups, watches them and starts the loop. Its first message adopts (or
+    /// kills) what an earlier daemon left in the cgroup and arms a cron job's schedule.
     /// </summary>
     public ServiceSupervisor(ServiceDefinition definition, SupervisorContext context)
     {
         _context = context;
         _cgroup = context.Cgroups.Service(definition.Name);
-        _machine = new ServiceStateMachine(definition, context.State.IsStoppedByOperator(definition.Name));
+        _fingerprint = (definition, DefinitionFingerprint.Of(definition));
+        var stoppedByOperator = context.State.IsStoppedByOperator(definition.Name);
+        var saved = context.Records.Saved(definition.Name);
+        _machine = saved is null
+            ? new ServiceStateMachine(definition, stoppedByOperator)
+            : new ServiceStateMachine(definition, ServiceStateMachine.Resumable(saved.State, stoppedByOperator));
         _snapshot = BuildSnapshot();
         foreach (var warning in _cgroup.Prepare(definition.Resources))
         {
@@ -51,9 +58,18 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
 
         _watch = context.Cgroups.Watch(_cgroup, _ => Post(new CgroupChanged()));
-        Post(new SupervisionStarted());
+        Post(new SupervisionStarted(saved is null ? null : new Adoption(LiveMain(saved.State.MainPid))));
+        if (saved is not null && saved.Fingerprint != _fingerprint.Digest && (saved.State.State.IsActive() || saved.State.State == ServiceState.Backoff))
+        {
+            Record("adopt", "its definition changed while no daemon ran; applying it as a reload would");
+            Post(new DefinitionChanged(definition));
+        }
+
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>The saved main pid if that process is still in the service's cgroup (a reused pid would not be).</summary>
+    private int? LiveMain(int? pid) => pid is { } p && _cgroup.Pids().Contains(p) ? p : null;
 
     public string Name => _cgroup.App;
 
@@ -121,6 +137,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             Background.Run("publishing the status", () =>
             {
                 _snapshot = BuildSnapshot();
+                _context.Records.Save(Name, new SavedService(Fingerprint(), _machine.Current));
                 SnapshotPublished?.Invoke(_snapshot);
             }, text => Record("supervisor", text));
 
@@ -199,6 +216,16 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
     }
 
+    private string Fingerprint()
+    {
+        if (!ReferenceEquals(_fingerprint.Definition, _machine.Definition))
+        {
+            _fingerprint = (_machine.Definition, DefinitionFingerprint.Of(_machine.Definition));
+        }
+
+        return _fingerprint.Digest;
+    }
+
     private ServiceSnapshot BuildSnapshot()
     {
         var s = _machine.Current;
@@ -226,6 +253,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         await _loop;
         _timer?.Dispose();
         _scheduleTimer?.Dispose();
+        _mainWatch?.Dispose();
         _watch.Dispose();
         if (removeCgroups && !_cgroup.IsPopulated)
         {

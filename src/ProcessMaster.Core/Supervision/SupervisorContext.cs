@@ -8,10 +8,12 @@ public sealed record SupervisorContext(
     IProcessSpawner Processes,
     IEventSink Events,
     IOperatorStops State,
+    ISupervisionRecords Records,
     TimeProvider Time)
 {
-    private readonly long _origin = Time.GetTimestamp();
-
-    /// <summary>Monotonic time since the supervision began, for timeouts and crash windows.</summary>
-    public TimeSpan Monotonic => Time.GetElapsedTime(_origin);
+    /// <summary>
+    /// Monotonic time (CLOCK_MONOTONIC for the system clock), for timeouts and crash windows. It is the
+    /// same in every process until the host reboots, so crash times saved by one daemon hold in the next.
+    /// </summary>
+    public TimeSpan Monotonic => Time.GetElapsedTime(0);
 }

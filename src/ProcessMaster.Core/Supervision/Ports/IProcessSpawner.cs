@@ -11,8 +11,28 @@ public sealed record SpawnRequest(
     IServiceCgroup Cgroup,
     IReadOnlyList<string> Command,
     string Label,
-    string? StdoutPath,
-    string? StderrPath);
+    ProcessRole Role)
+{
+    public string? StdoutPath => OutputPath(Definition, Role, stderr: false);
+
+    public string? StderrPath => OutputPath(Definition, Role, stderr: true);
+
+    /// <summary>The log file a stream of <paramref name="role"/> goes to (null: discarded).</summary>
+    public static string? OutputPath(ServiceDefinition definition, ProcessRole role, bool stderr) => (role, stderr) switch
+    {
+        (ProcessRole.Main, false) => definition.Logs.Stdout,
+        (ProcessRole.Main, true) => definition.Logs.Stderr,
+        (_, false) => definition.Logs.StopCommandStdout,
+        (_, true) => definition.Logs.StopCommandStderr,
+    };
+}
+
+/// <summary>Which of a service's processes: its command, or its stop_command.</summary>
+public enum ProcessRole
+{
+    Main,
+    StopCommand,
+}
 
 /// <summary>Starts a service's processes with their output captured, and tells when they executed and exited.</summary>
 public interface IProcessSpawner
@@ -20,6 +40,12 @@ public interface IProcessSpawner
     /// <summary>Spawns the process and returns its pid; <paramref name="executed"/> gets the shim's error (null: executed), <paramref name="exited"/> its end.</summary>
     /// <exception cref="SpawnException">Nothing was spawned (fork, log file, cgroup); the message says why.</exception>
     Task<int> SpawnAsync(SpawnRequest request, Action<int, string?> executed, Action<int, ExitStatus> exited);
+
+    /// <summary>
+    /// Reports the end of <paramref name="pid"/>, a main process adopted from an earlier daemon: its exit
+    /// status when it is still the daemon's child, <see cref="ExitStatus.Unknown"/> otherwise.
+    /// </summary>
+    IDisposable Watch(int pid, Action<ExitStatus> exited);
 
     /// <summary>SIGKILLs <paramref name="pid"/> if it is still our unreaped child (it may not have joined its cgroup yet).</summary>
     void KillIfAlive(int pid);

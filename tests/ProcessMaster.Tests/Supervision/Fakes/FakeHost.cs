@@ -14,7 +14,7 @@ namespace ProcessMaster.Tests.Supervision.Fakes;
 /// file, the event log and a <see cref="FakeTimeProvider"/>. Supervisors and the manager run on it
 /// unchanged, without root. Processes die when killed and, unless told to ignore it, on their stop signal.
 /// </summary>
-internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, IOperatorStops
+internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, IOperatorStops, ISupervisionRecords
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FakeCgroup> _cgroups = new(StringComparer.Ordinal);
@@ -24,7 +24,7 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     public FakeHost()
     {
-        Context = new SupervisorContext(this, this, this, this, Time);
+        Context = new SupervisorContext(this, this, this, this, this, Time);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
@@ -34,6 +34,12 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
     public ConcurrentQueue<string> Events { get; } = new();
 
     public ConcurrentQueue<SpawnRequest> Spawns { get; } = new();
+
+    /// <summary>The supervision state saved by the running supervisors.</summary>
+    public ConcurrentDictionary<string, SavedService> SavedRecords { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What an earlier daemon saved, offered to the next supervisors (see <see cref="CrashDaemon"/>).</summary>
+    public ConcurrentDictionary<string, SavedService> EarlierRecords { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Main commands whose spawn fails.</summary>
     public bool FailSpawns { get; set; }
@@ -134,6 +140,56 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     public void KillIfAlive(int pid) => Exit(pid, ExitStatus.Killed(9));
 
+    /// <summary>An adopted process is nobody's child here either: its end comes without a status.</summary>
+    public IDisposable Watch(int pid, Action<ExitStatus> exited)
+    {
+        lock (_lock)
+        {
+            if (_processes.TryGetValue(pid, out var process))
+            {
+                process.Exited = (_, _) => exited(ExitStatus.Unknown);
+                return process;
+            }
+        }
+
+        exited(ExitStatus.Unknown);
+        return new FakeProcess(0, Cgroup("-"), null);
+    }
+
+    /// <summary>
+    /// The daemon dies: its supervisors stop without touching anything, its processes keep running with
+    /// nobody waiting for them, and what it saved becomes the earlier daemon's state.
+    /// </summary>
+    public async Task CrashDaemon(IEnumerable<ServiceSupervisor> supervisors)
+    {
+        foreach (var supervisor in supervisors)
+        {
+            await supervisor.DisposeAsync();
+        }
+
+        lock (_lock)
+        {
+            foreach (var process in _processes.Values)
+            {
+                process.Exited = null;
+            }
+        }
+
+        EarlierRecords.Clear();
+        foreach (var (app, record) in SavedRecords)
+        {
+            EarlierRecords[app] = record;
+        }
+
+        SavedRecords.Clear();
+    }
+
+    SavedService? ISupervisionRecords.Saved(string app) => EarlierRecords.TryRemove(app, out var record) ? record : null;
+
+    void ISupervisionRecords.Save(string app, SavedService record) => SavedRecords[app] = record;
+
+    void ISupervisionRecords.Forget(string app) => SavedRecords.TryRemove(app, out _);
+
     void IEventSink.Record(string? app, string component, string message) => Events.Enqueue($"{app}: {component}: {message}");
 
     public bool IsStoppedByOperator(string app)
@@ -189,13 +245,17 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
         return targets.Count;
     }
 
-    private sealed class FakeProcess(int pid, FakeCgroup cgroup, Action<int, ExitStatus>? exited)
+    private sealed class FakeProcess(int pid, FakeCgroup cgroup, Action<int, ExitStatus>? exited) : IDisposable
     {
         public int Pid { get; } = pid;
 
         public FakeCgroup Cgroup { get; } = cgroup;
 
-        public Action<int, ExitStatus>? Exited { get; } = exited;
+        public Action<int, ExitStatus>? Exited { get; set; } = exited;
+
+        public void Dispose()
+        {
+        }
 
         public bool IsStopCommand { get; init; }
 

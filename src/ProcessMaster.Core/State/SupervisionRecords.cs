@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ProcessMaster.Core.Supervision.Ports;
+
+namespace ProcessMaster.Core.State;
+
+/// <summary>The file's content: the machine state of every service, valid for one boot of the host.</summary>
+/// <param name="Generation">How many daemons ran on this boot of the host, this one included.</param>
+public sealed record SupervisionRecordsDocument(int Version, string BootId, int Generation, Dictionary<string, SavedService> Services);
+
+/// <summary>
+/// <c>state/supervision.json</c>: each service's machine state, rewritten (coalesced) whenever one
+/// changes, so a daemon that starts after a crash or SIGKILL adopts what runs. Records of an earlier
+/// boot of the host are ignored: no process of theirs can still run, and monotonic times differ.
+/// </summary>
+public sealed class SupervisionRecords : ISupervisionRecords
+{
+    private const int CurrentVersion = 1;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, SavedService> _current = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SavedService> _earlier = new(StringComparer.Ordinal);
+    private readonly CoalescedFileWriter _writer;
+    private readonly string _bootId;
+    private readonly Action<string> _report;
+    private bool _failing;
+
+    public SupervisionRecords(string file, string bootId, Action<string> report)
+    {
+        _bootId = bootId;
+        _report = report;
+        _writer = new CoalescedFileWriter(file, Render);
+        try
+        {
+            if (File.Exists(file) &&
+                JsonSerializer.Deserialize(File.ReadAllText(file), SupervisionJsonContext.Default.SupervisionRecordsDocument) is { } doc &&
+                doc.Version == CurrentVersion && doc.BootId == bootId)
+            {
+                Generation = doc.Generation + 1;
+                foreach (var (app, record) in doc.Services)
+                {
+                    _earlier[app] = record;
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
+        {
+            LoadError = $"supervision state {file} unreadable ({e.Message}); processes of an earlier daemon are not adopted";
+        }
+    }
+
+    public string? LoadError { get; }
+
+    /// <summary>Which daemon this is since the host booted: 1 for the first, one more after each restart or crash.</summary>
+    public int Generation { get; } = 1;
+
+    /// <summary>Services an earlier daemon saved as running (or about to), which this one may adopt.</summary>
+    public int EarlierActive => _earlier.Values.Count(r => r.State.State is not (Supervision.ServiceState.Stopped or Supervision.ServiceState.Failed or Supervision.ServiceState.Exited));
+
+    /// <summary>Forgets what the earlier daemon saved: its processes cannot be adopted (their pipes are lost).</summary>
+    public void DiscardEarlier()
+    {
+        lock (_lock)
+        {
+            _earlier.Clear();
+        }
+    }
+
+    public SavedService? Saved(string app)
+    {
+        lock (_lock)
+        {
+            return _earlier.Remove(app, out var record) ? record : null;
+        }
+    }
+
+    public void Save(string app, SavedService record)
+    {
+        lock (_lock)
+        {
+            _current[app] = record;
+        }
+
+        Write();
+    }
+
+    public void Forget(string app)
+    {
+        lock (_lock)
+        {
+            _current.Remove(app);
+        }
+
+        Write();
+    }
+
+    /// <summary>Completes once everything saved so far is on disk.</summary>
+    public Task FlushAsync() => _writer.SaveAsync();
+
+    private void Write() => _writer.SaveAsync().ContinueWith(t =>
+    {
+        // Said once per run of failures: a full disk must not flood the event log.
+        var failed = t.Exception?.GetBaseException();
+        if (failed is not null && !_failing)
+        {
+            _report($"cannot save the supervision state ({failed.Message}); a daemon started after a crash would restart running services instead of adopting them");
+        }
+
+        _failing = failed is not null;
+    }, TaskScheduler.Default);
+
+    private string Render()
+    {
+        lock (_lock)
+        {
+            return JsonSerializer.Serialize(new SupervisionRecordsDocument(CurrentVersion, _bootId, Generation, new(_current, StringComparer.Ordinal)),
+                SupervisionJsonContext.Default.SupervisionRecordsDocument);
+        }
+    }
+
+    /// <summary>This boot of the host, as the kernel names it.</summary>
+    public static string CurrentBootId()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}
+
+/// <summary>Source-generated JSON for the supervision state (snake_case, enums by name, so a newer daemon reads it).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(SupervisionRecordsDocument))]
+internal sealed partial class SupervisionJsonContext : JsonSerializerContext;

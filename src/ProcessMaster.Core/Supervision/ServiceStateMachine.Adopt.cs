@@ -1,0 +1,85 @@
+using ProcessMaster.Core.Interop;
+
+namespace ProcessMaster.Core.Supervision;
+
+/// <summary>
+/// Adoption: a new daemon resumes the state its predecessor saved and takes over what still runs
+/// instead of killing it. Timers of the old daemon are gone: what was waiting is armed afresh.
+/// </summary>
+public sealed partial class ServiceStateMachine
+{
+    /// <summary>The saved state a new daemon resumes from: the same value, minus what belonged to the old process.</summary>
+    public static ServiceMachineState Resumable(ServiceMachineState saved, bool stoppedByOperator) =>
+        saved with { Supervised = false, PendingStop = null, ScheduleHalted = false, StoppedByOperator = stoppedByOperator };
+
+    private void Adopt(Adoption adoption)
+    {
+        _s = _s with { MainAlive = adoption.MainPid is { } pid && pid == _s.MainPid };
+        switch (_s.State)
+        {
+            case ServiceState.Starting or ServiceState.Running when _s.StoppedByOperator:
+                KillLeftovers("stopped by operator; killing what an earlier daemon left running");
+                break;
+            case ServiceState.Starting or ServiceState.Running:
+                AdoptRun();
+                break;
+            case ServiceState.Stopping when HasProcesses:
+                // The stop under way when the earlier daemon ended goes straight to its last phase.
+                Record("adopt", "a stop was under way; finishing it with cgroup.kill");
+                if (_s.Phase == StopPhase.Killed)
+                {
+                    Effect(new KillCgroup());
+                    ArmTimer(KillTimeout);
+                }
+                else
+                {
+                    KillEverything();
+                }
+
+                break;
+            case ServiceState.Stopping:
+                Stopped();
+                break;
+            case ServiceState.Backoff when !HasProcesses:
+                Record("adopt", "was waiting to restart; restarting after its backoff");
+                ArmTimer((Definition.Restart ?? Configuration.RestartSettings.Default).Backoff);
+                break;
+            case var _ when HasProcesses:
+                KillLeftovers($"{_s.State.Name()} but processes remain; killing them");
+                break;
+        }
+    }
+
+    /// <summary>It was running: keep it running with its pid, uptime and restart count, or learn that it ended meanwhile.</summary>
+    private void AdoptRun()
+    {
+        var since = _s.StateSince is { } t ? $" since {t:yyyy-MM-dd HH:mm:ss}Z" : "";
+        if (_s.State == ServiceState.Starting)
+        {
+            SetState(ServiceState.Running, "adopted while starting");
+        }
+
+        _s = _s with { ExecConfirmed = true, ExecError = null };
+        if (_s.MainAlive)
+        {
+            Record("adopt", $"adopted: main process {_s.MainPid} running{since}, {_s.Restarts} restart(s)");
+            Effect(new WatchMain(_s.MainPid!.Value));
+            if (Definition.Schedule?.MaxTimePerRun is { } limit)
+            {
+                ArmTimer(limit); // the run's limit counts afresh from the adoption
+            }
+
+            return;
+        }
+
+        _s = _s with { LastExit = ExitStatus.Unknown };
+        if (_at.Populated)
+        {
+            Record("adopt", "adopted: its main process ended while no daemon ran; the processes left in its cgroup still run");
+            return;
+        }
+
+        Record("adopt", "ended while no daemon ran (exit status unknown)");
+        Ended();
+    }
+}
