@@ -24,6 +24,9 @@ tests/purev2/run.sh
 # The .deb and install.sh on temporary roots: install, run, remove without leftovers.
 tests/packaging/run.sh
 
+# An upgrade with two real builds: the running daemon re-executes into the new one, services untouched.
+tests/upgrade/run.sh
+
 # Fuzzing: the YAML loader and the JSON-RPC request path under afl-fuzz, a minute each
 # (docs/security.md has a longer run). A crash fails the suite and keeps its input.
 tests/fuzz/run.sh

@@ -25,7 +25,7 @@ case $MODE in
     if systemd_here; then
       systemctl daemon-reload
       systemctl enable processmaster.service >/dev/null
-      systemctl restart processmaster.service
+      /usr/lib/processmaster/upgrade-in-place   # a running daemon re-executes into the new build: services untouched
     fi
     echo "processmaster installed$( [ -n "$DESTDIR" ] && echo " into $DESTDIR")"
     ;;

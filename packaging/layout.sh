@@ -2,10 +2,11 @@
 # stage DESTDIR: copies every installed file under DESTDIR.
 stage() {
   local d=$1
-  install -d -m 755 "$d/usr/bin" "$d/etc/processmaster/config.d" "$d/lib/systemd/system" \
+  install -d -m 755 "$d/usr/bin" "$d/usr/lib/processmaster" "$d/etc/processmaster/config.d" "$d/lib/systemd/system" \
     "$d/usr/share/bash-completion/completions" "$d/usr/share/doc/processmaster/examples"
   install -d -m 750 "$d/var/lib/processmaster"
   install -m 755 "$ROOT/dist/processmaster" "$ROOT/dist/pmctl" "$ROOT/dist/processmaster-exec" "$d/usr/bin/"
+  install -m 755 "$ROOT/packaging/files/upgrade-in-place" "$d/usr/lib/processmaster/upgrade-in-place"
   install -m 644 "$ROOT/packaging/files/config.yaml" "$d/etc/processmaster/config.yaml"
   install -m 644 "$ROOT/packaging/files/README.config.d" "$d/etc/processmaster/config.d/README"
   install -m 644 "$ROOT/packaging/processmaster.service" "$d/lib/systemd/system/processmaster.service"
@@ -16,5 +17,5 @@ stage() {
 }
 
 # Every path stage() creates that belongs to the package alone (removed on uninstall).
-OWNED_FILES=(usr/bin/processmaster usr/bin/pmctl usr/bin/processmaster-exec lib/systemd/system/processmaster.service
+OWNED_FILES=(usr/bin/processmaster usr/bin/pmctl usr/bin/processmaster-exec usr/lib/processmaster lib/systemd/system/processmaster.service
   usr/share/bash-completion/completions/pmctl usr/share/doc/processmaster etc/processmaster/config.d/README)

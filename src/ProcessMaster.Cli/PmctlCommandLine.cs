@@ -21,7 +21,7 @@ internal static class PmctlCommandLine
                      DefinitionCommands.Enable(), DefinitionCommands.Disable(), DefinitionCommands.Update(),
                      VersionCommands.Version(), VersionCommands.ServerVersion(), PerfMetricsCommand.Create(),
                      AdminCommands.List(), AdminCommands.Ps(), AdminCommands.Run(), AdminCommands.Kill(),
-                     PasswordCommands.Create(),
+                     PasswordCommands.Create(), DaemonCommands.Reexec(),
                  })
         {
             root.Subcommands.Add(command);

@@ -4,7 +4,7 @@ using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon;
 
-/// <summary><c>processmaster [-c FILE] [--check-config] [--version]</c>.</summary>
+/// <summary><c>processmaster [-c FILE] [--check-config] [--check-state FILE] [--version]</c>.</summary>
 internal static class DaemonCommandLine
 {
     public static int Run(string[] args)
@@ -19,10 +19,16 @@ internal static class DaemonCommandLine
         {
             Description = "Validate the master config and every service definition, print every problem, and exit 0 (clean) or 1; changes nothing",
         };
+        var checkState = new Option<string?>("--check-state")
+        {
+            Description = "Dry run of a re-exec: exit 0 if this build can start on the config and resume from the saved supervision state FILE, else print why and exit 1",
+            HelpName = "FILE",
+        };
         var root = new RootCommand("processmaster: a cgroup v2 process supervisor (the daemon). Must run as root.")
         {
             config,
             check,
+            checkState,
         };
         foreach (var option in root.Options)
         {
@@ -35,7 +41,9 @@ internal static class DaemonCommandLine
         root.SetAction(result =>
         {
             var path = result.GetValue(config)!;
-            return OneLineErrors(() => result.GetValue(check) ? ConfigCheck.Run(path, Console.Out) : DaemonHost.Run(path));
+            return OneLineErrors(() => result.GetValue(checkState) is { } state
+                ? Reexec.StateCheck.Run(path, state, Console.Out)
+                : result.GetValue(check) ? ConfigCheck.Run(path, Console.Out) : DaemonHost.Run(path));
         });
         return root.Parse(args).Invoke();
     }

@@ -14,6 +14,7 @@ using ProcessMaster.Core.Supervision;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Daemon.Logging;
 using ProcessMaster.Daemon.Memory;
+using ProcessMaster.Daemon.Reexec;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon;
@@ -25,6 +26,9 @@ namespace ProcessMaster.Daemon;
 /// </summary>
 internal static class DaemonHost
 {
+    /// <summary>SIGUSR2 (12 on every Linux architecture .NET runs on): re-execute the binary on disk.</summary>
+    private const PosixSignal SigUsr2 = (PosixSignal)12;
+
     public static int Run(string configPath)
     {
         if (Libc.GetEuid() != 0)
@@ -51,7 +55,7 @@ internal static class DaemonHost
 
         try
         {
-            return RunAsync(master).GetAwaiter().GetResult();
+            return RunAsync(master, configPath).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is DaemonStartException or CgroupException or IOException or UnauthorizedAccessException)
         {
@@ -60,9 +64,12 @@ internal static class DaemonHost
         }
     }
 
-    private static async Task<int> RunAsync(MasterConfig master)
+    private static async Task<int> RunAsync(MasterConfig master, string configPath)
     {
-        using var instanceLock = InstanceLock.Acquire(master.UnixSocket.Path + ".lock");
+        // Its path on disk now: after an upgrade replaced the file, /proc/self/exe names the deleted one.
+        var executable = Environment.ProcessPath ?? throw new DaemonStartException("cannot tell the daemon's own path");
+        var inherited = InheritedDescriptors.Take();
+        using var instanceLock = InstanceLock.Acquire(master.UnixSocket.Path + ".lock", inherited.Lock);
         var layout = CgroupDetector.Detect(master.Cgroup);
         var workingDirectory = Environment.CurrentDirectory;
         using var log = new DaemonLog(Path.Combine(workingDirectory, "logs", "processmaster.log"));
@@ -145,18 +152,32 @@ internal static class DaemonHost
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
         var api = new ControlApi(runtime, new BulkReads());
         api.RegisterAll(dispatcher);
-        using var listener = ControlSocket.Listen(master.UnixSocket, users);
+        using var listener = ControlSocket.Listen(master.UnixSocket, users, inherited.Control);
         await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));
 
         await manager.BootAsync(accepted);
+        reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
         server.Start();
-        await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message));
+        await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
+        runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
+            server, manager, records, loop, logLoop, reaper, events,
+            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, web?.ListenerFd));
+        if (inherited.Any)
+        {
+            events.Record(null, "reexec", $"re-executed in place as generation {records.Generation} ({BuildIdentity.Current.Describe()})");
+        }
+
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
         MemoryTrimmer.ReleaseBootMemory();
 
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
+        using var sigusr2 = PosixSignalRegistration.Create(SigUsr2, c =>
+        {
+            c.Cancel = true;
+            Background.Forget("re-executing (SIGUSR2)", () => runtime.Reexec?.RunAsync("SIGUSR2") ?? Task.CompletedTask, message => events.Record(null, "reexec", message));
+        });
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {
             c.Cancel = true;
@@ -184,8 +205,17 @@ internal sealed class InstanceLock : IDisposable
 
     private InstanceLock(int fd) => _fd = fd;
 
-    public static InstanceLock Acquire(string path)
+    /// <summary>The lock file's descriptor (handed to the next image on a re-exec: the lock stays held).</summary>
+    public int Fd => _fd;
+
+    /// <param name="inherited">The descriptor a re-exec handed over, already holding the lock.</param>
+    public static InstanceLock Acquire(string path, int? inherited)
     {
+        if (inherited is { } held)
+        {
+            return new InstanceLock(held);
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // Opened with libc: .NET's FileStream takes flock locks of its own to emulate FileShare.
         var fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x180);

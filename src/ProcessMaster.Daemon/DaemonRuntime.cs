@@ -30,6 +30,12 @@ internal sealed class DaemonRuntime(
 
     public AdminActionRunner AdminActions => adminActions;
 
+    /// <summary>Replaces the daemon image in place; set once the control socket serves.</summary>
+    public Reexec.DaemonReexec? Reexec { get; set; }
+
+    /// <summary>Which daemon this is since the host booted.</summary>
+    public int Generation => Reexec?.Generation ?? 0;
+
     /// <summary>Loads every definition again and applies the difference (update, enable, disable, SIGHUP).</summary>
     public async Task<ReloadOutcome> ReloadAsync()
     {

@@ -7,7 +7,11 @@ namespace ProcessMaster.Protocol;
 
 public sealed record HelloParams(string BuildTime, string BuildHost, string BuildId);
 
-public sealed record HelloResult(BuildIdentity Daemon, string Description);
+/// <param name="Generation">Which daemon this is since the host booted (one more after each re-exec or restart).</param>
+public sealed record HelloResult(BuildIdentity Daemon, string Description, int Generation = 0);
+
+/// <summary>A re-exec was accepted: <paramref name="Generation"/> is the image that answers; the next one is one more.</summary>
+public sealed record ReexecResult(string Message, int Generation);
 
 public sealed record NameParams(string Name);
 

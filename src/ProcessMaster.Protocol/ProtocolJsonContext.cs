@@ -30,6 +30,7 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(EventsFollowParams))]
 [JsonSerializable(typeof(StatusFollowParams))]
 [JsonSerializable(typeof(MessageResult))]
+[JsonSerializable(typeof(ReexecResult))]
 [JsonSerializable(typeof(UpdateResult))]
 [JsonSerializable(typeof(PerfMetrics))]
 [JsonSerializable(typeof(AdminListResult))]

@@ -159,8 +159,16 @@ public sealed class RpcClient : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
+    /// <summary>Closes the connection; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             _socket.Shutdown(SocketShutdown.Both);

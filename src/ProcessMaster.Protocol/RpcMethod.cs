@@ -31,6 +31,7 @@ public static class Methods
     public static RpcMethod<NameParams, UpdateResult> Disable => new("disable", Json.NameParams, Json.UpdateResult);
     public static RpcMethod<EmptyParams, UpdateResult> Update => new("update", Json.EmptyParams, Json.UpdateResult);
     public static RpcMethod<EmptyParams, HelloResult> ServerVersion => new("server_version", Json.EmptyParams, Json.HelloResult);
+    public static RpcMethod<EmptyParams, ReexecResult> DaemonReexec => new("daemon.reexec", Json.EmptyParams, Json.ReexecResult);
     public static RpcMethod<NameParams, PerfMetrics> PerfMetrics => new("perf_metrics", Json.NameParams, Json.PerfMetrics);
     public static RpcMethod<EmptyParams, AdminListResult> AdminList => new("admin.list", Json.EmptyParams, Json.AdminListResult);
     public static RpcMethod<EmptyParams, AdminPsResult> AdminPs => new("admin.ps", Json.EmptyParams, Json.AdminPsResult);

@@ -122,7 +122,7 @@ public class CrashRecoveryTests
     private static int HolderPid(TestDaemon daemon) => Assert.Single(HolderPids(daemon));
 
     /// <summary>Every complete line of the counter's log is one more than the line before: none lost, none doubled.</summary>
-    private static void AssertContiguous(string log)
+    internal static void AssertContiguous(string log)
     {
         var text = File.ReadAllText(log);
         var lines = text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries);

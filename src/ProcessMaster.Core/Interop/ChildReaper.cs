@@ -11,7 +11,16 @@ namespace ProcessMaster.Core.Interop;
 public sealed unsafe partial class ChildReaper : IDisposable
 {
     private readonly EventLoop _loop;
+    private const int MaxUnclaimed = 1024;
     private readonly Dictionary<int, Action<ExitStatus>> _waiters = [];
+
+    /// <summary>
+    /// Exits of children nobody waited for, kept while the daemon boots: after a re-exec the services are
+    /// still its children, and one may end before its supervisor claims it.
+    /// </summary>
+    private readonly Dictionary<int, ExitStatus> _unclaimed = [];
+    private readonly Queue<int> _unclaimedOrder = new();
+    private bool _keepUnclaimed = true;
     private readonly PosixSignalRegistration _registration;
     private int _sweepQueued;
 
@@ -82,7 +91,11 @@ public sealed unsafe partial class ChildReaper : IDisposable
             }
 
             // An orphan nobody waits for (re-parented to the subreaper) is simply reaped.
-            if (_waiters.Remove(pid, out var waiter))
+            if (!_waiters.Remove(pid, out var waiter))
+            {
+                Keep(pid, ExitStatus.FromWaitStatus(status));
+            }
+            else
             {
                 try
                 {
@@ -94,6 +107,52 @@ public sealed unsafe partial class ChildReaper : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// On the loop thread: takes over waiting for <paramref name="pid"/>, a child this process did not
+    /// spawn in this image (a service that outlived a re-exec). False when it is not a child of ours.
+    /// </summary>
+    public bool Claim(int pid, Action<ExitStatus> onExit)
+    {
+        if (_unclaimed.Remove(pid, out var status))
+        {
+            onExit(status);
+            return true;
+        }
+
+        if (ProcessInfo.Parent(pid) != Environment.ProcessId)
+        {
+            return false;
+        }
+
+        _waiters[pid] = onExit;
+        Sweep(); // it may have ended just now
+        return true;
+    }
+
+    /// <summary>Boot is over: every child that outlived a re-exec was claimed, exits of others need not be kept.</summary>
+    public void StopKeepingUnclaimed() => _loop.Post(() =>
+    {
+        _keepUnclaimed = false;
+        _unclaimed.Clear();
+        _unclaimedOrder.Clear();
+    });
+
+    private void Keep(int pid, ExitStatus status)
+    {
+        if (!_keepUnclaimed)
+        {
+            return;
+        }
+
+        if (_unclaimedOrder.Count >= MaxUnclaimed)
+        {
+            _unclaimed.Remove(_unclaimedOrder.Dequeue());
+        }
+
+        _unclaimed[pid] = status;
+        _unclaimedOrder.Enqueue(pid);
     }
 
     public void Dispose() => _registration.Dispose();

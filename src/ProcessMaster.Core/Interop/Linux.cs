@@ -29,6 +29,8 @@ internal static unsafe partial class Linux
     public const int F_SETFL = 4;
     public const int F_SETPIPE_SZ = 1031;
     public const int F_DUPFD_CLOEXEC = 1030;
+    public const int F_SETFD = 2;
+    public const int FD_CLOEXEC = 1;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -140,6 +142,12 @@ internal static unsafe partial class Linux
 
     [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
     public static partial int Flock(int fd, int operation);
+
+    [LibraryImport(Lib, EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Execve(string path, nint* argv, nint* envp);
+
+    [LibraryImport(Lib, EntryPoint = "sigprocmask", SetLastError = true)]
+    public static partial int SigProcMask(int how, void* set, void* oldSet);
 
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long a1, long a2, long a3, long a4);

@@ -123,29 +123,57 @@ public sealed unsafe class ProcessLauncher(string shimPath)
     /// /dev/null: it outlives the daemon, so it must not keep the daemon's output (a journal stream, a
     /// terminal, a caller's pipe) open.
     /// </summary>
-    public int SpawnHolder(int listener, string procsFile)
+    public int SpawnHolder(int listener, string procsFile) => SpawnPlain(
+        ShimPath,
+        [ShimPath, "--cgroup-procs", procsFile, "--", ShimPath, "--hold", InheritedFd.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+        [],
+        output: -1,
+        inherit: listener);
+
+    /// <summary>The descriptor number <see cref="SpawnPlain"/> hands <c>inherit</c> over as.</summary>
+    public const int InheritedFd = 3;
+
+    /// <summary>
+    /// Starts <paramref name="path"/> directly (no shim, no cgroup, as root): stdin /dev/null, stdout and
+    /// stderr to <paramref name="output"/> (-1: /dev/null), <paramref name="inherit"/> (unless -1) as
+    /// descriptor <see cref="InheritedFd"/>. Returns the pid; the caller reaps it.
+    /// </summary>
+    public static int SpawnPlain(string path, IReadOnlyList<string> argv, IReadOnlyList<string> environment, int output, int inherit)
     {
-        const int ListenerInChild = 3;
         var actions = NativeMemory.AllocZeroed(1024);
         var strings = new List<nint>();
         try
         {
             Linux.FileActionsInit(actions);
             Linux.FileActionsAddOpen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
-            Linux.FileActionsAddOpen(actions, 1, "/dev/null", Libc.O_WRONLY, 0);
-            Linux.FileActionsAddOpen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
-            Linux.FileActionsAddDup2(actions, listener, ListenerInChild);
-            var argv = ToNative([ShimPath, "--cgroup-procs", procsFile, "--", ShimPath, "--hold", ListenerInChild.ToString(System.Globalization.CultureInfo.InvariantCulture)], strings);
-            var envp = ToNative([], strings);
-            int pid;
-            int rc;
-            fixed (nint* a = argv)
-            fixed (nint* e = envp)
+            foreach (var fd in (int[])[1, 2])
             {
-                rc = Linux.PosixSpawn(&pid, ShimPath, actions, null, a, e);
+                if (output < 0)
+                {
+                    Linux.FileActionsAddOpen(actions, fd, "/dev/null", Libc.O_WRONLY, 0);
+                }
+                else
+                {
+                    Linux.FileActionsAddDup2(actions, output, fd);
+                }
             }
 
-            return rc == 0 ? pid : throw new SpawnException($"cannot start the pipe holder {ShimPath}: {Linux.ErrorText(rc)}");
+            if (inherit >= 0)
+            {
+                Linux.FileActionsAddDup2(actions, inherit, InheritedFd);
+            }
+
+            var args = ToNative(argv, strings);
+            var envp = ToNative(environment, strings);
+            int pid;
+            int rc;
+            fixed (nint* a = args)
+            fixed (nint* e = envp)
+            {
+                rc = Linux.PosixSpawn(&pid, path, actions, null, a, e);
+            }
+
+            return rc == 0 ? pid : throw new SpawnException($"cannot start {path}: {Linux.ErrorText(rc)}");
         }
         finally
         {
@@ -231,7 +259,8 @@ public sealed unsafe class ProcessLauncher(string shimPath)
         return args;
     }
 
-    private static nint[] ToNative(IReadOnlyList<string> items, List<nint> owned)
+    /// <summary>A NULL-terminated array of UTF-8 strings for exec; each allocation is added to <paramref name="owned"/> to free.</summary>
+    internal static nint[] ToNative(IReadOnlyList<string> items, List<nint> owned)
     {
         var array = new nint[items.Count + 1];
         for (var i = 0; i < items.Count; i++)

@@ -75,7 +75,22 @@ public sealed class ServiceProcessSpawner(
         }
     }
 
-    public IDisposable Watch(int pid, Action<ExitStatus> exited) => AdoptedProcess.Watch(loop, pid, exited);
+    /// <summary>
+    /// A main process that outlived the daemon image: still its child after a re-exec (the reaper then
+    /// reads its exit status), or, after a crash, a process it can only watch through a pidfd.
+    /// </summary>
+    public IDisposable Watch(int pid, Action<ExitStatus> exited)
+    {
+        var watch = new LateDisposable();
+        loop.Post(() =>
+        {
+            if (!reaper.Claim(pid, exited))
+            {
+                watch.Set(AdoptedProcess.Watch(loop, pid, exited));
+            }
+        });
+        return watch;
+    }
 
     public void KillIfAlive(int pid) => reaper.SignalIfAlive(pid, SigKill);
 

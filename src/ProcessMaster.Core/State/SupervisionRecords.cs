@@ -117,6 +117,25 @@ public sealed class SupervisionRecords : ISupervisionRecords
         }
     }
 
+    /// <summary>Why <paramref name="file"/> cannot be resumed from (null: it can); the dry run of a re-exec's new image.</summary>
+    public static string? Validate(string file)
+    {
+        try
+        {
+            var doc = JsonSerializer.Deserialize(File.ReadAllText(file), SupervisionJsonContext.Default.SupervisionRecordsDocument);
+            return doc switch
+            {
+                null => $"{file} is empty",
+                { Version: not CurrentVersion } => $"{file} has version {doc.Version}; this build reads version {CurrentVersion}",
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
+        {
+            return $"cannot read {file}: {e.Message}";
+        }
+    }
+
     /// <summary>This boot of the host, as the kernel names it.</summary>
     public static string CurrentBootId()
     {

@@ -76,6 +76,17 @@ public sealed partial class ServiceManager(SupervisorContext context)
     }
 
     /// <summary>
+    /// Holds every supervisor still (and reloads out) until <paramref name="resume"/> completes: for a
+    /// re-exec, whose saved state must be the last word. Completes once all of them hold.
+    /// </summary>
+    public async Task PauseAllAsync(Task resume)
+    {
+        await _reloadLock.WaitAsync();
+        _ = resume.ContinueWith(_ => _reloadLock.Release(), TaskScheduler.Default);
+        await Task.WhenAll(_services.Values.Select(s => s.PauseAsync(resume)));
+    }
+
+    /// <summary>
     /// Graceful shutdown: every service through its normal stop sequence in parallel (which also ends
     /// cron schedules), then whatever a stop could not empty is killed once more.
     /// </summary>

@@ -124,10 +124,35 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         return waiter.Task;
     }
 
+    /// <summary>
+    /// Holds the supervisor between two messages until <paramref name="resume"/> completes (a re-exec):
+    /// nothing is half done, and the state it saved last is final. Completes once it holds.
+    /// </summary>
+    public Task PauseAsync(Task resume)
+    {
+        var pause = new Pause(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), resume);
+        if (!_mailbox.Writer.TryWrite(pause))
+        {
+            pause.Held.TrySetResult();
+        }
+
+        return pause.Held.Task;
+    }
+
+    /// <summary>Not the machine's: the supervisor's own request to hold still.</summary>
+    private sealed record Pause(TaskCompletionSource Held, Task Resume) : ServiceMessage;
+
     private async Task RunAsync()
     {
         await foreach (var message in _mailbox.Reader.ReadAllAsync())
         {
+            if (message is Pause pause)
+            {
+                pause.Held.TrySetResult();
+                await pause.Resume;
+                continue;
+            }
+
             await HandleAsync(message);
             while (_followUps.TryDequeue(out var next))
             {

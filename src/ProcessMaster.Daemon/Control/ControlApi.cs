@@ -26,7 +26,8 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         dispatcher.Register(Methods.Start, (p, _) => LifecycleAsync(p, Lifecycle.Start));
         dispatcher.Register(Methods.Stop, (p, _) => LifecycleAsync(p, Lifecycle.Stop));
         dispatcher.Register(Methods.Restart, (p, _) => LifecycleAsync(p, Lifecycle.Restart));
-        dispatcher.Register(Methods.ServerVersion, (_, _) => Task.FromResult(new HelloResult(BuildIdentity.Current, BuildIdentity.Current.Describe())));
+        dispatcher.Register(Methods.ServerVersion, (_, _) => Task.FromResult(new HelloResult(BuildIdentity.Current, BuildIdentity.Current.Describe(), runtime.Generation)));
+        dispatcher.Register(Methods.DaemonReexec, (_, _) => ReexecAsync());
         dispatcher.Register(Methods.PerfMetrics, (p, _) => Task.FromResult(Metrics(p.Name)));
         RegisterDefinitionMethods(dispatcher);
         RegisterAdminMethods(dispatcher);

@@ -14,8 +14,14 @@ internal static partial class ControlSocket
     [LibraryImport("libc", EntryPoint = "umask")]
     private static partial int Umask(int mask);
 
-    public static Socket Listen(UnixSocketSettings settings, IUserDatabase users)
+    /// <param name="inherited">The listening socket a re-exec handed over: kept as it is, file and all.</param>
+    public static Socket Listen(UnixSocketSettings settings, IUserDatabase users, int? inherited)
     {
+        if (inherited is { } fd)
+        {
+            return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        }
+
         var path = settings.Path;
         var directory = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(directory))

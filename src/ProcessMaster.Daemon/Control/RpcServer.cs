@@ -19,25 +19,65 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Actio
     public const int MaxRoot = 512;
 
     private readonly CancellationTokenSource _stopping = new();
+    private CancellationTokenSource _pausing = new();
     private readonly HashSet<RpcConnection> _connections = [];
     private readonly Dictionary<uint, int> _perUser = [];
     private int _unprivileged;
     private DateTimeOffset _lastRefusalLogged;
     private Task _acceptLoop = Task.CompletedTask;
 
+    /// <summary>The listening socket (handed to the next image on a re-exec).</summary>
+    public Socket Listener => listener;
+
     public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
+
+    /// <summary>
+    /// Stops accepting (new clients wait in the listen backlog, they are not refused) and waits up to
+    /// <paramref name="drain"/> for open connections to end; returns how many are still open.
+    /// </summary>
+    public async Task<int> PauseAsync(TimeSpan drain)
+    {
+        await _pausing.CancelAsync();
+        await _acceptLoop;
+        var deadline = Environment.TickCount64 + (long)drain.TotalMilliseconds;
+        while (OpenConnections > 0 && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        return OpenConnections;
+    }
+
+    /// <summary>Accepts again after <see cref="PauseAsync"/> (the re-exec did not happen).</summary>
+    public void Resume()
+    {
+        _pausing = new CancellationTokenSource();
+        Start();
+    }
+
+    private int OpenConnections
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _connections.Count;
+            }
+        }
+    }
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stopping.IsCancellationRequested)
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, _pausing.Token);
+        while (!either.IsCancellationRequested)
         {
             Socket client;
             try
             {
                 Failpoints.Hit("rpc-accept");
-                client = await listener.AcceptAsync(_stopping.Token);
+                client = await listener.AcceptAsync(either.Token);
             }
-            catch (Exception) when (_stopping.IsCancellationRequested)
+            catch (Exception) when (either.IsCancellationRequested)
             {
                 return;
             }

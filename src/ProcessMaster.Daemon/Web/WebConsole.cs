@@ -19,7 +19,11 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
 {
     public string Url => url;
 
-    public static async Task<WebConsole?> StartAsync(DaemonRuntime runtime, RpcDispatcher dispatcher, string stateDirectory, Action<string> log)
+    /// <summary>The listening socket Kestrel serves (handed to the next image on a re-exec).</summary>
+    public int ListenerFd { get; private init; }
+
+    /// <param name="inherited">The listening socket a re-exec handed over, if any.</param>
+    public static async Task<WebConsole?> StartAsync(DaemonRuntime runtime, RpcDispatcher dispatcher, string stateDirectory, Action<string> log, int? inherited)
     {
         var settings = runtime.Master.WebConsole;
         if (!settings.Enabled)
@@ -47,6 +51,17 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
             return null;
         }
 
+        int listener;
+        try
+        {
+            listener = inherited ?? WebListener.Open(settings.Bind, settings.Port);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            runtime.Events.Record(null, "web", $"web console not started: cannot listen on {settings.Bind}:{settings.Port}: {e.Message}");
+            return null;
+        }
+
         var limiter = new LoginRateLimiter(time);
         var handler = new WebConsoleHandler(runtime, dispatcher, new BasicAuthenticator(users, time, limiter), limiter);
 
@@ -57,7 +72,7 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = Protocol.JsonRpc.MaxRequestBytes;
-            kestrel.Listen(settings.Bind, settings.Port, listen =>
+            kestrel.ListenHandle((ulong)listener, listen =>
             {
                 if (settings.Tls.Enabled)
                 {
@@ -82,7 +97,7 @@ internal sealed class WebConsole(WebApplication app, string url) : IAsyncDisposa
         var host = settings.Bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
         var url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/processmaster/";
         runtime.Events.Record(null, "web", $"web console listening on {url}");
-        return new WebConsole(app, url);
+        return new WebConsole(app, url) { ListenerFd = listener };
     }
 
     private static void ConfigureTls(HttpsConnectionAdapterOptions https, WebConsoleSettings settings, string stateDirectory, TimeProvider time, Action<string> log)

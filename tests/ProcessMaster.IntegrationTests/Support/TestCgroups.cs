@@ -27,7 +27,8 @@ public sealed class TestCgroups
 
     public List<int> Pids(string app) => CgroupFs.ReadPidsRecursive(ServiceGroup(app));
 
-    public List<int> AllPids() => CgroupFs.ReadPidsRecursive(Master);
+    /// <summary>Every process of the services and admin actions (the pipe holder, the daemon's own helper, aside).</summary>
+    public List<int> AllPids() => CgroupFs.ReadPidsRecursive(Master).Except(CgroupFs.ReadPidsRecursive(Layout.PipeHolder)).ToList();
 
     public string? V1Group(CgroupController controller, string app) =>
         Layout.V1Masters.ContainsKey(controller) ? Layout.V1ServiceGroup(controller, app) : null;

@@ -49,6 +49,9 @@ public sealed class TestDaemon : IAsyncDisposable
 
     public string Directory { get; }
 
+    /// <summary>The daemon binary to run (a copy, for tests that replace it on disk).</summary>
+    public string Executable { get; init; } = Dist.Daemon;
+
     public string CgroupName { get; }
 
     public TestCgroups Cgroups { get; }
@@ -105,7 +108,7 @@ public sealed class TestDaemon : IAsyncDisposable
             _output.Clear(); // a restart must not see the previous run's "ready"
         }
 
-        var info = new ProcessStartInfo(Dist.Daemon)
+        var info = new ProcessStartInfo(Executable)
         {
             WorkingDirectory = Directory,
             RedirectStandardOutput = true,
