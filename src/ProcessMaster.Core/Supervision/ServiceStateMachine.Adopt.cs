@@ -15,6 +15,11 @@ public sealed partial class ServiceStateMachine
     private void Adopt(Adoption adoption)
     {
         _s = _s with { MainAlive = adoption.MainPid is { } pid && pid == _s.MainPid };
+        if (_s.MainAlive)
+        {
+            Effect(new WatchMain(_s.MainPid!.Value)); // whatever happens next waits for its end too
+        }
+
         switch (_s.State)
         {
             case ServiceState.Starting or ServiceState.Running when _s.StoppedByOperator:
@@ -63,7 +68,6 @@ public sealed partial class ServiceStateMachine
         if (_s.MainAlive)
         {
             Record("adopt", $"adopted: main process {_s.MainPid} running{since}, {_s.Restarts} restart(s)");
-            Effect(new WatchMain(_s.MainPid!.Value));
             if (Definition.Schedule?.MaxTimePerRun is { } limit)
             {
                 ArmTimer(limit); // the run's limit counts afresh from the adoption
