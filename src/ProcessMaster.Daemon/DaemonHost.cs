@@ -155,9 +155,9 @@ internal static class DaemonHost
         using var listener = ControlSocket.Listen(master.UnixSocket, users, inherited.Control);
         await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));
 
-        await manager.BootAsync(accepted);
+        // Served as soon as every service has its supervisor: after a re-exec, the pause clients see ends here.
+        await manager.BootAsync(accepted, server.Start);
         reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
-        server.Start();
         await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
         runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
             server, manager, records, loop, logLoop, reaper, events,

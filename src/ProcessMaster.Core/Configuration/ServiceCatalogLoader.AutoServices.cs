@@ -201,7 +201,8 @@ public sealed partial class ServiceCatalogLoader
     private const int DefinitionFileMode = 0x1A4;
 
     /// <summary>Writes through a temporary file and a rename in <paramref name="directory"/>, so readers never see half a file.</summary>
-    internal static void WriteAtomically(SafeDirectory directory, string name, string text, int mode = DefinitionFileMode)
+    /// <param name="durable">fsync before the rename: the content must survive a crash of the host, not only of the daemon.</param>
+    internal static void WriteAtomically(SafeDirectory directory, string name, string text, int mode = DefinitionFileMode, bool durable = true)
     {
         var temp = $".{name}.{Guid.NewGuid():N}.tmp";
         try
@@ -209,7 +210,10 @@ public sealed partial class ServiceCatalogLoader
             using (var file = directory.CreateNew(temp, mode))
             {
                 RandomAccess.Write(file, System.Text.Encoding.UTF8.GetBytes(text), 0);
-                RandomAccess.FlushToDisk(file);
+                if (durable)
+                {
+                    RandomAccess.FlushToDisk(file);
+                }
             }
 
             directory.Rename(temp, name);
@@ -221,9 +225,9 @@ public sealed partial class ServiceCatalogLoader
     }
 
     /// <summary>Writes <paramref name="path"/> atomically (its directory reached by the same rule).</summary>
-    internal static void WriteAtomically(string path, string text, int mode = DefinitionFileMode)
+    internal static void WriteAtomically(string path, string text, int mode = DefinitionFileMode, bool durable = true)
     {
         using var directory = SafeDirectory.OpenParent(path, out var name);
-        WriteAtomically(directory, name, text, mode);
+        WriteAtomically(directory, name, text, mode, durable);
     }
 }

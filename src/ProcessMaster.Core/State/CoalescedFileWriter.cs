@@ -5,7 +5,8 @@ namespace ProcessMaster.Core.State;
 /// write (temp file, fsync, rename), so `stop all` over hundreds of services costs a few writes instead of
 /// one per service. <c>render</c> is called on the writer's thread and returns the whole file.
 /// </summary>
-public sealed class CoalescedFileWriter(string file, Func<string> render)
+/// <param name="durable">fsync each write (what must survive a host crash), or only rename it into place.</param>
+public sealed class CoalescedFileWriter(string file, Func<string> render, bool durable = true)
 {
     private readonly Lock _lock = new();
     private TaskCompletionSource? _pending;
@@ -46,7 +47,7 @@ public sealed class CoalescedFileWriter(string file, Func<string> render)
 
             try
             {
-                Configuration.ServiceCatalogLoader.WriteAtomically(file, render());
+                Configuration.ServiceCatalogLoader.WriteAtomically(file, render(), durable: durable);
                 save.SetResult();
             }
             catch (Exception e)

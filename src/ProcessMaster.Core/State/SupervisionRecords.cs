@@ -28,7 +28,8 @@ public sealed class SupervisionRecords : ISupervisionRecords
     {
         _bootId = bootId;
         _report = report;
-        _writer = new CoalescedFileWriter(file, Render);
+        // Not fsynced: it serves a daemon that starts after another crashed; after a host crash nothing of it runs.
+        _writer = new CoalescedFileWriter(file, Render, durable: false);
         try
         {
             if (File.Exists(file) &&

@@ -28,13 +28,21 @@ public sealed partial class ServiceManager(SupervisorContext context)
     /// <summary>Set once shutdown began: operator starts are refused from then on.</summary>
     public bool ShuttingDown { get; private set; }
 
-    /// <summary>Creates the supervisors, removes stray service groups, then starts every enabled service (not cron jobs).</summary>
-    public async Task BootAsync(IReadOnlyList<ServiceDefinition> definitions)
+    /// <summary>
+    /// Removes stray service groups, creates the supervisors (which adopt what an earlier daemon left),
+    /// calls <paramref name="supervised"/> (the daemon serves its socket from then on: status is right,
+    /// commands reach a supervisor), then starts every enabled service (not cron jobs).
+    /// </summary>
+    public async Task BootAsync(IReadOnlyList<ServiceDefinition> definitions, Action? supervised = null)
     {
         await RemoveStrayGroupsAsync(definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal));
         await context.State.RetainAsync(definitions.Select(d => d.Name));
-        var created = definitions.Select(Supervise).ToList();
+        // On every core: after a re-exec, clients wait for this (each supervisor opens its cgroup and
+        // finds what it adopts).
+        var created = new ServiceSupervisor[definitions.Count];
+        Parallel.For(0, definitions.Count, i => created[i] = Supervise(definitions[i]));
         _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
+        supervised?.Invoke();
         await ForEachAsync(created.Where(s => !s.Snapshot.Definition.IsCron).ToList(),
             async s => await s.StartAsync(StartReason.Boot));
     }

@@ -52,7 +52,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             ? new ServiceStateMachine(definition, stoppedByOperator)
             : new ServiceStateMachine(definition, ServiceStateMachine.Resumable(saved.State, stoppedByOperator));
         _snapshot = BuildSnapshot();
-        foreach (var warning in _cgroup.Prepare(definition.Resources))
+        // An earlier daemon prepared the groups for this very definition: its limits are in place.
+        var prepared = saved?.Fingerprint == _fingerprint.Digest && saved.State.State != ServiceState.Stopped;
+        foreach (var warning in prepared ? [] : _cgroup.Prepare(definition.Resources))
         {
             Record("cgroup", warning);
         }

@@ -12,10 +12,10 @@ namespace ProcessMaster.Daemon.Reexec;
 /// Replaces the running daemon image with the binary now at its path on disk (an upgrade), in place: the
 /// same pid, so every service stays its child; the control socket, the instance lock and the web
 /// console's socket are inherited; the output pipes come back from the pipe holder; the supervision
-/// state is the saved file. Nothing is signalled. Order: stop accepting (clients wait in the backlog) and
-/// let open requests finish; hold every supervisor still and save its state; have the new binary check
-/// that it can start on the config and resume from that file; hold the event loops; exec. If any step
-/// fails, everything resumes and the old image carries on, saying why.
+/// state is the saved file. Nothing is signalled. Order: have the new binary check that it can start on
+/// the config and resume from the state file (<c>--check-state</c>); stop accepting (clients wait in the
+/// backlog) and let open requests finish; hold every supervisor still and save the final state; hold
+/// the event loops; exec. If any step fails, everything resumes and the old image carries on, saying why.
 /// </summary>
 internal sealed class DaemonReexec(
     string executable,
@@ -60,6 +60,13 @@ internal sealed class DaemonReexec(
         try
         {
             events.Record(null, "reexec", $"{trigger}: re-executing {executable} (generation {Generation} -> {Generation + 1})");
+            // The dry run reads the state as saved now, before anything waits: the final save differs
+            // only in values, which the same build reads alike.
+            if (await CheckAsync() is { } refusal)
+            {
+                return reason = $"the new binary refused to take over: {refusal}";
+            }
+
             var open = await server.PauseAsync(Drain);
             if (open > 0)
             {
@@ -68,11 +75,6 @@ internal sealed class DaemonReexec(
 
             await manager.PauseAllAsync(resume.Task);
             await records.FlushAsync();
-            if (await DryRunAsync() is { } refusal)
-            {
-                return reason = $"the new binary refused to take over: {refusal}";
-            }
-
             await Task.WhenAll(Hold(loop, resume.Task), Hold(logLoop, resume.Task));
             return reason = $"execve {executable} failed: {Exec()}";
         }
