@@ -155,13 +155,27 @@ internal static class DaemonHost
         using var listener = ControlSocket.Listen(master.UnixSocket, users, inherited.Control);
         await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));
 
+        // Handlers in place before the socket is served: a SIGUSR2 sent as soon as the daemon answers must
+        // find one (the default action would end the daemon); the swap itself waits until boot is done.
+        var booted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Web.WebConsole? webConsole = null;
+        runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
+            booted.Task, server, manager, records, loop, logLoop, reaper, events,
+            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd));
+        var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
+        using var sigusr2 = PosixSignalRegistration.Create(SigUsr2, c =>
+        {
+            c.Cancel = true;
+            Background.Forget("re-executing (SIGUSR2)", () => runtime.Reexec.RunAsync("SIGUSR2"), message => events.Record(null, "reexec", message));
+        });
+
         // Served as soon as every service has its supervisor: after a re-exec, the pause clients see ends here.
         await manager.BootAsync(accepted, server.Start);
         reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
         await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
-        runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
-            server, manager, records, loop, logLoop, reaper, events,
-            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, web?.ListenerFd));
+        webConsole = web;
         if (inherited.Any)
         {
             events.Record(null, "reexec", $"re-executed in place as generation {records.Generation} ({BuildIdentity.Current.Describe()})");
@@ -169,15 +183,8 @@ internal static class DaemonHost
 
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
         MemoryTrimmer.ReleaseBootMemory();
+        booted.SetResult();
 
-        var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
-        using var sigusr2 = PosixSignalRegistration.Create(SigUsr2, c =>
-        {
-            c.Cancel = true;
-            Background.Forget("re-executing (SIGUSR2)", () => runtime.Reexec?.RunAsync("SIGUSR2") ?? Task.CompletedTask, message => events.Record(null, "reexec", message));
-        });
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {
             c.Cancel = true;

@@ -30,11 +30,11 @@ internal sealed class DaemonRuntime(
 
     public AdminActionRunner AdminActions => adminActions;
 
-    /// <summary>Replaces the daemon image in place; set once the control socket serves.</summary>
-    public Reexec.DaemonReexec? Reexec { get; set; }
+    /// <summary>Replaces the daemon image in place; set before the control socket serves.</summary>
+    public Reexec.DaemonReexec Reexec { get; set; } = null!;
 
     /// <summary>Which daemon this is since the host booted.</summary>
-    public int Generation => Reexec?.Generation ?? 0;
+    public int Generation => Reexec.Generation;
 
     /// <summary>Loads every definition again and applies the difference (update, enable, disable, SIGHUP).</summary>
     public async Task<ReloadOutcome> ReloadAsync()

@@ -11,7 +11,7 @@ internal sealed partial class ControlApi
     /// </summary>
     private async Task<ReexecResult> ReexecAsync()
     {
-        var reexec = runtime.Reexec ?? throw new RpcException(RpcErrorCodes.Unavailable, "the daemon is still starting");
+        var reexec = runtime.Reexec;
         if (manager.ShuttingDown)
         {
             throw new RpcException(RpcErrorCodes.Unavailable, "the daemon is shutting down");

@@ -21,6 +21,7 @@ internal sealed class DaemonReexec(
     string executable,
     string configPath,
     string stateFile,
+    Task booted,
     RpcServer server,
     ServiceManager manager,
     SupervisionRecords records,
@@ -50,6 +51,7 @@ internal sealed class DaemonReexec(
     /// <summary>Re-executes; returns only when it did not happen, with why (also recorded as an event).</summary>
     public async Task<string> RunAsync(string trigger)
     {
+        await booted; // a swap asked for during boot waits for it: only then is every service supervised
         if (!await _one.WaitAsync(0))
         {
             return "a re-exec is already under way";
