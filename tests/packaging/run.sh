@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pmpkg.XXXXXX)
 CGROUP=pmtest-${PMTEST_RUN:-$$}-pkg$RANDOM
 DAEMON_PID=
-failures=0
+source "$ROOT/tests/checks.sh"
 
 cleanup() {
   [ -n "$DAEMON_PID" ] && kill -KILL "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
@@ -21,10 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() { # check DESCRIPTION COMMAND...
-  local description=$1; shift
-  if "$@" >/dev/null 2>&1; then echo "ok   $description"; else echo "FAIL $description"; failures=$((failures + 1)); fi
-}
 leftovers() { # leftovers ROOT: every path under ROOT that is not part of an (empty) dpkg database
   find "$1" -mindepth 1 -not -path "$1/var" -not -path "$1/var/lib" -not -path "$1/var/lib/dpkg" -not -path "$1/var/lib/dpkg/*"
 }

@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pmupgrade.XXXXXX)
 CGROUP=pmtest-${PMTEST_RUN:-$$}-upg$RANDOM
 DAEMON_PID=
-failures=0
+source "$ROOT/tests/checks.sh"
 
 cleanup() {
   if [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null; then
@@ -21,10 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() { # check DESCRIPTION COMMAND...
-  local description=$1; shift
-  if "$@" >/dev/null 2>&1; then echo "ok   $description"; else echo "FAIL $description"; failures=$((failures + 1)); fi
-}
 
 echo "upgrade: publishing a second build (B) of the same sources"
 build_id=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
