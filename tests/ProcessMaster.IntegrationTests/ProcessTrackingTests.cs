@@ -22,8 +22,10 @@ public class ProcessTrackingTests
                 await daemon.PmctlOkAsync("start", "forker");
             }
 
-            // Background child, double fork, and a setsid daemon: four sleeps, the main shell gone.
-            var status = await Eventually.ValueAsync(() => daemon.StatusAsync("forker"), s => s.Pids.Count == 4 && s.LastExitCode == 0,
+            // Background child, double fork, and a setsid daemon: four sleeps, the main shell gone (a child
+            // counted before it executed sleep still shows its parent's command line: wait for all four).
+            var status = await Eventually.ValueAsync(() => daemon.StatusAsync("forker"),
+                s => s.Pids.Count == 4 && s.LastExitCode == 0 && s.Pids.All(pid => ProcessTable.CommandLine(pid).StartsWith("sleep 100", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(10), "every forked process to be tracked and the main shell gone");
             Assert.Equal("RUNNING", status.State);
             Assert.Equal(0, status.Restarts);
