@@ -15,6 +15,7 @@ using ProcessMaster.Daemon.Control;
 using ProcessMaster.Daemon.Logging;
 using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Daemon.Reexec;
+using ProcessMaster.Daemon.Systemd;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon;
@@ -184,6 +185,9 @@ internal static class DaemonHost
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
         MemoryTrimmer.ReleaseBootMemory();
         booted.SetResult();
+        using var systemd = SystemdNotifier.FromEnvironment();
+        systemd?.Notify($"READY=1\nSTATUS=generation {records.Generation}: {accepted.Count} service(s) supervised");
+        systemd?.StartWatchdog(loop, time);
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {
@@ -193,6 +197,7 @@ internal static class DaemonHost
         });
 
         var signal = await stop.Task;
+        systemd?.Notify($"STOPPING=1\nSTATUS=stopping {manager.Services.Count} service(s)");
         events.Record(null, "shutdown", $"{signal}: stopping {manager.Services.Count} service(s)");
         await manager.ShutdownAsync();
         holder.Quit();

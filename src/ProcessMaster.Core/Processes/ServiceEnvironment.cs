@@ -11,6 +11,12 @@ public static class ServiceEnvironment
 {
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+    /// <summary>What systemd tells the daemon about itself: never a service's business, even when it inherits the environment.</summary>
+    private static readonly HashSet<string> DaemonOnly = new(StringComparer.Ordinal)
+    {
+        "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+    };
+
     public static List<string> Build(ProcessSettings process, UserAccount? user, IEnumerable<KeyValuePair<string, string>>? extra = null)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -18,7 +24,10 @@ public static class ServiceEnvironment
         {
             foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
             {
-                variables[(string)entry.Key] = (string?)entry.Value ?? "";
+                if (!DaemonOnly.Contains((string)entry.Key))
+                {
+                    variables[(string)entry.Key] = (string?)entry.Value ?? "";
+                }
             }
         }
         else
