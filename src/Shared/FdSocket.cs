@@ -91,27 +91,13 @@ internal static unsafe partial class FdSocket
     public static partial int Close(int fd);
 
     /// <summary>A listening socket bound to <paramref name="path"/> (which must not exist), or -1 with errno set.</summary>
-    public static int ListenAt(string path)
-    {
-        var fd = Socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            return -1;
-        }
-
-        if (WithAddress(path, (a, l) => Bind(fd, (byte*)a, l)) < 0 || Listen(fd, 16) < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            Close(fd);
-            Marshal.SetLastPInvokeError(errno);
-            return -1;
-        }
-
-        return fd;
-    }
+    public static int ListenAt(string path) => Open(path, (fd, address, length) => Bind(fd, (byte*)address, length) < 0 ? -1 : Listen(fd, 16));
 
     /// <summary>A socket connected to <paramref name="path"/>, or -1 with errno set.</summary>
-    public static int ConnectTo(string path)
+    public static int ConnectTo(string path) => Open(path, (fd, address, length) => Connect(fd, (byte*)address, length));
+
+    /// <summary>A new socket on which <paramref name="setUp"/> (given its address) succeeded, or -1 with errno set.</summary>
+    private static int Open(string path, Func<int, nint, int, int> setUp)
     {
         var fd = Socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -119,7 +105,7 @@ internal static unsafe partial class FdSocket
             return -1;
         }
 
-        if (WithAddress(path, (a, l) => Connect(fd, (byte*)a, l)) < 0)
+        if (WithAddress(path, (address, length) => setUp(fd, address, length)) < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             Close(fd);
