@@ -37,9 +37,13 @@ public sealed class SupervisionRecords : ISupervisionRecords
                 doc.Version == CurrentVersion && doc.BootId == bootId)
             {
                 Generation = doc.Generation + 1;
-                foreach (var (app, record) in doc.Services)
+                // A hand-edited or truncated file may lack members: what is missing is simply not adopted.
+                foreach (var (app, record) in doc.Services ?? [])
                 {
-                    _earlier[app] = record;
+                    if (record?.State is not null && record.Fingerprint is not null)
+                    {
+                        _earlier[app] = record;
+                    }
                 }
             }
         }

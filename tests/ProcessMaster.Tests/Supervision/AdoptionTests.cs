@@ -151,6 +151,10 @@ public class AdoptionTests
         Assert.Contains("\"state\": \"Running\"".Replace(" ", ""), File.ReadAllText(file).Replace(" ", ""));
 
         Assert.Null(new SupervisionRecords(file, "boot-b", _ => { }).Saved("web")); // a reboot: nothing of it runs
+        File.WriteAllText(file, """{"version": 1, "boot_id": "boot-a", "generation": 1, "services": {"web": {"state": null}}}""");
+        Assert.Null(new SupervisionRecords(file, "boot-a", _ => { }).Saved("web")); // a damaged record is not adopted
+        File.WriteAllText(file, """{"version": 1, "boot_id": "boot-a", "generation": 1}""");
+        Assert.Null(new SupervisionRecords(file, "boot-a", _ => { }).Saved("web"));
         Assert.Null(SupervisionRecords.Validate(file));
         File.WriteAllText(file, JsonSerializer.Serialize(new { version = 99 }));
         Assert.Contains("version 99", SupervisionRecords.Validate(file));
