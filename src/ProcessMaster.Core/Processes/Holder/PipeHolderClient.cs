@@ -42,18 +42,6 @@ public sealed class PipeHolderClient
     /// <summary>The holder's pid (0 while none runs).</summary>
     public int HolderPid { get; private set; }
 
-    /// <summary>How many pipes the holder keeps.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _held.Count;
-            }
-        }
-    }
-
     /// <summary>Connects to the holder at <paramref name="path"/>, or starts one with <paramref name="spawn"/> (given the listening socket, returns the pid).</summary>
     /// <exception cref="IOException">No holder runs and none could be started.</exception>
     public static PipeHolderClient Start(string path, Func<int, int> spawn, EventLoop loop, Action<string> report)
