@@ -45,10 +45,7 @@ public class CrashRecoveryTests
         Assert.Contains("ended while no daemon ran (exit status unknown)", events);
         Assert.DoesNotContain("left by an earlier daemon", events);
 
-        var log = Path.Combine(daemon.WorkDir("counter"), "logs", "stdout.log");
-        var lengthAtAdoption = new FileInfo(log).Length;
-        await Eventually.TrueAsync(() => new FileInfo(log).Length > lengthAtAdoption + 10_000, TimeSpan.FromSeconds(20), "the counter's output to be captured again");
-        AssertContiguous(log);
+        await AssertCapturedWithoutGapsAsync(daemon, "counter");
     }
 
     [SystemFact]
@@ -73,10 +70,7 @@ public class CrashRecoveryTests
         var adopted = await daemon.StatusAsync("counter");
         Assert.Equal(counter.MainPid, adopted.MainPid);
         Assert.Equal(replacement[0], HolderPid(daemon));
-        var log = Path.Combine(daemon.WorkDir("counter"), "logs", "stdout.log");
-        var length = new FileInfo(log).Length;
-        await Eventually.TrueAsync(() => new FileInfo(log).Length > length + 10_000, TimeSpan.FromSeconds(20), "the counter's output to be captured again");
-        AssertContiguous(log);
+        await AssertCapturedWithoutGapsAsync(daemon, "counter");
     }
 
     [SystemFact]
@@ -121,9 +115,15 @@ public class CrashRecoveryTests
 
     private static int HolderPid(TestDaemon daemon) => Assert.Single(HolderPids(daemon));
 
-    /// <summary>Every complete line of the counter's log is one more than the line before: none lost, none doubled.</summary>
-    internal static void AssertContiguous(string log)
+    /// <summary>
+    /// Once <paramref name="service"/> (a counter) has written 10 kB more, every complete line of its stdout log
+    /// is one more than the line before: none lost, none doubled.
+    /// </summary>
+    internal static async Task AssertCapturedWithoutGapsAsync(TestDaemon daemon, string service)
     {
+        var log = Path.Combine(daemon.WorkDir(service), "logs", "stdout.log");
+        var length = new FileInfo(log).Length;
+        await Eventually.TrueAsync(() => new FileInfo(log).Length > length + 10_000, TimeSpan.FromSeconds(20), $"{service}'s output to be captured again");
         var text = File.ReadAllText(log);
         var lines = text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("1", lines[0]);
