@@ -70,10 +70,9 @@ public class ReexecTests
         var copy = Directory.CreateTempSubdirectory("pmtest-bin-").FullName;
         try
         {
-            foreach (var file in new[] { Dist.Daemon, Dist.Shim })
-            {
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
+            // Copied by cp, not by this test host: a process the host forks meanwhile (other tests start
+            // daemons in parallel) would inherit a write descriptor of the copy and exec would fail with ETXTBSY.
+            Assert.Equal(0, (await Run.ProgramAsync("cp", [Dist.Daemon, Dist.Shim, copy])).ExitCode);
 
             await using var daemon = new TestDaemon { Executable = Path.Combine(copy, "processmaster") };
             daemon.AddShellService("kept", "exec sleep 1000");
