@@ -202,14 +202,18 @@ public sealed partial class ServiceCatalogLoader
 
     /// <summary>Writes through a temporary file and a rename in <paramref name="directory"/>, so readers never see half a file.</summary>
     /// <param name="durable">fsync before the rename: the content must survive a crash of the host, not only of the daemon.</param>
-    internal static void WriteAtomically(SafeDirectory directory, string name, string text, int mode = DefinitionFileMode, bool durable = true)
+    internal static void WriteAtomically(SafeDirectory directory, string name, string text, int mode = DefinitionFileMode, bool durable = true) =>
+        WriteAtomically(directory, name, System.Text.Encoding.UTF8.GetBytes(text), mode, durable);
+
+    /// <inheritdoc cref="WriteAtomically(SafeDirectory, string, string, int, bool)"/>
+    internal static void WriteAtomically(SafeDirectory directory, string name, ReadOnlySpan<byte> content, int mode = DefinitionFileMode, bool durable = true)
     {
         var temp = $".{name}.{Guid.NewGuid():N}.tmp";
         try
         {
             using (var file = directory.CreateNew(temp, mode))
             {
-                RandomAccess.Write(file, System.Text.Encoding.UTF8.GetBytes(text), 0);
+                RandomAccess.Write(file, content, 0);
                 if (durable)
                 {
                     RandomAccess.FlushToDisk(file);
@@ -225,9 +229,9 @@ public sealed partial class ServiceCatalogLoader
     }
 
     /// <summary>Writes <paramref name="path"/> atomically (its directory reached by the same rule).</summary>
-    internal static void WriteAtomically(string path, string text, int mode = DefinitionFileMode, bool durable = true)
+    internal static void WriteAtomically(string path, ReadOnlySpan<byte> content, int mode = DefinitionFileMode, bool durable = true)
     {
         using var directory = SafeDirectory.OpenParent(path, out var name);
-        WriteAtomically(directory, name, text, mode, durable);
+        WriteAtomically(directory, name, content, mode, durable);
     }
 }

@@ -17,6 +17,8 @@ public sealed class LogCompressor
 {
     public const int MaxBacklog = 16;
 
+    /// <summary>The compressor thread's read buffer, kept: a log flood rotates a file a second.</summary>
+    private readonly byte[] _buffer = new byte[64 * 1024];
     private readonly Channel<Job> _jobs = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
     private int _backlog;
 
@@ -85,22 +87,22 @@ public sealed class LogCompressor
         }
     }
 
-    private static void Compress(Job job)
+    private void Compress(Job job)
     {
         Failpoints.Hit("log-compressor");
         var directory = job.Directory!;
         var temporary = $".compress-{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var output = new FileStream(directory.CreateNew(temporary, LogFile.FileMode), FileAccess.Write, 64 * 1024))
+            // Unbuffered: the gzip stream hands over its output in chunks already.
+            using (var output = new FileStream(directory.CreateNew(temporary, LogFile.FileMode), FileAccess.Write, bufferSize: 0))
             using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
             {
-                var buffer = new byte[64 * 1024];
                 long offset = 0;
                 int read;
-                while ((read = RandomAccess.Read(job.Source!, buffer, offset)) > 0)
+                while ((read = RandomAccess.Read(job.Source!, _buffer, offset)) > 0)
                 {
-                    gzip.Write(buffer, 0, read);
+                    gzip.Write(_buffer, 0, read);
                     offset += read;
                 }
             }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Files;
 
 namespace ProcessMaster.Core.Logs;
@@ -22,46 +24,97 @@ public static class LogTailReader
         using var directory = SafeDirectory.OpenParent(path, out var name);
         using var file = directory.OpenForReading(name, owners);
         var length = RandomAccess.GetLength(file);
-        var end = length;
-        var chunks = new List<byte[]>();
-        var newlines = 0;
-        var read = 0L;
-        // A trailing newline ends the last line; it does not start a new one.
-        var lastByte = new byte[1];
-        if (length > 0 && RandomAccess.Read(file, lastByte, length - 1) == 1 && lastByte[0] == (byte)'\n')
+        var start = StartOfLastLines(file, length, Math.Max(0, length - maxBytes), count);
+        // Only the wanted lines are read and decoded: a tail of 20 lines costs 20 lines, not a block.
+        var bytes = new byte[length - start];
+        var got = 0;
+        while (got < bytes.Length && RandomAccess.Read(file, bytes.AsSpan(got), start + got) is var n and > 0)
         {
-            newlines = -1;
+            got += n;
         }
 
-        while (end > 0 && newlines < count && read < maxBytes)
+        var lines = new List<string>(Math.Min(count, 1024));
+        var rest = bytes.AsSpan(0, got);
+        while (!rest.IsEmpty)
         {
-            var size = (int)Math.Min(Math.Min(BlockSize, end), maxBytes - read);
-            var block = new byte[size];
-            var got = RandomAccess.Read(file, block, end - size);
-            if (got != size)
+            var newline = rest.IndexOf((byte)'\n');
+            lines.Add(Encoding.UTF8.GetString(newline < 0 ? rest : rest[..newline]));
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
+        }
+
+        return lines;
+    }
+
+    /// <summary>
+    /// Where the last <paramref name="count"/> lines begin, not before <paramref name="limit"/>: a line cut by
+    /// the limit is left out. A trailing newline ends the last line; it does not start a new one.
+    /// </summary>
+    private static long StartOfLastLines(SafeFileHandle file, long length, long limit, int count)
+    {
+        if (count <= 0)
+        {
+            return length;
+        }
+
+        var block = ArrayPool<byte>.Shared.Rent(BlockSize);
+        try
+        {
+            var end = length;
+            var newlines = 0;
+            while (end > limit)
+            {
+                var size = (int)Math.Min(BlockSize, end - limit);
+                var span = block.AsSpan(0, size);
+                if (RandomAccess.Read(file, span, end - size) != size)
+                {
+                    return end; // the file shrank under us: what was seen is what there is
+                }
+
+                for (var i = size - 1; i >= 0; i--)
+                {
+                    if (span[i] != (byte)'\n' || end - size + i == length - 1)
+                    {
+                        continue;
+                    }
+
+                    if (++newlines == count)
+                    {
+                        return end - size + i + 1;
+                    }
+                }
+
+                end -= size;
+            }
+
+            return limit == 0 ? 0 : FirstLineAfter(file, limit, length, block);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    /// <summary>The offset after the first newline at or after <paramref name="from"/> (the end when there is none).</summary>
+    private static long FirstLineAfter(SafeFileHandle file, long from, long length, byte[] block)
+    {
+        // The line that starts before the limit is cut: the first whole one follows its newline.
+        for (var at = from - 1; at < length;)
+        {
+            var got = RandomAccess.Read(file, block.AsSpan(0, (int)Math.Min(BlockSize, length - at)), at);
+            if (got <= 0)
             {
                 break;
             }
 
-            chunks.Add(block);
-            end -= size;
-            read += size;
-            newlines += block.AsSpan().Count((byte)'\n');
+            var newline = block.AsSpan(0, got).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return at + newline + 1;
+            }
+
+            at += got;
         }
 
-        chunks.Reverse();
-        var text = Encoding.UTF8.GetString([.. chunks.SelectMany(c => c)]);
-        var lines = text.Split('\n').ToList();
-        if (lines.Count > 0 && lines[^1].Length == 0)
-        {
-            lines.RemoveAt(lines.Count - 1);
-        }
-
-        if (end > 0 && lines.Count > 0)
-        {
-            lines.RemoveAt(0); // the first line may be cut; it is not complete
-        }
-
-        return lines.Count > count ? lines.GetRange(lines.Count - count, count) : lines;
+        return length;
     }
 }

@@ -1,34 +1,55 @@
+using System.Buffers;
+
 namespace ProcessMaster.Core.State;
 
 /// <summary>
 /// Group commit of one file: every change asked for while a write is in flight is saved by one following
-/// write (temp file, fsync, rename), so `stop all` over hundreds of services costs a few writes instead of
-/// one per service. <c>render</c> is called on the writer's thread and returns the whole file.
+/// write (temp file, optional fsync, rename), so `stop all` over hundreds of services costs a few writes
+/// instead of one per service. <c>render</c> is called on the writer's thread and writes the whole file
+/// into a buffer the writer reuses, so a write allocates next to nothing.
 /// </summary>
 /// <param name="durable">fsync each write (what must survive a host crash), or only rename it into place.</param>
-public sealed class CoalescedFileWriter(string file, Func<string> render, bool durable = true)
+/// <param name="spacing">
+/// Least time between two writes: a crash loop changes state tens of times a second, and the file need not
+/// follow each change. <see cref="FlushAsync"/> skips the wait.
+/// </param>
+public sealed class CoalescedFileWriter(string file, Action<IBufferWriter<byte>> render, bool durable = true, TimeSpan spacing = default)
 {
     private readonly Lock _lock = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new();
     private TaskCompletionSource? _pending;
+    private TaskCompletionSource? _hurry;
+    private bool _urgent;
     private bool _writing;
 
-    /// <summary>Schedules a write; completes once the file holds what <c>render</c> returned after this call, or fails with why not.</summary>
-    public Task SaveAsync()
+    /// <summary>Schedules a write; completes once the file holds what <c>render</c> wrote after this call, or fails with why not.</summary>
+    public Task SaveAsync() => Schedule(urgent: false);
+
+    /// <summary>As <see cref="SaveAsync"/>, without waiting for the spacing after the previous write.</summary>
+    public Task FlushAsync() => Schedule(urgent: true);
+
+    private Task Schedule(bool urgent)
     {
         lock (_lock)
         {
             _pending ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (urgent)
+            {
+                _urgent = true;
+                _hurry?.TrySetResult();
+            }
+
             if (!_writing)
             {
                 _writing = true;
-                _ = Task.Run(WritePending);
+                _ = Task.Run(WritePendingAsync);
             }
 
             return _pending.Task;
         }
     }
 
-    private void WritePending()
+    private async Task WritePendingAsync()
     {
         while (true)
         {
@@ -43,11 +64,14 @@ public sealed class CoalescedFileWriter(string file, Func<string> render, bool d
 
                 save = _pending;
                 _pending = null;
+                _urgent = false;
             }
 
             try
             {
-                Configuration.ServiceCatalogLoader.WriteAtomically(file, render(), durable: durable);
+                _buffer.ResetWrittenCount();
+                render(_buffer);
+                Configuration.ServiceCatalogLoader.WriteAtomically(file, _buffer.WrittenSpan, durable: durable);
                 save.SetResult();
             }
             catch (Exception e)
@@ -55,6 +79,33 @@ public sealed class CoalescedFileWriter(string file, Func<string> render, bool d
                 // Whoever waits for this save learns why it failed; the writer goes on with the next one.
                 save.SetException(e);
             }
+
+            await SpaceOutAsync();
+        }
+    }
+
+    private async Task SpaceOutAsync()
+    {
+        if (spacing <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        TaskCompletionSource hurry;
+        lock (_lock)
+        {
+            if (_urgent)
+            {
+                return;
+            }
+
+            hurry = _hurry = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        await Task.WhenAny(hurry.Task, Task.Delay(spacing));
+        lock (_lock)
+        {
+            _hurry = null;
         }
     }
 }

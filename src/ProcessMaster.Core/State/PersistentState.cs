@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ProcessMaster.Core.Faults;
@@ -69,12 +70,17 @@ public sealed class PersistentState : IOperatorStops
 
     private Task ScheduleSave() => _writer.SaveAsync();
 
-    private string Render()
+    private void Render(IBufferWriter<byte> output)
     {
         Failpoints.Hit("state-save");
         lock (_lock)
         {
-            return JsonSerializer.Serialize(new PersistentStateDocument(1, [.. _stopped]), CoreJsonContext.Default.PersistentStateDocument) + "\n";
+            using (var json = new Utf8JsonWriter(output))
+            {
+                JsonSerializer.Serialize(json, new PersistentStateDocument(1, [.. _stopped]), CoreJsonContext.Default.PersistentStateDocument);
+            }
+
+            output.Write("\n"u8);
         }
     }
 }

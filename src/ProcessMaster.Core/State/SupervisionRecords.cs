@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ProcessMaster.Core.Supervision.Ports;
@@ -16,6 +17,12 @@ public sealed record SupervisionRecordsDocument(int Version, string BootId, int 
 public sealed class SupervisionRecords : ISupervisionRecords
 {
     private const int CurrentVersion = 1;
+
+    /// <summary>
+    /// At most ten writes a second, however fast services change: what a crash can lose is the last tenth
+    /// of a second, which adoption tells from what runs anyway (an ended main is seen as such).
+    /// </summary>
+    private static readonly TimeSpan WriteSpacing = TimeSpan.FromMilliseconds(100);
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SavedService> _current = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SavedService> _earlier = new(StringComparer.Ordinal);
@@ -29,7 +36,7 @@ public sealed class SupervisionRecords : ISupervisionRecords
         _bootId = bootId;
         _report = report;
         // Not fsynced: it serves a daemon that starts after another crashed; after a host crash nothing of it runs.
-        _writer = new CoalescedFileWriter(file, Render, durable: false);
+        _writer = new CoalescedFileWriter(file, Render, durable: false, spacing: WriteSpacing);
         try
         {
             if (File.Exists(file) &&
@@ -99,7 +106,7 @@ public sealed class SupervisionRecords : ISupervisionRecords
     }
 
     /// <summary>Completes once everything saved so far is on disk.</summary>
-    public Task FlushAsync() => _writer.SaveAsync();
+    public Task FlushAsync() => _writer.FlushAsync();
 
     private void Write() => _writer.SaveAsync().ContinueWith(t =>
     {
@@ -113,11 +120,12 @@ public sealed class SupervisionRecords : ISupervisionRecords
         _failing = failed is not null;
     }, TaskScheduler.Default);
 
-    private string Render()
+    private void Render(IBufferWriter<byte> output)
     {
+        using var json = new Utf8JsonWriter(output);
         lock (_lock)
         {
-            return JsonSerializer.Serialize(new SupervisionRecordsDocument(CurrentVersion, _bootId, Generation, new(_current, StringComparer.Ordinal)),
+            JsonSerializer.Serialize(json, new SupervisionRecordsDocument(CurrentVersion, _bootId, Generation, _current),
                 SupervisionJsonContext.Default.SupervisionRecordsDocument);
         }
     }

@@ -31,6 +31,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     private ITimer? _scheduleTimer;
     private IDisposable? _mainWatch;
     private (ServiceDefinition Definition, string Digest) _fingerprint;
+
+    /// <summary>What was last published and saved: a message that changed nothing is not published again.</summary>
+    private (ServiceMachineState? State, ServiceDefinition? Definition) _published;
     private readonly Task _loop;
     private volatile ServiceSnapshot _snapshot;
 
@@ -161,12 +164,10 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
                 await HandleAsync(next);
             }
 
-            Background.Run("publishing the status", () =>
+            if (!_machine.Current.Equals(_published.State) || !ReferenceEquals(_machine.Definition, _published.Definition))
             {
-                _snapshot = BuildSnapshot();
-                _context.Records.Save(Name, new SavedService(Fingerprint(), _machine.Current));
-                SnapshotPublished?.Invoke(_snapshot);
-            }, text => Record("supervisor", text));
+                Background.Run("publishing the status", Publish, text => Record("supervisor", text));
+            }
 
             // Callers hear the outcome only now, so a status asked right after shows it.
             foreach (var answer in _answers)
@@ -241,6 +242,14 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
                 Record("supervisor", $"{effect.GetType().Name} failed: {e.Message}");
             }
         }
+    }
+
+    private void Publish()
+    {
+        _published = (_machine.Current, _machine.Definition);
+        _snapshot = BuildSnapshot();
+        _context.Records.Save(Name, new SavedService(Fingerprint(), _machine.Current));
+        SnapshotPublished?.Invoke(_snapshot);
     }
 
     private string Fingerprint()

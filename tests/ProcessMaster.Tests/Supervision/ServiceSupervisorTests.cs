@@ -40,6 +40,22 @@ public class ServiceSupervisorTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task AMessageThatChangesNothing_IsNeitherPublishedNorSavedAgain()
+    {
+        await using var web = new ServiceSupervisor(Service(TimeSpan.FromSeconds(1), 3, TimeSpan.FromMinutes(1)), _host.Context);
+        Assert.True((await web.StartAsync(StartReason.Operator)).Ok);
+        var snapshot = web.Snapshot;
+        var saves = _host.Saves;
+
+        Assert.True((await web.StartAsync(StartReason.Operator)).Ok); // already running: nothing to do
+
+        Assert.Same(snapshot, web.Snapshot);
+        Assert.Equal(saves, _host.Saves);
+        await CrashAsync(web);
+        await Eventually.True(() => _host.Saves > saves, "a real change is saved");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task CrashesFurtherApartThanTheWindow_NeverUseUpTheTolerance()
     {
         await using var web = new ServiceSupervisor(Service(TimeSpan.FromSeconds(1), 1, TimeSpan.FromSeconds(10)), _host.Context);

@@ -38,6 +38,11 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
     /// <summary>The supervision state saved by the running supervisors.</summary>
     public ConcurrentDictionary<string, SavedService> SavedRecords { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>How often any supervisor saved its state.</summary>
+    public int Saves => _saves;
+
+    private int _saves;
+
     /// <summary>What an earlier daemon saved, offered to the next supervisors (see <see cref="CrashDaemon"/>).</summary>
     public ConcurrentDictionary<string, SavedService> EarlierRecords { get; } = new(StringComparer.Ordinal);
 
@@ -186,7 +191,11 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     SavedService? ISupervisionRecords.Saved(string app) => EarlierRecords.TryRemove(app, out var record) ? record : null;
 
-    void ISupervisionRecords.Save(string app, SavedService record) => SavedRecords[app] = record;
+    void ISupervisionRecords.Save(string app, SavedService record)
+    {
+        Interlocked.Increment(ref _saves);
+        SavedRecords[app] = record;
+    }
 
     void ISupervisionRecords.Forget(string app) => SavedRecords.TryRemove(app, out _);
 
