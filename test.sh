@@ -24,6 +24,9 @@ tests/purev2/run.sh
 # The .deb and install.sh on temporary roots: install, run, remove without leftovers.
 tests/packaging/run.sh
 
+# Under a stand-in for systemd: the output pipes kept in its fd store outlive the daemon and the pipe holder.
+tests/systemd/run.py
+
 # An upgrade with two real builds: the running daemon re-executes into the new one, services untouched.
 tests/upgrade/run.sh
 

@@ -70,6 +70,7 @@ internal static class DaemonHost
         // Its path on disk now: after an upgrade replaced the file, /proc/self/exe names the deleted one.
         var executable = Environment.ProcessPath ?? throw new DaemonStartException("cannot tell the daemon's own path");
         var inherited = InheritedDescriptors.Take();
+        using var systemd = SystemdNotifier.FromEnvironment();
         using var instanceLock = InstanceLock.Acquire(master.UnixSocket.Path + ".lock", inherited.Lock);
         var layout = CgroupDetector.Detect(master.Cgroup);
         var workingDirectory = Environment.CurrentDirectory;
@@ -120,7 +121,8 @@ internal static class DaemonHost
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
         var holder = PipeHolderClient.Start(master.UnixSocket.Path + ".holder",
             listener => launcher.SpawnHolder(listener, Path.Combine(layout.PipeHolder, "cgroup.procs")),
-            logLoop, message => events.Record(null, "holder", message));
+            logLoop, message => events.Record(null, "holder", message),
+            SystemdFdStore.Take(systemd, message => events.Record(null, "holder", message)));
         var records = new SupervisionRecords(Path.Combine(stateDirectory, "supervision.json"), SupervisionRecords.CurrentBootId(),
             message => events.Record(null, "state", message));
         EarlierDaemon.Report(holder, records, events, log);
@@ -185,7 +187,6 @@ internal static class DaemonHost
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
         MemoryTrimmer.ReleaseBootMemory();
         booted.SetResult();
-        using var systemd = SystemdNotifier.FromEnvironment();
         systemd?.Notify($"READY=1\nSTATUS=generation {records.Generation}: {accepted.Count} service(s) supervised");
         systemd?.StartWatchdog(loop, time);
 

@@ -19,13 +19,13 @@ internal static class EarlierDaemon
         var earlier = records.EarlierActive;
         if (holder.Recovered is { } pipes)
         {
-            events.Record(null, "adopt", $"an earlier daemon's pipe holder (pid {holder.HolderPid}) kept {pipes.Count} output pipe(s); adopting what still runs of {earlier} service(s)");
+            events.Record(null, "adopt", $"{holder.RecoveredFrom} kept {pipes.Count} output pipe(s); adopting what still runs of {earlier} service(s)");
         }
         else if (earlier > 0)
         {
             // Nothing reads the pipes those processes write to any more: adopting them would leave them to die of SIGPIPE.
             records.DiscardEarlier();
-            events.Record(null, "adopt", $"no pipe holder was running (it ended with the earlier daemon): the output pipes of {earlier} service(s) are lost; what they left is killed and they start fresh");
+            events.Record(null, "adopt", $"no pipe holder was running (it ended with the earlier daemon) and nothing else kept the output pipes of {earlier} service(s): what they left is killed and they start fresh");
         }
     }
 }

@@ -15,6 +15,7 @@ namespace ProcessMaster.Daemon.Systemd;
 internal sealed class SystemdNotifier : IDisposable
 {
     private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+    private readonly Socket _withFds = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
     private readonly UnixDomainSocketEndPoint _target;
     private ITimer? _watchdog;
 
@@ -38,6 +39,36 @@ internal sealed class SystemdNotifier : IDisposable
         }
     }
 
+    /// <summary>Sends <paramref name="state"/> with <paramref name="fd"/> attached (SCM_RIGHTS), as <c>FDSTORE=1</c> needs; false when it was not sent.</summary>
+    public bool Notify(string state, int fd)
+    {
+        lock (_withFds)
+        {
+            // Descriptors go through sendmsg on a connected socket of their own; connected again after a failure
+            // (systemd may have been re-executed).
+            for (var attempt = 0; attempt < 2; attempt++)
+            {
+                try
+                {
+                    if (!_withFds.Connected || attempt > 0)
+                    {
+                        _withFds.Connect(_target);
+                    }
+
+                    if (Shared.FdSocket.Send((int)_withFds.Handle, state, fd))
+                    {
+                        return true;
+                    }
+                }
+                catch (Exception e) when (e is SocketException or InvalidOperationException)
+                {
+                }
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>Pings the watchdog from <paramref name="loop"/> every half of <c>$WATCHDOG_USEC</c>, when the unit asks for it.</summary>
     public void StartWatchdog(EventLoop loop, TimeProvider time)
     {
@@ -55,5 +86,6 @@ internal sealed class SystemdNotifier : IDisposable
     {
         _watchdog?.Dispose();
         _socket.Dispose();
+        _withFds.Dispose();
     }
 }

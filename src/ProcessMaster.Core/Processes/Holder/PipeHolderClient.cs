@@ -10,7 +10,9 @@ namespace ProcessMaster.Core.Processes.Holder;
 /// of its own, that keeps a copy of every service output pipe's read end, so services outlive the daemon
 /// without SIGPIPE and the next daemon resumes their output where it stopped. At start it takes back what
 /// a running holder keeps (<see cref="Recovered"/>), or starts one. A holder that dies is started again at
-/// once and given every pipe again; the daemon keeps its own copies, so no service notices.
+/// once and given every pipe again; the daemon keeps its own copies, so no service notices. A second keeper
+/// (<see cref="IPipeStore"/>, systemd's fd store) gets every pipe too, and gives them back when the holder
+/// died with the daemon.
 /// </summary>
 public sealed class PipeHolderClient
 {
@@ -22,41 +24,97 @@ public sealed class PipeHolderClient
     private readonly Func<int, int> _spawn;
     private readonly EventLoop _loop;
     private readonly Action<string> _report;
+    private readonly IPipeStore? _store;
     private readonly Dictionary<HeldPipeKey, SafeFileHandle> _held = [];
     private int _connection = -1;
     private EventLoop.Registration? _watch;
     private long _startedAt;
     private bool _quitting;
 
-    private PipeHolderClient(string path, Func<int, int> spawn, EventLoop loop, Action<string> report)
+    private PipeHolderClient(string path, Func<int, int> spawn, EventLoop loop, Action<string> report, IPipeStore? store)
     {
         _path = path;
         _spawn = spawn;
         _loop = loop;
         _report = report;
+        _store = store;
     }
 
-    /// <summary>The pipes an earlier daemon's holder kept; null when no holder was running.</summary>
+    /// <summary>The pipes an earlier daemon's holder (or, with it gone, the second keeper) kept; null when neither kept any.</summary>
     public IReadOnlyList<HeldPipe>? Recovered { get; private set; }
+
+    /// <summary>Who kept <see cref="Recovered"/>, for messages.</summary>
+    public string? RecoveredFrom { get; private set; }
 
     /// <summary>The holder's pid (0 while none runs).</summary>
     public int HolderPid { get; private set; }
 
     /// <summary>Connects to the holder at <paramref name="path"/>, or starts one with <paramref name="spawn"/> (given the listening socket, returns the pid).</summary>
+    /// <param name="store">The second keeper, when there is one.</param>
     /// <exception cref="IOException">No holder runs and none could be started.</exception>
-    public static PipeHolderClient Start(string path, Func<int, int> spawn, EventLoop loop, Action<string> report)
+    public static PipeHolderClient Start(string path, Func<int, int> spawn, EventLoop loop, Action<string> report, IPipeStore? store = null)
     {
-        var client = new PipeHolderClient(path, spawn, loop, report);
+        var client = new PipeHolderClient(path, spawn, loop, report, store);
         lock (client._lock)
         {
-            client.Recovered = client.Recover();
+            var fromHolder = client.Recover();
+            client.RecoveredFrom = fromHolder is null ? null : $"an earlier daemon's pipe holder (pid {client.HolderPid})";
+            client.Recovered = client.TakeFromStore(fromHolder);
             if (client._connection < 0)
             {
                 client.StartHolder();
             }
+
+            client.StoreWhatItLacks();
         }
 
         return client;
+    }
+
+    /// <summary>
+    /// Adds what the second keeper kept to what the holder gave back. With the holder alive its copies are
+    /// the same pipes and the keeper's are closed; with the holder gone, the keeper's copies are all there is.
+    /// </summary>
+    private List<HeldPipe>? TakeFromStore(List<HeldPipe>? fromHolder)
+    {
+        if (_store is null || _store.Recovered.Count == 0)
+        {
+            return fromHolder;
+        }
+
+        var recovered = fromHolder ?? [];
+        RecoveredFrom ??= _store.Name;
+        foreach (var pipe in _store.Recovered)
+        {
+            if (_held.TryAdd(pipe.Key, pipe.Pipe))
+            {
+                recovered.Add(pipe);
+            }
+            else
+            {
+                pipe.Pipe.Dispose();
+            }
+        }
+
+        return recovered;
+    }
+
+    /// <summary>Gives the second keeper every pipe it does not have (a daemon started outside systemd before, say).</summary>
+    private void StoreWhatItLacks()
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        var stored = _store.Recovered.Select(p => p.Key).ToHashSet();
+        foreach (var (key, pipe) in _held)
+        {
+            if (!stored.Contains(key))
+            {
+                _store.Keep(key, pipe);
+            }
+        }
     }
 
     /// <summary>Has the holder keep <paramref name="pipe"/> as <paramref name="key"/>.</summary>
@@ -71,6 +129,7 @@ public sealed class PipeHolderClient
 
             _held[key] = pipe;
             Send($"hold {key.Text}", pipe);
+            _store?.Keep(key, pipe);
         }
     }
 
@@ -82,6 +141,7 @@ public sealed class PipeHolderClient
             if (_held.Remove(key))
             {
                 Send($"drop {key.Text}", null);
+                _store?.Remove(key);
             }
         }
     }
