@@ -15,12 +15,12 @@ public class LogTailReaderTests
     public void TheTail_IsTheLastLinesThatBeginWithinTheBudget()
     {
         using var dir = new TempDirectory();
-        var path = Path.Combine(dir.Path, "stdout.log");
         var line = Gen.OneOf(Gen.Int[0, 3], Gen.Int[0, 200], Gen.Int[60_000, 140_000]).Select(n => new string('x', n));
         Gen.Select(line.Array[0, 12], Gen.Bool, Gen.Int[0, 15], Gen.OneOf(Gen.Long[1, 300], Gen.Long[1, 400_000], Gen.Const(long.MaxValue / 2)))
             .Sample((lines, trailingNewline, count, budget) =>
             {
                 var text = string.Join('\n', lines.Select((l, i) => $"{i}{l}")) + (trailingNewline && lines.Length > 0 ? "\n" : "");
+                var path = Path.Combine(dir.Path, $"{Guid.NewGuid():N}.log"); // samples run in parallel
                 File.WriteAllText(path, text);
                 Assert.Equal(Expected(text, count, budget), LogTailReader.LastLines(path, count, TestOwners.Current, budget));
             }, iter: 300);
