@@ -101,21 +101,34 @@ public sealed record OperationResult(bool Ok, List<TargetOutcome> Results);
 
 public sealed record LogsParams(string Name, int N = 50);
 
-public sealed record LogTail(string Path, List<string> Lines);
+/// <param name="Offset">For <c>logs.follow</c>: the byte offset in the file at which following begins.</param>
+public sealed record LogTail(string Path, List<string> Lines, long? Offset = null);
 
 public sealed record LogsResult(List<LogTail> Files);
 
-public sealed record LogsFollowParams(string? Name = null, string? Filename = null, int N = 50);
+/// <param name="Resume">Where a follow cut by a re-exec stopped: each file is read on from its offset (lines the cut left unread included).</param>
+public sealed record LogsFollowParams(string? Name = null, string? Filename = null, int N = 50, List<LogPosition>? Resume = null);
+
+/// <summary>A byte offset in a followed file, just past the last line seen.</summary>
+public sealed record LogPosition(string Path, long Offset);
 
 public sealed record LogsFollowResult(List<LogTail> Files);
 
 /// <summary>Notification <c>logs.line</c>: one new line of a followed file.</summary>
-public sealed record LogLine(string Path, string Line);
+/// <param name="Offset">The byte offset just past the line, to resume from after a re-exec.</param>
+public sealed record LogLine(string Path, string Line, long Offset);
 
 /// <summary>Notification <c>logs.rotated</c>: a followed file was rotated or truncated; reading restarts at its start.</summary>
 public sealed record LogRotated(string Path);
 
-public sealed record EventsFollowParams(string? Name = null, int N = 0);
+/// <param name="After">Also replays every event later than this (a follow cut by a re-exec resumes from its last event).</param>
+public sealed record EventsFollowParams(string? Name = null, int N = 0, DateTimeOffset? After = null);
+
+/// <summary>
+/// Notification <c>daemon.reexecuting</c>, to every connection, just before the daemon re-executes itself and
+/// closes them: reconnect (the next generation answers on the same socket) and resume what was followed.
+/// </summary>
+public sealed record ReexecNotice(int Generation);
 
 /// <param name="IntervalMs">Besides every change, the status is sent this often (for usage charts); 0: only on changes.</param>
 public sealed record StatusFollowParams(int IntervalMs = 0);

@@ -31,6 +31,7 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(StatusFollowParams))]
 [JsonSerializable(typeof(MessageResult))]
 [JsonSerializable(typeof(ReexecResult))]
+[JsonSerializable(typeof(ReexecNotice))]
 [JsonSerializable(typeof(UpdateResult))]
 [JsonSerializable(typeof(PerfMetrics))]
 [JsonSerializable(typeof(AdminListResult))]

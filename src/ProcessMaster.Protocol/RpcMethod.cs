@@ -42,4 +42,5 @@ public static class Methods
     public static RpcNotification<LogRotated> LogRotatedNotification => new("logs.rotated", Json.LogRotated);
     public static RpcNotification<EventRecord> EventNotification => new("events.event", Json.EventRecord);
     public static RpcNotification<StatusResult> StatusNotification => new("status.changed", Json.StatusResult);
+    public static RpcNotification<ReexecNotice> ReexecNotification => new("daemon.reexecuting", Json.ReexecNotice);
 }

@@ -10,7 +10,7 @@ namespace ProcessMaster.IntegrationTests;
 public class CrashRecoveryTests
 {
     /// <summary>Writes numbered lines, about a thousand a second, and does not survive a SIGPIPE.</summary>
-    private const string Counter = "i=0; while :; do i=$((i+1)); echo $i; case $i in *00) sleep 0.1;; esac; done";
+    internal const string Counter = "i=0; while :; do i=$((i+1)); echo $i; case $i in *00) sleep 0.1;; esac; done";
 
     [SystemFact]
     public async Task Sigkill_NextDaemonAdoptsWhatRuns_SamePidsNoSigpipeNoLineLost_AndRestartsWhatEndedMeanwhile()
@@ -24,6 +24,8 @@ public class CrashRecoveryTests
         await daemon.StartAsync();
         var counter = await daemon.WaitForStateAsync("counter", "RUNNING");
         var quitter = await daemon.WaitForStateAsync("quitter", "RUNNING");
+        await daemon.WaitForSavedAsync("counter", counter.MainPid!.Value);
+        await daemon.WaitForSavedAsync("quitter", quitter.MainPid!.Value);
 
         await daemon.KillAsync();
         File.WriteAllText(Path.Combine(quitterDir, "trigger"), "");
@@ -64,6 +66,7 @@ public class CrashRecoveryTests
         Assert.Contains($"the pipe holder (pid {holder}) ended; starting a new one and handing it 2 pipe(s)", await daemon.PmctlOkAsync("events"));
 
         // The new holder has the pipes: the daemon can die now and the counter lives on.
+        await daemon.WaitForSavedAsync("counter", counter.MainPid!.Value);
         await daemon.KillAsync();
         await Task.Delay(TimeSpan.FromSeconds(2));
         await daemon.StartAsync();
@@ -91,6 +94,7 @@ public class CrashRecoveryTests
         Directory.CreateDirectory(foreign);
 
         var holder = HolderPid(daemon);
+        await daemon.WaitForSavedAsync("ticker", status.MainPid!.Value);
         await daemon.KillAsync();
         ProcessMaster.Core.Interop.Libc.Kill(holder, 9);
         Assert.All(old, pid => Assert.True(ProcessTable.Exists(pid), "services keep running while the daemon is dead"));

@@ -105,6 +105,127 @@ public class ReexecTests
         }
     }
 
+    [SystemFact]
+    public async Task FollowersOfLogsAndEvents_GoOnAcrossReexecs_WithoutAGapOrARepeat()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("counter", CrashRecoveryTests.Counter);
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("counter", "RUNNING");
+        using var logs = Follower.Start(daemon, "logs", "-f", "stdout.log", "-n", "0");
+        using var events = Follower.Start(daemon, "events", "-f", "-n", "0");
+        await Eventually.TrueAsync(() => logs.Lines().Count > 100, TimeSpan.FromSeconds(20), "the log follower to print lines");
+
+        for (var round = 0; round < 3; round++)
+        {
+            if (round == 1)
+            {
+                ProcessMaster.Core.Interop.Libc.Kill(daemon.Pid, 12); // SIGUSR2
+                await Eventually.ValueAsync(() => GenerationAsync(daemon), g => g == 3, TimeSpan.FromSeconds(30), "generation 3");
+            }
+            else
+            {
+                await daemon.PmctlOkAsync("daemon-reexec");
+            }
+        }
+
+        var printed = logs.Lines().Count;
+        await Eventually.TrueAsync(() => logs.Lines().Count > printed + 2000, TimeSpan.FromSeconds(30), "the log follower to go on after the re-execs");
+        await Eventually.TrueAsync(() => events.Lines().Any(l => l.Contains("re-executed in place as generation 4", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the event follower to show the last re-exec");
+        Assert.Equal(0, await daemon.TerminateAsync());
+        Assert.Equal(0, await logs.ExitedAsync());
+        Assert.Equal(0, await events.ExitedAsync());
+
+        var stdout = Path.Combine(daemon.WorkDir("counter"), "logs", "stdout.log") + ": ";
+        var numbers = logs.Lines().Where(l => l.StartsWith(stdout, StringComparison.Ordinal))
+            .Select(l => long.Parse(l[stdout.Length..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(numbers.Count > 2000, $"{numbers.Count} lines followed");
+        for (var i = 1; i < numbers.Count; i++)
+        {
+            Assert.True(numbers[i] == numbers[i - 1] + 1, $"followed line {i} is {numbers[i]} after {numbers[i - 1]}");
+        }
+
+        var shown = events.Lines();
+        Assert.Equal(shown.Count, shown.Distinct().Count()); // nothing shown twice
+        foreach (var generation in (int[])[2, 3, 4])
+        {
+            Assert.Single(shown, l => l.Contains($"re-executed in place as generation {generation} ", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(3, logs.Errors().Count(l => l.Contains("following on with its next image", StringComparison.Ordinal)));
+        Assert.DoesNotContain("still open after", await File.ReadAllTextAsync(Path.Combine(daemon.Directory, "state", "events.jsonl"))); // followers are not waited for
+    }
+
+    /// <summary>A pmctl follow running beside the test, its output collected line by line.</summary>
+    private sealed class Follower : IDisposable
+    {
+        private readonly System.Diagnostics.Process _process;
+        private readonly List<string> _lines = [];
+        private readonly List<string> _errors = [];
+
+        private Follower(System.Diagnostics.Process process)
+        {
+            _process = process;
+            process.OutputDataReceived += (_, e) => Add(_lines, e.Data);
+            process.ErrorDataReceived += (_, e) => Add(_errors, e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public static Follower Start(TestDaemon daemon, params string[] args)
+        {
+            var info = new System.Diagnostics.ProcessStartInfo(Dist.Pmctl) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in (string[])["-s", daemon.SocketPath, .. args])
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            return new Follower(System.Diagnostics.Process.Start(info)!);
+        }
+
+        public List<string> Lines() => Copy(_lines);
+
+        public List<string> Errors() => Copy(_errors);
+
+        public async Task<int> ExitedAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token);
+            _process.WaitForExit(); // the output read to its end
+            return _process.ExitCode;
+        }
+
+        private static void Add(List<string> to, string? line)
+        {
+            if (line is not null)
+            {
+                lock (to)
+                {
+                    to.Add(line);
+                }
+            }
+        }
+
+        private static List<string> Copy(List<string> from)
+        {
+            lock (from)
+            {
+                return [.. from];
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+
+            _process.Dispose();
+        }
+    }
+
     private static async Task<List<ServiceStatus>> AllAsync(TestDaemon daemon)
     {
         await using var client = await daemon.ConnectAsync();

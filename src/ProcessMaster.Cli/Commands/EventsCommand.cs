@@ -34,17 +34,35 @@ internal static class EventsCommand
                 return ExitCodes.Success;
             }
 
-            client.Notified = (method, payload) =>
+            var output = new Lock();
+            var last = DateTimeOffset.UtcNow; // the last event shown, to resume after a re-exec
+            void Show(EventRecord e)
+            {
+                lock (output)
+                {
+                    Console.WriteLine(json ? JsonSerializer.Serialize(e, ProtocolJsonContext.Default.EventRecord) : Format(e));
+                    last = e.Ts > last ? e.Ts : last;
+                }
+            }
+
+            return await Following.RunAsync(client, DaemonConnection.ResolveSocket(result), (method, payload) =>
             {
                 if (method == Methods.EventNotification.Name && payload.Deserialize(Methods.EventNotification.Params) is { } e)
                 {
-                    Console.WriteLine(json ? JsonSerializer.Serialize(e, ProtocolJsonContext.Default.EventRecord) : Format(e));
+                    Show(e);
                 }
-            };
-            var history = await client.CallAsync(Methods.EventsFollow, new EventsFollowParams(parameters.Name, parameters.N), cancellation);
-            history.Events.ForEach(e => Console.WriteLine(json ? JsonSerializer.Serialize(e, ProtocolJsonContext.Default.EventRecord) : Format(e)));
-            await client.Closed.WaitAsync(cancellation);
-            return ExitCodes.Success;
+            }, async (connection, resuming) =>
+            {
+                DateTimeOffset after;
+                lock (output)
+                {
+                    after = last;
+                }
+
+                var history = await connection.CallAsync(Methods.EventsFollow,
+                    new EventsFollowParams(parameters.Name, resuming ? 0 : parameters.N, resuming ? after : null), cancellation);
+                history.Events.ForEach(Show);
+            }, cancellation);
         }, cancellation));
         return command;
     }

@@ -30,7 +30,7 @@ internal static class LogsCommand
             }
 
             return DaemonConnection.RunAsync(result, client => following
-                ? FollowAsync(client, result.GetValue(name), result.GetValue(follow), result.GetValue(count), cancellation)
+                ? FollowAsync(client, DaemonConnection.ResolveSocket(result), result.GetValue(name), result.GetValue(follow), result.GetValue(count), cancellation)
                 : TailAsync(client, result.GetValue(name)!, result.GetValue(count), cancellation), cancellation);
         });
         return command;
@@ -53,31 +53,46 @@ internal static class LogsCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> FollowAsync(RpcClient client, string? name, string? filename, int count, CancellationToken cancellation)
+    private static Task<int> FollowAsync(RpcClient client, string socket, string? name, string? filename, int count, CancellationToken cancellation)
     {
         var output = new Lock();
-        client.Notified = (method, payload) =>
+        var positions = new Dictionary<string, long>(StringComparer.Ordinal); // where each file was read up to
+        return Following.RunAsync(client, socket, (method, payload) =>
         {
             lock (output)
             {
                 if (method == Methods.LogLineNotification.Name && payload.Deserialize(Methods.LogLineNotification.Params) is { } line)
                 {
                     Console.WriteLine($"{line.Path}: {line.Line}");
+                    positions[line.Path] = line.Offset;
                 }
                 else if (method == Methods.LogRotatedNotification.Name && payload.Deserialize(Methods.LogRotatedNotification.Params) is { } rotated)
                 {
                     Console.WriteLine($"==> {rotated.Path} was rotated; following the new file <==");
+                    positions[rotated.Path] = 0;
                 }
             }
-        };
-        var initial = await client.CallAsync(Methods.LogsFollow, new LogsFollowParams(name, filename, count), cancellation);
-        lock (output)
+        }, async (connection, resuming) =>
         {
-            initial.Files.ForEach(PrintTail);
-        }
+            List<LogPosition>? resume;
+            lock (output)
+            {
+                resume = resuming ? [.. positions.Select(p => new LogPosition(p.Key, p.Value))] : null;
+            }
 
-        await client.Closed.WaitAsync(cancellation);
-        return ExitCodes.Success;
+            var initial = await connection.CallAsync(Methods.LogsFollow, new LogsFollowParams(name, filename, resuming ? 0 : count, resume), cancellation);
+            lock (output)
+            {
+                foreach (var file in initial.Files)
+                {
+                    positions.TryAdd(file.Path, file.Offset ?? 0);
+                    if (!resuming)
+                    {
+                        PrintTail(file);
+                    }
+                }
+            }
+        }, cancellation);
     }
 
     private static void PrintTail(LogTail file)

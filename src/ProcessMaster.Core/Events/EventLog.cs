@@ -91,21 +91,33 @@ public sealed class EventLog : IEventSink
         }
     }
 
-    /// <summary>Calls <paramref name="follower"/> for every new event until the subscription is disposed.</summary>
-    public IDisposable Follow(Action<EventEntry> follower)
+    /// <summary>
+    /// Calls <paramref name="follower"/> for every new event until the subscription is disposed; the history
+    /// returned with it (the last <paramref name="count"/> events of <paramref name="app"/>, and every one
+    /// later than <paramref name="after"/>) ends exactly where the first event the follower hears begins.
+    /// </summary>
+    public (IDisposable Subscription, IReadOnlyList<EventEntry> History) Follow(Action<EventEntry> follower, int count = 0, string? app = null, DateTimeOffset? after = null)
     {
+        IReadOnlyList<EventEntry> history;
         lock (_lock)
         {
+            history = Last(count, app);
+            if (after is { } since)
+            {
+                var later = _ring.Where(e => e.Time > since && (app is null || e.App == app)).ToList();
+                history = later.Count > history.Count ? later : history;
+            }
+
             _followers.Add(follower);
         }
 
-        return new Unsubscriber(() =>
+        return (new Unsubscriber(() =>
         {
             lock (_lock)
             {
                 _followers.Remove(follower);
             }
-        });
+        }), history);
     }
 
     private void Persist(EventEntry entry)

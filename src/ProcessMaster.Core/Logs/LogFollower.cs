@@ -19,7 +19,7 @@ public sealed class LogFollower : IDisposable
     private readonly SafeDirectory _directory;
     private readonly string _name;
     private readonly FileOwners _owners;
-    private readonly Action<string> _onLine;
+    private readonly Action<string, long> _onLine;
     private readonly Action _onRotated;
     private readonly Lock _lock = new();
     private readonly MemoryStream _partial = new();
@@ -29,8 +29,11 @@ public sealed class LogFollower : IDisposable
     private long _offset;
     private bool _disposed;
 
+    /// <param name="onLine">Each line, with the byte offset just past it.</param>
+    /// <param name="from">Where to begin (a follow resumed after a re-exec); null: at the end. An offset past the
+    /// end means the file was replaced or truncated meanwhile: it is read from its start.</param>
     /// <exception cref="IOException">The file's directory cannot be reached safely.</exception>
-    public LogFollower(InotifyWatcher inotify, string path, FileOwners owners, Action<string> onLine, Action onRotated)
+    public LogFollower(InotifyWatcher inotify, string path, FileOwners owners, Action<string, long> onLine, Action onRotated, long? from = null)
     {
         _directory = SafeDirectory.OpenParent(path, out _name);
         _owners = owners;
@@ -38,7 +41,14 @@ public sealed class LogFollower : IDisposable
         _onRotated = onRotated;
         var st = _directory.Stat(_name);
         _inode = st?.Inode ?? 0;
-        _offset = (long)(st?.Size ?? 0);
+        var size = (long)(st?.Size ?? 0);
+        _offset = from is { } at && at <= size ? at : from is null ? size : 0;
+        StartOffset = _offset;
+        if (from > size)
+        {
+            onRotated();
+        }
+
         try
         {
             _watch = inotify.Watch(_directory.DescriptorPath, 0, (mask, name) =>
@@ -57,6 +67,9 @@ public sealed class LogFollower : IDisposable
 
         Poll(); // anything written between measuring the size and watching
     }
+
+    /// <summary>The offset following began at.</summary>
+    public long StartOffset { get; }
 
     private void Poll()
     {
@@ -118,6 +131,7 @@ public sealed class LogFollower : IDisposable
         int n;
         while ((n = RandomAccess.Read(_file, buffer, _offset)) > 0)
         {
+            var at = _offset;
             _offset += n;
             var start = 0;
             for (var i = 0; i < n; i++)
@@ -125,7 +139,7 @@ public sealed class LogFollower : IDisposable
                 if (buffer[i] == (byte)'\n')
                 {
                     _partial.Write(buffer, start, i - start);
-                    Emit();
+                    Emit(at + i + 1);
                     start = i + 1;
                 }
             }
@@ -133,14 +147,14 @@ public sealed class LogFollower : IDisposable
             _partial.Write(buffer, start, n - start);
             if (_partial.Length > MaxLineBytes)
             {
-                Emit(); // a huge line without newline is delivered in pieces
+                Emit(_offset); // a huge line without newline is delivered in pieces
             }
         }
     }
 
-    private void Emit()
+    private void Emit(long end)
     {
-        _onLine(Encoding.UTF8.GetString(_partial.GetBuffer(), 0, (int)_partial.Length).TrimEnd('\r'));
+        _onLine(Encoding.UTF8.GetString(_partial.GetBuffer(), 0, (int)_partial.Length).TrimEnd('\r'), end);
         _partial.SetLength(0);
     }
 

@@ -19,10 +19,10 @@ public sealed class SupervisionRecords : ISupervisionRecords
     private const int CurrentVersion = 1;
 
     /// <summary>
-    /// At most ten writes a second, however fast services change: what a crash can lose is the last tenth
-    /// of a second, which adoption tells from what runs anyway (an ended main is seen as such).
+    /// At most a hundred writes a second, however fast services change (a crash loop beside a thousand
+    /// services would otherwise rewrite the file without pause); what a crash can lose is the last 10 ms.
     /// </summary>
-    private static readonly TimeSpan WriteSpacing = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan WriteSpacing = TimeSpan.FromMilliseconds(10);
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SavedService> _current = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SavedService> _earlier = new(StringComparer.Ordinal);

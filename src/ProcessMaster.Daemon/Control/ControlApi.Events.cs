@@ -25,16 +25,17 @@ internal sealed partial class ControlApi
 
     private EventsResult EventsFollow(EventsFollowParams parameters, RpcSession session)
     {
-        var history = Events(new EventsParams(parameters.Name, parameters.N));
+        Events(new EventsParams(parameters.Name, parameters.N)); // checks the parameters
         var queue = OpenStream(session, Methods.EventsFollow.Name);
-        session.Own(events.Follow(entry =>
+        var (subscription, history) = events.Follow(entry =>
         {
             if (parameters.Name is null || entry.App == parameters.Name)
             {
                 queue.Enqueue(JsonRpc.Notification(Methods.EventNotification.Name, ToRecord(entry), Methods.EventNotification.Params));
             }
-        }));
-        return history;
+        }, parameters.N, parameters.Name, parameters.After);
+        session.Own(subscription);
+        return new EventsResult(history.Select(ToRecord).ToList());
     }
 
     private static EventRecord ToRecord(EventEntry entry) => new(entry.Time, entry.App, entry.Component, entry.Message);

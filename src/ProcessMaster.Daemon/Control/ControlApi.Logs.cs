@@ -38,17 +38,22 @@ internal sealed partial class ControlApi
         }
 
         var queue = OpenStream(session, Methods.LogsFollow.Name);
+        var resume = (parameters.Resume ?? []).DistinctBy(p => p.Path, StringComparer.Ordinal).ToDictionary(p => p.Path, p => p.Offset, StringComparer.Ordinal);
         var tails = new List<LogTail>();
         foreach (var (file, owners) in files)
         {
-            tails.Add(Tail(file, parameters.N, owners, MaxTailBytes / files.Count));
+            var tail = Tail(file, parameters.N, owners, MaxTailBytes / files.Count);
             if (Follow(file, owners,
-                    line => queue.Enqueue(JsonRpc.Notification(Methods.LogLineNotification.Name, new LogLine(file, line), Methods.LogLineNotification.Params)),
-                    () => queue.Enqueue(JsonRpc.Notification(Methods.LogRotatedNotification.Name, new LogRotated(file), Methods.LogRotatedNotification.Params)))
+                    (line, offset) => queue.Enqueue(JsonRpc.Notification(Methods.LogLineNotification.Name, new LogLine(file, line, offset), Methods.LogLineNotification.Params)),
+                    () => queue.Enqueue(JsonRpc.Notification(Methods.LogRotatedNotification.Name, new LogRotated(file), Methods.LogRotatedNotification.Params)),
+                    resume.TryGetValue(file, out var offset) ? Math.Max(0, offset) : null)
                 is { } follower)
             {
                 session.Own(follower);
+                tail = tail with { Offset = follower.StartOffset };
             }
+
+            tails.Add(tail);
         }
 
         return new LogsFollowResult(tails);
@@ -74,12 +79,12 @@ internal sealed partial class ControlApi
         }
     }
 
-    /// <summary>Follows a file, or null when its directory cannot be reached safely (its tail already says why).</summary>
-    private LogFollower? Follow(string file, FileOwners owners, Action<string> onLine, Action onRotated)
+    /// <summary>Follows a file (from <paramref name="from"/>, else its end), or null when its directory cannot be reached safely (its tail already says why).</summary>
+    private LogFollower? Follow(string file, FileOwners owners, Action<string, long> onLine, Action onRotated, long? from)
     {
         try
         {
-            return new LogFollower(runtime.LogInotify, file, owners, onLine, onRotated);
+            return new LogFollower(runtime.LogInotify, file, owners, onLine, onRotated, from);
         }
         catch (IOException)
         {

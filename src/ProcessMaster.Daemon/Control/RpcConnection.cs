@@ -20,10 +20,36 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
 
     private const int SendChunkBytes = 16 * 1024;
 
+    /// <summary>How long an announcement may take to reach a client that does not read.</summary>
+    private static readonly TimeSpan AnnounceTimeout = TimeSpan.FromMilliseconds(200);
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private RpcSession? _session;
+    private int _inFlight;
 
     public PeerCredentials Peer => peer;
+
+    /// <summary>
+    /// Only follows streams, with no request under way: a re-exec need not wait for it to end (it reconnects
+    /// to the next image when told so).
+    /// </summary>
+    public bool OnlyFollows => _session is { HasStreams: true } && Volatile.Read(ref _inFlight) == 0;
+
+    /// <summary>The daemon re-executes: <paramref name="notice"/> tells the client (a follower reconnects and resumes).</summary>
+    public async Task AnnounceAsync(byte[] notice)
+    {
+        if (_session is { HelloDone: true })
+        {
+            try
+            {
+                await WriteAsync(notice, AnnounceTimeout);
+            }
+            catch (Exception)
+            {
+                // A client that does not read hears of it by the end of its connection.
+            }
+        }
+    }
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -43,7 +69,16 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
                         quiet.CancelAfter(Timeout.InfiniteTimeSpan); // a request that takes long (a stop's grace) is not idleness
                     }
 
-                    await HandleLineAsync(line, session);
+                    Interlocked.Increment(ref _inFlight);
+                    try
+                    {
+                        await HandleLineAsync(line, session);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _inFlight);
+                    }
+
                     if (session.HelloDone)
                     {
                         // The idle clock restarts with each request; the hello deadline does not.
@@ -109,13 +144,15 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
     /// Sends through a small pooled buffer: the socket keeps a reference to the last buffer it sent, which
     /// would otherwise hold a reply of megabytes in memory for as long as the client stays connected.
     /// </summary>
-    private async ValueTask WriteAsync(byte[] bytes)
+    private ValueTask WriteAsync(byte[] bytes) => WriteAsync(bytes, WriteTimeout);
+
+    private async ValueTask WriteAsync(byte[] bytes, TimeSpan within)
     {
-        await _writeLock.WaitAsync();
+        using var timeout = new CancellationTokenSource(within);
+        await _writeLock.WaitAsync(timeout.Token);
         var chunk = ArrayPool<byte>.Shared.Rent(SendChunkBytes);
         try
         {
-            using var timeout = new CancellationTokenSource(WriteTimeout);
             for (var sent = 0; sent < bytes.Length;)
             {
                 var length = Math.Min(chunk.Length, bytes.Length - sent);

@@ -32,20 +32,29 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Actio
     public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
 
     /// <summary>
-    /// Stops accepting (new clients wait in the listen backlog, they are not refused) and waits up to
-    /// <paramref name="drain"/> for open connections to end; returns how many are still open.
+    /// Stops accepting (new clients wait in the listen backlog, they are not refused), tells every open
+    /// connection <paramref name="notice"/> (followers reconnect to the next image and resume), and waits up
+    /// to <paramref name="drain"/> for every connection but those that only follow streams to end; returns
+    /// how many did not.
     /// </summary>
-    public async Task<int> PauseAsync(TimeSpan drain)
+    public async Task<int> PauseAsync(TimeSpan drain, byte[] notice)
     {
         await _pausing.CancelAsync();
         await _acceptLoop;
+        RpcConnection[] open;
+        lock (_connections)
+        {
+            open = [.. _connections];
+        }
+
+        await Task.WhenAll(open.Select(c => c.AnnounceAsync(notice)));
         var deadline = Environment.TickCount64 + (long)drain.TotalMilliseconds;
-        while (OpenConnections > 0 && Environment.TickCount64 < deadline)
+        while (Unsettled > 0 && Environment.TickCount64 < deadline)
         {
             await Task.Delay(5);
         }
 
-        return OpenConnections;
+        return Unsettled;
     }
 
     /// <summary>Accepts again after <see cref="PauseAsync"/> (the re-exec did not happen).</summary>
@@ -55,13 +64,14 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Actio
         Start();
     }
 
-    private int OpenConnections
+    /// <summary>Open connections the swap waits for: all but those that only follow streams.</summary>
+    private int Unsettled
     {
         get
         {
             lock (_connections)
             {
-                return _connections.Count;
+                return _connections.Count(c => !c.OnlyFollows);
             }
         }
     }

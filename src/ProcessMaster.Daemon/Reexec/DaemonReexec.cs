@@ -5,6 +5,7 @@ using ProcessMaster.Core.Processes;
 using ProcessMaster.Core.State;
 using ProcessMaster.Core.Supervision;
 using ProcessMaster.Daemon.Control;
+using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Reexec;
 
@@ -69,10 +70,11 @@ internal sealed class DaemonReexec(
                 return reason = $"the new binary refused to take over: {refusal}";
             }
 
-            var open = await server.PauseAsync(Drain);
+            var notice = JsonRpc.Notification(Methods.ReexecNotification.Name, new ReexecNotice(Generation + 1), Methods.ReexecNotification.Params);
+            var open = await server.PauseAsync(Drain, notice);
             if (open > 0)
             {
-                events.Record(null, "reexec", $"{open} control connection(s) still open (follow streams, say) are closed by the swap");
+                events.Record(null, "reexec", $"{open} control connection(s) still open after {Drain.TotalSeconds:0} s are closed by the swap");
             }
 
             await manager.PauseAllAsync(resume.Task);

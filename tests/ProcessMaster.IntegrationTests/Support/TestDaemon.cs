@@ -171,6 +171,25 @@ public sealed class TestDaemon : IAsyncDisposable
         Eventually.ValueAsync(() => StatusAsync(name), s => s.State == state, timeout ?? TimeSpan.FromSeconds(20),
             $"{name} to be {state}");
 
+    /// <summary>
+    /// Waits until the supervision state file says <paramref name="name"/> runs <paramref name="mainPid"/>: what a
+    /// daemon killed from then on leaves for the next one to adopt (the file trails the status by a few ms).
+    /// </summary>
+    public Task WaitForSavedAsync(string name, int mainPid) =>
+        Eventually.TrueAsync(() =>
+        {
+            try
+            {
+                using var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory, "state", "supervision.json")));
+                return saved.RootElement.GetProperty("services").TryGetProperty(name, out var service) &&
+                       service.GetProperty("state").GetProperty("main_pid") is { ValueKind: JsonValueKind.Number } pid && pid.GetInt32() == mainPid;
+            }
+            catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(10), $"{name}'s main pid {mainPid} to be saved");
+
     public Task<RpcClient> ConnectAsync() => RpcClient.ConnectAsync(SocketPath, DistIdentity.Value);
 
     /// <summary>Waits for the daemon to exit by itself (its output read to the end); returns its exit code.</summary>

@@ -25,7 +25,7 @@ public sealed class LogFollowerTests : IDisposable
         var path = _dir.File("app.log", "old line\n");
         var lines = new List<string>();
         var rotations = 0;
-        using var follower = new LogFollower(_inotify, path, TestOwners.Current, l => { lock (lines) lines.Add(l); }, () => Interlocked.Increment(ref rotations));
+        using var follower = new LogFollower(_inotify, path, TestOwners.Current, (l, _) => { lock (lines) lines.Add(l); }, () => Interlocked.Increment(ref rotations));
 
         await File.AppendAllTextAsync(path, "first\nsec");
         await File.AppendAllTextAsync(path, "ond\n");
@@ -47,7 +47,7 @@ public sealed class LogFollowerTests : IDisposable
     {
         var path = _dir.File("app.log", "");
         var lines = new List<string>();
-        using var follower = new LogFollower(_inotify, path, TestOwners.Current, l => { lock (lines) lines.Add(l); }, () => { });
+        using var follower = new LogFollower(_inotify, path, TestOwners.Current, (l, _) => { lock (lines) lines.Add(l); }, () => { });
         await File.AppendAllTextAsync(path, "a\n");
         await WaitFor(() => Count(lines) == 1);
 
@@ -61,7 +61,36 @@ public sealed class LogFollowerTests : IDisposable
         Assert.Equal(["a", "b", "c"], lines);
     }
 
-    private static int Count(List<string> lines)
+    [Fact]
+    public async Task AFollowResumedAtALinesOffset_GoesOnWithTheNextLine_AndOneResumedPastTheEnd_ReadsTheNewFileFromItsStart()
+    {
+        var path = _dir.File("app.log", "one\ntwo\n");
+        var seen = new List<(string Line, long Offset)>();
+        using (var first = new LogFollower(_inotify, path, TestOwners.Current, (l, o) => { lock (seen) seen.Add((l, o)); }, () => { }, from: 0))
+        {
+            Assert.Equal(0, first.StartOffset);
+            await WaitFor(() => Count(seen) == 2);
+        }
+
+        Assert.Equal([("one", 4L), ("two", 8L)], seen);
+        await File.AppendAllTextAsync(path, "three\nfour\n"); // written while nobody follows (a re-exec)
+        var resumed = new List<string>();
+        using (var second = new LogFollower(_inotify, path, TestOwners.Current, (l, _) => { lock (resumed) resumed.Add(l); }, () => { }, from: seen[^1].Offset))
+        {
+            await WaitFor(() => Count(resumed) == 2);
+        }
+
+        Assert.Equal(["three", "four"], resumed);
+        await File.WriteAllTextAsync(path, "new\n"); // replaced by a shorter file meanwhile
+        var rotated = 0;
+        var afresh = new List<string>();
+        using var third = new LogFollower(_inotify, path, TestOwners.Current, (l, _) => { lock (afresh) afresh.Add(l); }, () => rotated++, from: 100);
+        await WaitFor(() => Count(afresh) == 1);
+        Assert.Equal(["new"], afresh);
+        Assert.Equal(1, rotated);
+    }
+
+    private static int Count<T>(List<T> lines)
     {
         lock (lines)
         {
