@@ -327,6 +327,8 @@ function startLogs() {
       source.close();
       logSource = null;
     } else if (msg.result) {
+      // A second reply means the stream reconnected (the daemon re-executed, say): show the tail afresh.
+      if (output.childElementCount > 0) { output.replaceChildren(); lastPath = null; }
       for (const tail of msg.result.files) {
         header(tail.path);
         tail.lines.forEach((l) => add(l));
