@@ -3,7 +3,9 @@
 # in a loop sees between the last reply of the old image and the first reply of the new one, and the
 # pipe holder's PSS. Usage: bench/reexec.sh [N...]   (default: 200 1000). Three swaps each; the worst is reported.
 source "$(dirname "$0")/lib.sh"
-for n in "${@:-200 1000}"; do
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(200 1000)
+for n in "${sizes[@]}"; do
   rm -rf "$WORK/services" && mkdir -p "$WORK/services" "$WORK/w"
   for i in $(seq 1 "$n"); do
     printf 'process:\n  working_directory: %s/w\n  start_command: ["/bin/sleep", "100000"]\n' "$WORK" > "$WORK/services/s$i.yaml"
