@@ -85,6 +85,9 @@ internal static class PipeHolder
                         return false;
                     }
 
+                    // Once per daemon start, and the holder's biggest piece of work (a message per pipe): what
+                    // it left goes back to the system, so restarts of the daemon do not grow the holder.
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                     break;
                 case "quit":
                     return true;

@@ -152,11 +152,18 @@ internal static unsafe partial class FdSocket
     /// <summary>Sends one message, with <paramref name="fd"/> attached when it is not -1; false when the peer is gone.</summary>
     public static bool Send(int socket, string text, int fd = -1)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
+        // Encoded on the stack: the holder answers a new daemon with one message per pipe it keeps.
+        Span<byte> bytes = stackalloc byte[MaxMessage];
+        if (!Encoding.UTF8.TryGetBytes(text, bytes, out var length))
+        {
+            Marshal.SetLastPInvokeError(90); // EMSGSIZE
+            return false;
+        }
+
         var control = stackalloc byte[ControlSpace];
         fixed (byte* data = bytes)
         {
-            var iov = new IoVec { Base = data, Length = bytes.Length };
+            var iov = new IoVec { Base = data, Length = length };
             var message = new MsgHdr { Iov = &iov, IovLength = 1 };
             if (fd >= 0)
             {
@@ -177,7 +184,7 @@ internal static unsafe partial class FdSocket
             }
             while (sent < 0 && Marshal.GetLastPInvokeError() == EINTR);
 
-            return sent == bytes.Length;
+            return sent == length;
         }
     }
 
