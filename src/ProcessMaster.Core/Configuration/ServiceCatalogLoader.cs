@@ -70,6 +70,7 @@ public sealed partial class ServiceCatalogLoader
         }
 
         RemoveDuplicates();
+        RemoveBadDependencies();
         if (_services.Count > MaxServices)
         {
             return ServiceCatalog.FromFatal(
@@ -289,6 +290,17 @@ public sealed partial class ServiceCatalogLoader
         }
 
         return null;
+    }
+
+    /// <summary>A definition whose depends_on the whole catalog shows to be wrong (unknown service, cycle, ...) is not loaded.</summary>
+    private void RemoveBadDependencies()
+    {
+        foreach (var (name, errors) in DependencyCheck.Problems(_services, _failed))
+        {
+            _problems.AddRange(errors);
+            _services.RemoveAll(s => s.Name == name);
+            _failed.Add(name);
+        }
     }
 
     private void RemoveDuplicates()

@@ -34,6 +34,18 @@ public sealed record ServiceDefinition
 
     public EquatableArray<ProvisioningStep> Provisioning { get; init; } = EquatableArray<ProvisioningStep>.Empty;
 
+    /// <summary>What must be up before this service starts (<c>depends_on</c>).</summary>
+    public EquatableArray<Dependency> DependsOn { get; init; } = EquatableArray<Dependency>.Empty;
+
+    /// <summary>When the service counts as healthy (<c>readiness_probe</c>); null: no check.</summary>
+    public ProbeSettings? Readiness { get; init; }
+
+    /// <summary>When a running service counts as hung and is restarted (<c>liveness_probe</c>); null: no check.</summary>
+    public ProbeSettings? Liveness { get; init; }
+
+    /// <summary>The service speaks sd_notify: it gets a <c>NOTIFY_SOCKET</c>.</summary>
+    public bool Notifies => Readiness?.Notify is not null;
+
     public bool IsCron => Schedule is not null;
 
     /// <summary>The marker that guards provisioning.</summary>

@@ -49,6 +49,9 @@ public static partial class ServiceDefinitionParser
         var restart = ParseRestart(root, schedule is not null);
         var enabled = ParseEnabled(root.Map("global"));
         var provisioning = ParseProvisioning(root.MapList("provisioning"), workingDirectory, context.Users);
+        var dependsOn = ParseDependencies(root, schedule is not null);
+        var readiness = ParseProbe(root, "readiness_probe", readiness: true, schedule is not null);
+        var liveness = ParseProbe(root, "liveness_probe", readiness: false, schedule is not null);
         process?.Finish();
         root.Finish();
 
@@ -70,6 +73,9 @@ public static partial class ServiceDefinitionParser
             Restart = restart,
             Enabled = enabled,
             Provisioning = provisioning,
+            DependsOn = dependsOn,
+            Readiness = readiness,
+            Liveness = liveness,
         };
     }
 

@@ -26,14 +26,19 @@ public partial class ConfigurationReferenceTests
         AssertSameKeys(Normalize(schema), DocumentedKeys("## Master config"));
     }
 
+    /// <summary>The full example, plus the dependency examples: between them every kind of probe.</summary>
     [Fact]
     public void ServiceKeys_AreExactlyTheDocumentedOnes()
     {
         var schema = new HashSet<string>(StringComparer.Ordinal);
         var errors = new ConfigErrorCollector { KnownKeys = schema };
-        var file = Path.Combine(RepositoryPaths.Examples, "service.full.yaml");
-        var context = new ServiceParseContext(file, "service", null, SystemUserDatabase.Instance, EnvironmentValue.ReadFile, TimeZoneInfo.Local);
-        ServiceDefinitionParser.Parse(File.ReadAllText(file), context, errors);
+        var files = Directory.GetFiles(Path.Combine(RepositoryPaths.Examples, "dependencies"), "*.yaml").Append(Path.Combine(RepositoryPaths.Examples, "service.full.yaml"));
+        foreach (var file in files)
+        {
+            var context = new ServiceParseContext(file, Path.GetFileNameWithoutExtension(file), null, SystemUserDatabase.Instance, EnvironmentValue.ReadFile, TimeZoneInfo.Local);
+            ServiceDefinitionParser.Parse(File.ReadAllText(file), context, errors);
+        }
+
         Assert.Empty(errors.Errors);
         AssertSameKeys(Normalize(schema), DocumentedKeys("## Service definition"));
     }
@@ -57,9 +62,13 @@ public partial class ConfigurationReferenceTests
             $"documented keys the parser does not know: [{string.Join(", ", stale)}]");
     }
 
-    /// <summary>List positions become [] and admin action ids &lt;id&gt;, as the reference writes them.</summary>
+    /// <summary>
+    /// List positions become [], admin action ids &lt;id&gt;, dependency names &lt;service&gt; and what both probes
+    /// have &lt;probe&gt;, as the reference writes them.
+    /// </summary>
     private static SortedSet<string> Normalize(IEnumerable<string> keys) =>
-        new(keys.Select(k => AdminActionId().Replace(ListIndex().Replace(k, "[]"), "admin_actions.<id>")), StringComparer.Ordinal);
+        new(keys.Select(k => Probe().Replace(DependencyName().Replace(AdminActionId().Replace(ListIndex().Replace(k, "[]"), "admin_actions.<id>"), "depends_on.<service>"), "<probe>.")),
+            StringComparer.Ordinal);
 
     /// <summary>The keys of the table rows between <paramref name="heading"/> and the next level-2 heading.</summary>
     private static SortedSet<string> DocumentedKeys(string heading) =>
@@ -91,4 +100,10 @@ public partial class ConfigurationReferenceTests
 
     [GeneratedRegex(@"^admin_actions\.[^.]+")]
     private static partial Regex AdminActionId();
+
+    [GeneratedRegex(@"^depends_on\.[^.\[]+")]
+    private static partial Regex DependencyName();
+
+    [GeneratedRegex(@"^(readiness|liveness)_probe\.")]
+    private static partial Regex Probe();
 }

@@ -10,6 +10,7 @@ public class ShippedExamplesTests
     [Theory]
     [InlineData("config.yaml", new[] { "sleeper" })]
     [InlineData("config.full.yaml", new[] { "hello", "sleeper" })]
+    [InlineData("config.dependencies.yaml", new[] { "db", "migrate", "web", "worker" })]
     public void MasterConfig_LoadsWithEveryServiceAndNoProblem(string file, string[] services)
     {
         var master = MasterConfigLoader.Load(Path.Combine(RepositoryPaths.Examples, file), SystemUserDatabase.Instance);

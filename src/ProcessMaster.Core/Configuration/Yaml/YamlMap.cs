@@ -162,7 +162,10 @@ internal sealed class YamlMap
     });
 
     /// <summary>A list of scalars; null when absent or null.</summary>
-    public IReadOnlyList<string>? StringList(string key)
+    public IReadOnlyList<string>? StringList(string key) => StringListWithMarks(key)?.Select(item => item.Value).ToList();
+
+    /// <summary>A list of scalars, each with where it is written; null when absent or null.</summary>
+    public IReadOnlyList<(string Value, SourceMark At)>? StringListWithMarks(string key)
     {
         var node = Node(key);
         if (node is null || node is YamlScalarNode s && IsNullScalar(s))
@@ -176,20 +179,28 @@ internal sealed class YamlMap
             return null;
         }
 
-        var items = new List<string>(sequence.Children.Count);
+        var items = new List<(string, SourceMark)>(sequence.Children.Count);
         for (var i = 0; i < sequence.Children.Count; i++)
         {
+            var path = $"{KeyPath(key)}[{i}]";
             if (sequence.Children[i] is YamlScalarNode { Value: { } value } item && !IsNullScalar(item))
             {
-                items.Add(value);
+                items.Add((value, new SourceMark(File, (int)item.Start.Line, (int)item.Start.Column, path)));
             }
             else
             {
-                Report(sequence.Children[i].Start, $"{KeyPath(key)}[{i}]", "expected a string");
+                Report(sequence.Children[i].Start, path, "expected a string");
             }
         }
 
         return items;
+    }
+
+    /// <summary>Where <paramref name="key"/> is written (the mapping's start when absent): for errors found later.</summary>
+    public SourceMark MarkOf(string key)
+    {
+        var mark = _entries.TryGetValue(key, out var entry) ? entry.Key.Start : _node.Start;
+        return new SourceMark(File, (int)mark.Line, (int)mark.Column, KeyPath(key));
     }
 
     /// <summary>A list of mappings; null when absent or null.</summary>
@@ -223,8 +234,11 @@ internal sealed class YamlMap
         return items;
     }
 
-    /// <summary>Every key of this mapping with its nested mapping, for maps keyed by id (admin_actions).</summary>
-    public IEnumerable<(string Key, YamlMap? Value)> Entries()
+    /// <summary>
+    /// Every key of this mapping with its nested mapping, for maps keyed by id (admin_actions, depends_on);
+    /// with <paramref name="allowNull"/>, a key without a value (<c>db:</c>) is given as null rather than an error.
+    /// </summary>
+    public IEnumerable<(string Key, YamlMap? Value)> Entries(bool allowNull = false)
     {
         foreach (var (name, (keyNode, value)) in _entries)
         {
@@ -232,6 +246,10 @@ internal sealed class YamlMap
             if (value is YamlMappingNode mapping)
             {
                 yield return (name, new YamlMap(File, KeyPath(name), mapping, _errors));
+            }
+            else if (allowNull && value is YamlScalarNode scalar && IsNullScalar(scalar))
+            {
+                yield return (name, null);
             }
             else
             {
