@@ -8,6 +8,7 @@ using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Processes;
 using ProcessMaster.Core.Processes.Holder;
+using ProcessMaster.Core.Probes;
 using ProcessMaster.Core.Provisioning;
 using ProcessMaster.Core.State;
 using ProcessMaster.Core.Supervision;
@@ -62,6 +63,22 @@ internal static class DaemonHost
         {
             Console.Error.WriteLine($"processmaster: {e.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>The sd_notify socket of notify services; null (and an event saying why) when it cannot be had.</summary>
+    private static NotifySocket? OpenNotifySocket(MasterConfig master, Core.Cgroups.CgroupLayout layout, InheritedDescriptors inherited,
+        EventLoop loop, Action<string, int, Core.Supervision.NotifyMessage> deliver, EventLog events)
+    {
+        var masterName = Path.GetFileName(layout.Master);
+        try
+        {
+            return NotifySocket.Open(NotifySocket.NameFor(master.UnixSocket.Path), inherited.Notify, loop, pid => NotifySocket.ServiceOf(pid, masterName), deliver);
+        }
+        catch (IOException e)
+        {
+            events.Record(null, "notify", e.Message);
+            return null;
         }
     }
 
@@ -126,10 +143,13 @@ internal static class DaemonHost
         var records = new SupervisionRecords(Path.Combine(stateDirectory, "supervision.json"), SupervisionRecords.CurrentBootId(),
             message => events.Record(null, "state", message));
         EarlierDaemon.Report(holder, records, events, log);
+        ServiceManager? notified = null;
+        using var notify = OpenNotifySocket(master, layout, inherited, loop, (app, pid, message) => notified?.Notify(app, pid, message), events);
         var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher,
-            new LogFileRegistry(time, message => events.Record(null, "logs", message)), users, holder);
-        var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records, time);
-        var manager = new ServiceManager(context);
+            new LogFileRegistry(time, message => events.Record(null, "logs", message)), users, holder, notify?.Name);
+        var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records,
+            new ProbeRunner(spawner), time);
+        var manager = notified = new ServiceManager(context);
         var admission = new DefinitionAdmission(layout, new Provisioner(users, time));
 
         foreach (var problem in catalog.Problems)
@@ -164,7 +184,7 @@ internal static class DaemonHost
         Web.WebConsole? webConsole = null;
         runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
             booted.Task, server, manager, records, loop, logLoop, reaper, events,
-            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd));
+            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd, notify?.Fd));
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });

@@ -27,7 +27,7 @@ public sealed record ServiceStatus
     /// <summary><c>service</c> or <c>cron</c>.</summary>
     public required string Kind { get; init; }
 
-    /// <summary>STOPPED, STARTING, RUNNING, STOPPING, BACKOFF, FAILED or EXITED.</summary>
+    /// <summary>STOPPED, STARTING, RUNNING, STOPPING, BACKOFF, FAILED, EXITED or WAITING.</summary>
     public required string State { get; init; }
 
     public DateTimeOffset? StateSince { get; init; }
@@ -85,6 +85,18 @@ public sealed record ServiceStatus
 
     /// <summary>Set when the definition on disk failed to load and this one is the last good one.</summary>
     public bool Outdated { get; init; }
+
+    /// <summary>While RUNNING with probes: <c>starting</c> (not ready yet), <c>healthy</c> or <c>unhealthy</c>.</summary>
+    public string? Health { get; init; }
+
+    /// <summary>While WAITING: the dependencies not met yet, e.g. <c>db (healthy)</c>.</summary>
+    public string? WaitingFor { get; init; }
+
+    /// <summary>What the service last said with sd_notify <c>STATUS=</c>.</summary>
+    public string? NotifyStatus { get; init; }
+
+    /// <summary>The services it depends on.</summary>
+    public List<string> DependsOn { get; init; } = [];
 }
 
 public sealed record EventsParams(string? Name = null, int N = 200);
@@ -93,7 +105,8 @@ public sealed record EventRecord(DateTimeOffset Ts, string? App, string Componen
 
 public sealed record EventsResult(List<EventRecord> Events);
 
-public sealed record TargetParams(string Name, bool Force = false);
+/// <param name="NoDeps">Start without starting (or waiting for) what it depends on; stop without stopping what depends on it.</param>
+public sealed record TargetParams(string Name, bool Force = false, bool NoDeps = false);
 
 public sealed record TargetOutcome(string Name, bool Ok, string Message);
 

@@ -6,19 +6,23 @@ namespace ProcessMaster.Cli.Commands;
 internal static class LifecycleCommands
 {
     public static Command Start() => Create(Methods.Start, "start",
-        "Start a service (or all enabled services); for a cron job, run it once now. Returns once it runs.", withForce: true);
+        "Start a service (or all enabled services), and first what it depends on; for a cron job, run it once now. Returns once it runs.", withForce: true,
+        "Start only this service, now, whatever its dependencies");
 
     public static Command Stop() => Create(Methods.Stop, "stop",
-        "Stop a service (or all). Returns once none of its processes is left; it stays stopped, across daemon restarts too, until started.", withForce: false);
+        "Stop a service (or all), and first what depends on it. Returns once none of its processes is left; it stays stopped, across daemon restarts too, until started.", withForce: false,
+        "Stop only this service; what depends on it keeps running");
 
     public static Command Restart() => Create(Methods.Restart, "restart",
-        "Stop, then start a service (or all enabled services). Returns once it runs again.", withForce: true);
+        "Stop, then start a service (or all enabled services). Returns once it runs again.", withForce: true,
+        "Start it again now, whatever its dependencies");
 
-    private static Command Create(RpcMethod<TargetParams, OperationResult> method, string name, string description, bool withForce)
+    private static Command Create(RpcMethod<TargetParams, OperationResult> method, string name, string description, bool withForce, string noDepsDescription)
     {
         var target = new Argument<string>("NAME") { Description = "A service, or 'all'" };
         var force = new Option<bool>("--force") { Description = "Run even if the service is disabled (its file is not changed)" };
-        var command = new Command(name, description) { target };
+        var noDeps = new Option<bool>("--no-deps") { Description = noDepsDescription };
+        var command = new Command(name, description) { target, noDeps };
         if (withForce)
         {
             command.Options.Add(force);
@@ -26,7 +30,7 @@ internal static class LifecycleCommands
 
         command.SetAction((result, cancellation) => DaemonConnection.RunAsync(result, async client =>
         {
-            var outcome = await client.CallAsync(method, new TargetParams(result.GetValue(target)!, withForce && result.GetValue(force)), cancellation);
+            var outcome = await client.CallAsync(method, new TargetParams(result.GetValue(target)!, withForce && result.GetValue(force), result.GetValue(noDeps)), cancellation);
             foreach (var item in outcome.Results)
             {
                 (item.Ok ? Console.Out : Console.Error).WriteLine($"{item.Name}: {item.Message}");

@@ -10,8 +10,9 @@ namespace ProcessMaster.Cli.Rendering;
 /// </summary>
 internal static class StatusTable
 {
-    private static readonly string[] Headers = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU%", "MEM", "ENABLED", "LAST"];
-    private static readonly bool[] RightAligned = [false, false, true, false, true, true, true, false, false];
+    private static readonly string[] Headers = ["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU%", "MEM", "ENABLED", "LAST"];
+    private static readonly bool[] RightAligned = [false, false, false, true, false, true, true, true, false, false];
+    private const int HealthColumn = 2;
 
     public static string Render(StatusResult status, DateTimeOffset now)
     {
@@ -27,6 +28,7 @@ internal static class StatusTable
             rows.Add([
                 service.Name,
                 service.State,
+                service.Health ?? "-",
                 pids.Count > 0 ? pids[0].ToString(CultureInfo.InvariantCulture) : "-",
                 service.UptimeSeconds is { } up ? Units.Uptime(up) : "-",
                 service.Restarts.ToString(CultureInfo.InvariantCulture),
@@ -37,16 +39,18 @@ internal static class StatusTable
             ]);
             foreach (var pid in pids.Skip(1))
             {
-                rows.Add(["", "", pid.ToString(CultureInfo.InvariantCulture), "", "", "", "", "", ""]);
+                rows.Add(["", "", "", pid.ToString(CultureInfo.InvariantCulture), "", "", "", "", "", ""]);
             }
         }
 
+        // The health column only where some service has probes: the table stays within 80 columns otherwise.
+        var shown = Enumerable.Range(0, Headers.Length).Where(i => i != HealthColumn || status.Services.Any(s => s.Health is not null)).ToArray();
         var widths = Headers.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
         var text = new StringBuilder();
-        Append(text, Headers, widths);
+        Append(text, Headers, widths, shown);
         foreach (var row in rows)
         {
-            Append(text, row, widths);
+            Append(text, row, widths, shown);
         }
 
         return text.ToString();
@@ -64,9 +68,14 @@ internal static class StatusTable
         return pids;
     }
 
-    /// <summary>What happened last, or for a cron job what happens next.</summary>
+    /// <summary>What happened last, or for a cron job what happens next; what a waiting service waits for.</summary>
     private static string Last(ServiceStatus service, DateTimeOffset now)
     {
+        if (service.WaitingFor is { } waiting)
+        {
+            return $"waiting for {waiting}";
+        }
+
         var exit = service.LastRunOvertime ? "overtime"
             : service.LastExitSignal is { } signal ? signal
             : service.LastExitCode is { } code ? $"exit {code}"
@@ -83,12 +92,12 @@ internal static class StatusTable
         return exit is null ? next : $"{exit}, {next}";
     }
 
-    private static void Append(StringBuilder text, string[] cells, int[] widths)
+    private static void Append(StringBuilder text, string[] cells, int[] widths, int[] shown)
     {
         var line = new StringBuilder();
-        for (var i = 0; i < cells.Length; i++)
+        foreach (var i in shown)
         {
-            if (i > 0)
+            if (line.Length > 0)
             {
                 line.Append("  ");
             }

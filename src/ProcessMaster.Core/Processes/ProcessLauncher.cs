@@ -207,6 +207,15 @@ public sealed unsafe class ProcessLauncher(string shimPath)
         }
     }
 
+    /// <summary>A pipe for a child's output, its read end non-blocking (both ends close-on-exec): give the write end to the child as a file.</summary>
+    public static (SafeFileHandle Read, SafeFileHandle Write) OutputPipe()
+    {
+        var opened = new List<int>();
+        var (read, write) = Pipe(opened);
+        Linux.Fcntl(read, Linux.F_SETFL, Libc.O_NONBLOCK);
+        return (new SafeFileHandle(read, ownsHandle: true), new SafeFileHandle(write, ownsHandle: true));
+    }
+
     /// <summary>A close-on-exec pipe with both ends moved above the stdio numbers, so dup2 into 0-3 never collides.</summary>
     private static (int Read, int Write) Pipe(List<int> opened)
     {

@@ -21,7 +21,8 @@ public sealed class ServiceProcessSpawner(
     ProcessLauncher launcher,
     LogFileRegistry logs,
     IUserDatabase users,
-    PipeHolderClient? holder) : IProcessSpawner
+    PipeHolderClient? holder,
+    string? notifySocket = null) : IProcessSpawner
 {
     private const int SigKill = 9;
 
@@ -94,11 +95,50 @@ public sealed class ServiceProcessSpawner(
 
     public void KillIfAlive(int pid) => reaper.SignalIfAlive(pid, SigKill);
 
+    /// <summary>What a probe's command may say that is kept (events quote it).</summary>
+    private const int CheckOutputBytes = 4096;
+
+    public async Task<CheckRun> RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, IReadOnlyList<string> command, TimeSpan timeout)
+    {
+        var (read, write) = ProcessLauncher.OutputPipe();
+        LaunchedProcess launched;
+        var exited = new TaskCompletionSource<ExitStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            // One pipe for both streams: what it says, in the order it said it.
+            var spec = Spec(new SpawnRequest(definition, cgroup, command, $"{definition.Name}.probe", ProcessRole.StopCommand), null, null)
+                with { Stdout = OutputTarget.File(write), Stderr = OutputTarget.File(write) };
+            launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid, (_, status) => exited.TrySetResult(status));
+        }
+        catch (Exception e) when (e is SpawnException or IOException)
+        {
+            read.Dispose();
+            return new CheckRun(null, e.Message, "");
+        }
+        finally
+        {
+            write.Dispose(); // the child has its own copy: the end of its output is the end of the pipe
+        }
+
+        using var done = new CancellationTokenSource();
+        var output = PipeText.ReadAsync(logLoop, read, CheckOutputBytes, done.Token);
+        var error = await ExecStatus.ReadAsync(loop, launched.ExecStatus);
+        var finished = await Task.WhenAny(exited.Task, Task.Delay(timeout)) == exited.Task;
+        if (!finished)
+        {
+            KillIfAlive(launched.Pid);
+        }
+
+        // What it left running may hold the pipe open: what it said by now is what counts.
+        done.CancelAfter(TimeSpan.FromMilliseconds(100));
+        return new CheckRun(finished ? exited.Task.Result : null, error, await output);
+    }
+
     private LaunchSpec Spec(SpawnRequest request, LogFile? stdout, LogFile? stderr)
     {
         var process = request.Definition.Process;
         var (user, credentials) = ServiceEnvironment.ResolveCredentials(process, users);
-        var environment = ServiceEnvironment.Build(process, user);
+        var environment = ServiceEnvironment.Build(process, user, request.Role == ProcessRole.Main ? NotifyVariables(request.Definition) : null);
         var workingDirectory = request.Definition.WorkingDirectory;
         return new LaunchSpec(
             request.Cgroup.ProcsFiles,
@@ -109,6 +149,21 @@ public sealed class ServiceProcessSpawner(
             environment,
             stdout is null ? OutputTarget.Discard : OutputTarget.Pipe,
             stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);
+    }
+
+    /// <summary>What a notify service's main process is told: where to send sd_notify datagrams, and how often to ping.</summary>
+    private IEnumerable<KeyValuePair<string, string>> NotifyVariables(ServiceDefinition definition)
+    {
+        if (!definition.Notifies || notifySocket is null)
+        {
+            yield break;
+        }
+
+        yield return new("NOTIFY_SOCKET", notifySocket);
+        if (definition.Readiness?.Notify?.Watchdog is { } watchdog)
+        {
+            yield return new("WATCHDOG_USEC", ((long)(watchdog.TotalMicroseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private LogFile? Acquire(ServiceDefinition definition, string? path) => path is null

@@ -42,3 +42,12 @@ public sealed record RecordEvent(string Component, string Message) : ServiceEffe
 
 /// <summary>Remember (or forget) across daemon restarts that an operator stopped the service.</summary>
 public sealed record PersistOperatorStop(bool Stopped) : ServiceEffect;
+
+/// <summary>Post <see cref="ProbeDue"/> for <paramref name="Kind"/> after <paramref name="Delay"/> (replacing that kind's timer).</summary>
+public sealed record ArmProbeTimer(ProbeKind Kind, TimeSpan Delay, long Generation) : ServiceEffect;
+
+/// <summary>The service left RUNNING: no probe of this run may run any more.</summary>
+public sealed record CancelProbeTimers : ServiceEffect;
+
+/// <summary>Run the probe and post <see cref="ProbeCompleted"/>.</summary>
+public sealed record RunProbe(ProbeKind Kind, long Generation) : ServiceEffect;

@@ -64,4 +64,40 @@ public sealed record ServiceMachineState
 
     /// <summary>No further scheduled runs: the job is being removed or the daemon shuts down.</summary>
     public bool ScheduleHalted { get; init; }
+
+    /// <summary>How many runs were started; a dependent tells by it that this service was restarted.</summary>
+    public long Runs { get; init; }
+
+    /// <summary>What it knows of each of its dependencies (the manager tells it).</summary>
+    public ImmutableDictionary<string, DependencyStatus> Dependencies { get; init; } = ImmutableDictionary<string, DependencyStatus>.Empty;
+
+    /// <summary>Each dependency's run (<see cref="Runs"/>) this run started after, for <c>restart: true</c>.</summary>
+    public ImmutableDictionary<string, long> StartedAfter { get; init; } = ImmutableDictionary<string, long>.Empty;
+
+    /// <summary>When it began to wait for its dependencies (monotonic), for their timeouts.</summary>
+    public TimeSpan? WaitingSince { get; init; }
+
+    /// <summary>How the start that waits is named.</summary>
+    public StartReason WaitingAs { get; init; }
+
+    /// <summary>The next start goes ahead whatever its dependencies (<c>--no-deps</c>).</summary>
+    public bool IgnoreDependencies { get; init; }
+
+    /// <summary>Ready in this run: its readiness probe passed (or it said READY=1) and has not failed enough since.</summary>
+    public bool Ready { get; init; }
+
+    /// <summary>Was ready at some time in this run: not ready now means unhealthy, not still starting.</summary>
+    public bool WasReady { get; init; }
+
+    public int ReadinessPasses { get; init; }
+
+    public int ReadinessFailures { get; init; }
+
+    public int LivenessFailures { get; init; }
+
+    /// <summary>Probe timers and results of an earlier run (or a cancelled one) carry an older generation.</summary>
+    public long ProbeGeneration { get; init; }
+
+    /// <summary>What the service last said with <c>STATUS=</c> (sd_notify).</summary>
+    public string? NotifyStatus { get; init; }
 }

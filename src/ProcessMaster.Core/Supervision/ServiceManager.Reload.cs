@@ -84,6 +84,8 @@ public sealed partial class ServiceManager
             }
 
             _outdated = outdated.ToImmutableHashSet(StringComparer.Ordinal);
+            _graph = new DependencyGraph(accepted.Concat(_services.Values.Where(s => outdated.Contains(s.Name)).Select(s => s.Snapshot.Definition)));
+            TellEveryDependent();
             await context.State.RetainAsync(_services.Keys);
             foreach (var warning in warnings)
             {

@@ -18,6 +18,12 @@ public sealed partial class ServiceManager(SupervisorContext context)
 
     private ImmutableSortedDictionary<string, ServiceSupervisor> _services = ImmutableSortedDictionary<string, ServiceSupervisor>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>Who depends on whom, rebuilt at boot and reload.</summary>
+    private volatile DependencyGraph _graph = DependencyGraph.Empty;
+
+    /// <summary>What each service's dependents were last told of it (Seq aside): an unchanged status is not sent again.</summary>
+    private readonly Dictionary<string, DependencyStatus> _told = new(StringComparer.Ordinal);
+
     public SupervisorContext Context => context;
 
     public IReadOnlyDictionary<string, ServiceSupervisor> Services => _services;
@@ -37,18 +43,68 @@ public sealed partial class ServiceManager(SupervisorContext context)
     {
         await RemoveStrayGroupsAsync(definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal));
         await context.State.RetainAsync(definitions.Select(d => d.Name));
+        _graph = new DependencyGraph(definitions);
         // On every core: after a re-exec, clients wait for this (each supervisor opens its cgroup and
         // finds what it adopts).
         var created = new ServiceSupervisor[definitions.Count];
         Parallel.For(0, definitions.Count, i => created[i] = Supervise(definitions[i]));
         _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
+        TellEveryDependent();
         supervised?.Invoke();
         await ForEachAsync(created.Where(s => !s.Snapshot.Definition.IsCron).ToList(),
             async s => await s.StartAsync(StartReason.Boot));
     }
 
     private ServiceSupervisor Supervise(ServiceDefinition definition) =>
-        new(definition, context) { SnapshotPublished = _ => Changed?.Invoke() };
+        new(definition, context)
+        {
+            SnapshotPublished = snapshot =>
+            {
+                TellDependents(snapshot, force: false);
+                Changed?.Invoke();
+            },
+        };
+
+    /// <summary>Tells the services that depend on <paramref name="snapshot"/>'s service what it is now, when that changed.</summary>
+    private void TellDependents(ServiceSnapshot snapshot, bool force)
+    {
+        var status = snapshot.AsDependency;
+        lock (_told)
+        {
+            if (!force && _told.TryGetValue(snapshot.Name, out var told) && told with { Seq = 0 } == status with { Seq = 0 })
+            {
+                return;
+            }
+
+            _told[snapshot.Name] = status;
+        }
+
+        foreach (var dependent in _graph.DependentsOf(snapshot.Name))
+        {
+            if (_services.TryGetValue(dependent, out var supervisor))
+            {
+                supervisor.DependencyChanged(snapshot.Name, status);
+            }
+        }
+    }
+
+    /// <summary>After boot or reload: every dependent hears of each of its dependencies (a late, older status is ignored by the sequence number).</summary>
+    private void TellEveryDependent()
+    {
+        foreach (var service in _services.Values)
+        {
+            TellDependents(service.Snapshot, force: true);
+        }
+    }
+
+    /// <summary>The service spoke sd_notify (the notify socket found whose process <paramref name="pid"/> is).</summary>
+    public void Notify(string app, int pid, NotifyMessage message)
+    {
+        if (_services.TryGetValue(app, out var service))
+        {
+            service.Notify(pid, message);
+        }
+    }
 
     /// <summary>Kills and removes <c>pm-*</c> groups of services that are not configured (any more).</summary>
     private async Task RemoveStrayGroupsAsync(HashSet<string> configured)
@@ -66,16 +122,62 @@ public sealed partial class ServiceManager(SupervisorContext context)
         }
     }
 
-    public Task<IReadOnlyList<TargetResult>> StartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled) =>
-        RunAsync(targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList(),
-            s => s.StartAsync(StartReason.Operator, force));
+    /// <summary>
+    /// Starts <paramref name="targets"/> and, unless <paramref name="noDeps"/>, what they need first (each
+    /// waits for its own dependencies; with <paramref name="noDeps"/> the targets start now, whatever their
+    /// dependencies). All are asked at once: a start waiting for a dependency must not hold up that
+    /// dependency's own start.
+    /// </summary>
+    public async Task<IReadOnlyList<TargetResult>> StartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false)
+    {
+        var chosen = targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList();
+        // A one-shot dependency that completed is done: it is not run again for its dependents.
+        var needed = noDeps ? [] : Resolve(_graph.WithDependencies(chosen.Select(s => s.Name)).Except(chosen.Select(s => s.Name)))
+            .Where(s => (s.Snapshot.Definition.Enabled || force) && s.Snapshot.State != ServiceState.Exited).ToList();
+        var results = await Task.WhenAll(
+            chosen.Select(async s => new TargetResult(s.Name, await s.StartAsync(StartReason.Operator, force, noDeps))).Concat(
+            needed.Select(async s => new TargetResult(s.Name, Because(s, await s.StartAsync(StartReason.Operator, force), chosen, dependency: true)))));
+        return [.. results.OrderBy(r => r.Name, StringComparer.Ordinal)];
+    }
 
-    public Task<IReadOnlyList<TargetResult>> StopAsync(IReadOnlyList<ServiceSupervisor> targets) =>
-        RunAsync(targets, s => s.StopAsync(StopReason.Operator));
+    /// <summary>
+    /// Stops <paramref name="targets"/> and, unless <paramref name="noDeps"/>, first whatever depends on them
+    /// and would run (or is about to), in reverse dependency order; dependents' results say so.
+    /// </summary>
+    public async Task<IReadOnlyList<TargetResult>> StopAsync(IReadOnlyList<ServiceSupervisor> targets, bool noDeps = false)
+    {
+        var dependents = noDeps ? [] : Resolve(_graph.WithDependents(targets.Select(s => s.Name)).Except(targets.Select(s => s.Name)))
+            .Where(s => s.Snapshot.State is not (ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited)).ToList();
+        var results = new List<TargetResult>();
+        var byName = targets.Concat(dependents).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var group in _graph.StopOrder(byName.Keys))
+        {
+            results.AddRange(await RunAsync(Resolve(group), async s =>
+            {
+                var outcome = await s.StopAsync(StopReason.Operator);
+                return targets.Contains(s) ? outcome : Because(s, outcome, targets, dependency: false);
+            }));
+        }
 
-    public Task<IReadOnlyList<TargetResult>> RestartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled) =>
+        return [.. results.OrderBy(r => r.Name, StringComparer.Ordinal)];
+    }
+
+    public Task<IReadOnlyList<TargetResult>> RestartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false) =>
         RunAsync(targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList(),
-            s => s.RestartAsync(force));
+            s => s.RestartAsync(force, noDeps));
+
+    /// <summary>The outcome of a service acted on for the targets' sake, naming the targets it is there for.</summary>
+    private OperationOutcome Because(ServiceSupervisor service, OperationOutcome outcome, IReadOnlyList<ServiceSupervisor> targets, bool dependency)
+    {
+        var related = targets.Where(t => dependency
+            ? _graph.WithDependencies([t.Name]).Contains(service.Name)
+            : _graph.WithDependents([t.Name]).Contains(service.Name)).Select(t => t.Name).ToList();
+        var named = string.Join(", ", related.Take(3)) + (related.Count > 3 ? $" and {related.Count - 3} more" : "");
+        return outcome with { Message = $"{outcome.Message} ({(dependency ? "needed by" : "depends on")} {named})" };
+    }
+
+    private List<ServiceSupervisor> Resolve(IEnumerable<string> names) =>
+        [.. names.Select(n => _services.TryGetValue(n, out var s) ? s : null).OfType<ServiceSupervisor>()];
 
     private static async Task<IReadOnlyList<TargetResult>> RunAsync(IReadOnlyList<ServiceSupervisor> targets, Func<ServiceSupervisor, Task<OperationOutcome>> operation)
     {
@@ -95,15 +197,21 @@ public sealed partial class ServiceManager(SupervisorContext context)
     }
 
     /// <summary>
-    /// Graceful shutdown: every service through its normal stop sequence in parallel (which also ends
-    /// cron schedules), then whatever a stop could not empty is killed once more.
+    /// Graceful shutdown: every service through its normal stop sequence (which also ends cron schedules),
+    /// dependents before their dependencies and in parallel where the graph allows, then whatever a stop
+    /// could not empty is killed once more.
     /// </summary>
     public async Task ShutdownAsync()
     {
         ShuttingDown = true;
         await _reloadLock.WaitAsync();
         var services = _services.Values.ToList();
-        await ForEachAsync(services, s => s.StopAsync(StopReason.Shutdown));
+        // Dependents before what they depend on; each group in parallel.
+        foreach (var group in _graph.StopOrder(_services.Keys.ToList()))
+        {
+            await ForEachAsync(Resolve(group), s => s.StopAsync(StopReason.Shutdown));
+        }
+
         var remaining = services.Where(s => s.Cgroup.IsPopulated).ToList();
         if (remaining.Count > 0)
         {

@@ -17,11 +17,12 @@ public sealed record SupervisionStarted(Adoption? Adoption = null) : ServiceMess
 public sealed record Adoption(int? MainPid);
 
 /// <param name="Force">Run even though the service is disabled (the file is not changed).</param>
-public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null) : ServiceMessage;
+/// <param name="IgnoreDependencies">Start now, whatever its dependencies (<c>--no-deps</c>).</param>
+public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage;
 
 public sealed record StopRequest(StopReason Reason, OperationWaiter? Waiter = null) : ServiceMessage;
 
-public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter = null) : ServiceMessage;
+public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage;
 
 /// <summary>The main process was spawned (the shim runs; the command is not executed yet).</summary>
 public sealed record MainSpawned(int Pid) : ServiceMessage;
@@ -50,3 +51,15 @@ public sealed record ScheduleTimerFired(long Generation) : ServiceMessage;
 
 /// <summary>A reloaded definition; <paramref name="Reply"/> hears what the machine made of it.</summary>
 public sealed record DefinitionChanged(ServiceDefinition Definition, Reply<ReloadAction>? Reply = null) : ServiceMessage;
+
+/// <summary>What one of the service's dependencies is now (the manager tells each dependent).</summary>
+public sealed record DependencyChanged(string Service, DependencyStatus Status) : ServiceMessage;
+
+/// <summary>A probe's timer fired (for the watchdog: no ping came in time).</summary>
+public sealed record ProbeDue(ProbeKind Kind, long Generation) : ServiceMessage;
+
+/// <summary>A probe ran: whether it passed, and what it said (quoted in events).</summary>
+public sealed record ProbeCompleted(ProbeKind Kind, long Generation, bool Passed, string Detail) : ServiceMessage;
+
+/// <summary>The service spoke sd_notify.</summary>
+public sealed record Notified(NotifyMessage Message) : ServiceMessage;

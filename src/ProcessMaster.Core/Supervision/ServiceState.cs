@@ -23,6 +23,9 @@ public enum ServiceState
 
     /// <summary>A <c>policy: never</c> service that ended with exit code 0.</summary>
     Exited,
+
+    /// <summary>About to start, once its dependencies meet their conditions.</summary>
+    Waiting,
 }
 
 /// <summary>Why a start happens; shown in events.</summary>
@@ -34,6 +37,9 @@ public enum StartReason
     Scheduled,
     Restart,
     Reload,
+
+    /// <summary>A dependency with <c>restart: true</c> was restarted and meets its condition again.</summary>
+    Dependency,
 }
 
 /// <summary>Why a stop happens; decides what follows it.</summary>
@@ -59,6 +65,9 @@ public enum StopReason
 
     /// <summary>Processes an earlier daemon left in the cgroup are killed before the service starts fresh.</summary>
     Leftovers,
+
+    /// <summary>The liveness probe (or the sd_notify watchdog) found it hung: once stopped it is handled as a crash.</summary>
+    Liveness,
 }
 
 public static class ServiceStateNames
@@ -73,6 +82,7 @@ public static class ServiceStateNames
         ServiceState.Backoff => "BACKOFF",
         ServiceState.Failed => "FAILED",
         ServiceState.Exited => "EXITED",
+        ServiceState.Waiting => "WAITING",
     };
 
     /// <summary>States in which the service has (or is about to have) processes.</summary>
@@ -87,6 +97,7 @@ public static class ServiceStateNames
         StartReason.Scheduled => "schedule",
         StartReason.Restart => "restart",
         StartReason.Reload => "reload",
+        StartReason.Dependency => "dependency restarted",
     };
 
     public static string Name(this StopReason reason) => reason switch
@@ -98,5 +109,6 @@ public static class ServiceStateNames
         StopReason.Disabled => "disabled",
         StopReason.Removed => "removed",
         StopReason.Leftovers => "leftovers",
+        StopReason.Liveness => "liveness",
     };
 }

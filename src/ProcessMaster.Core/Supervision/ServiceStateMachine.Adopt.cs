@@ -9,8 +9,13 @@ namespace ProcessMaster.Core.Supervision;
 public sealed partial class ServiceStateMachine
 {
     /// <summary>The saved state a new daemon resumes from: the same value, minus what belonged to the old process.</summary>
+    /// <remarks>What it knew of its dependencies is told afresh by the new daemon (their sequence numbers start over).</remarks>
     public static ServiceMachineState Resumable(ServiceMachineState saved, bool stoppedByOperator) =>
-        saved with { Supervised = false, PendingStop = null, ScheduleHalted = false, StoppedByOperator = stoppedByOperator };
+        saved with
+        {
+            Supervised = false, PendingStop = null, ScheduleHalted = false, StoppedByOperator = stoppedByOperator,
+            Dependencies = System.Collections.Immutable.ImmutableDictionary<string, DependencyStatus>.Empty,
+        };
 
     private void Adopt(Adoption adoption)
     {
@@ -49,6 +54,10 @@ public sealed partial class ServiceStateMachine
                 Record("adopt", "was waiting to restart; restarting after its backoff");
                 ArmTimer((Definition.Restart ?? Configuration.RestartSettings.Default).Backoff);
                 break;
+            case ServiceState.Waiting when !HasProcesses:
+                Record("adopt", $"was waiting for {WaitingFor(Definition, _s)}; still waiting");
+                CheckWaiting();
+                break;
             case var _ when HasProcesses:
                 KillLeftovers($"{_s.State.Name()} but processes remain; killing them");
                 break;
@@ -63,8 +72,13 @@ public sealed partial class ServiceStateMachine
         {
             SetState(ServiceState.Running, "adopted while starting");
         }
+        else if (HasProcesses)
+        {
+            ArmProbes(); // the earlier daemon's probe timers are gone
+        }
 
         _s = _s with { ExecConfirmed = true, ExecError = null };
+
         if (_s.MainAlive)
         {
             Record("adopt", $"adopted: main process {_s.MainPid} running{since}, {_s.Restarts} restart(s)");

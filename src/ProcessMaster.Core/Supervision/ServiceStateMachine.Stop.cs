@@ -70,6 +70,13 @@ public sealed partial class ServiceStateMachine
                 SetState(ServiceState.Stopped, $"pending restart cancelled ({reason.Name()} stop)");
                 Complete(waiter, OperationOutcome.Success("stopped (pending restart cancelled)"));
                 return;
+            case ServiceState.Waiting:
+                CancelTimer();
+                _s = _s with { WaitingSince = null };
+                SetState(ServiceState.Stopped, $"no longer waiting for its dependencies ({reason.Name()} stop)");
+                CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started"));
+                Complete(waiter, OperationOutcome.Success("stopped (it was waiting for its dependencies)"));
+                return;
             case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited when HasProcesses:
                 // Processes are left (a kill that did not finish them, say): "stopped" must mean none remain.
                 Add(waiter, _stopWaiters);
@@ -204,6 +211,12 @@ public sealed partial class ServiceStateMachine
         if (_s.StopReason == Supervision.StopReason.Restart)
         {
             EnterStarting(_s.RestartAs);
+            return;
+        }
+
+        if (_s.StopReason == Supervision.StopReason.Liveness)
+        {
+            Ended(); // hung: the restart policy decides, as after a crash
             return;
         }
 

@@ -77,6 +77,10 @@ public sealed partial class ServiceStateMachine
             case StopCommandFailed failed: OnStopCommandFailed(failed.Error); break;
             case StopCommandExited exited: OnStopCommandExited(exited.Status); break;
             case DefinitionChanged changed: OnDefinitionChanged(changed); break;
+            case DependencyChanged changed: OnDependencyChanged(changed); break;
+            case ProbeDue due: OnProbeDue(due); break;
+            case ProbeCompleted result: OnProbeCompleted(result); break;
+            case Notified notified: OnNotified(notified.Message); break;
         }
 
         return [.. _effects];
@@ -135,6 +139,23 @@ public sealed partial class ServiceStateMachine
 
                 Complete(request.Waiter, OperationOutcome.Success($"already running{Pid()}"));
                 return;
+            case ServiceState.Waiting:
+                if (request.Reason == StartReason.Operator)
+                {
+                    ClearHistory(request.Force);
+                }
+
+                if (request.IgnoreDependencies)
+                {
+                    _s = _s with { IgnoreDependencies = true };
+                    Add(request.Waiter, _startWaiters);
+                    CancelTimer();
+                    EnterStarting(request.Reason);
+                    return;
+                }
+
+                WaitOrAnswer(request);
+                return;
             case ServiceState.Stopping:
                 // Start again as soon as the stop completes.
                 _s = _s with { StopReason = Supervision.StopReason.Restart, RestartAs = request.Reason };
@@ -166,8 +187,25 @@ public sealed partial class ServiceStateMachine
             ClearHistory(request.Force);
         }
 
-        Add(request.Waiter, _startWaiters);
+        _s = _s with { IgnoreDependencies = request.IgnoreDependencies };
         EnterStarting(request.Reason);
+        WaitOrAnswer(request);
+    }
+
+    /// <summary>
+    /// An operator's start is answered once the service runs (or failed); a boot or reload start is answered
+    /// already when the service waits for its dependencies, so that boot never hangs on a dependency.
+    /// </summary>
+    private void WaitOrAnswer(StartRequest request)
+    {
+        if (_s.State == ServiceState.Waiting && request.Reason != StartReason.Operator)
+        {
+            Complete(request.Waiter, OperationOutcome.Success($"waiting for {WaitingFor(Definition, _s)}"));
+        }
+        else
+        {
+            Add(request.Waiter, _startWaiters);
+        }
     }
 
     private void OnRestart(RestartRequest request)
@@ -180,6 +218,7 @@ public sealed partial class ServiceStateMachine
 
         ClearHistory(request.Force);
         Add(request.Waiter, _startWaiters);
+        _s = _s with { IgnoreDependencies = request.IgnoreDependencies };
         RestartNow(StartReason.Restart);
     }
 
@@ -220,8 +259,21 @@ public sealed partial class ServiceStateMachine
 
     private void EnterStarting(StartReason reason)
     {
+        if (!_s.IgnoreDependencies && Unmet().Count > 0)
+        {
+            EnterWaiting(reason);
+            return;
+        }
+
         _s = _s with
         {
+            Runs = _s.Runs + 1,
+            StartedAfter = CurrentDependencyRuns(),
+            WaitingSince = null,
+            IgnoreDependencies = false,
+            Ready = false,
+            WasReady = false,
+            NotifyStatus = null,
             ExecError = null,
             ExecConfirmed = false,
             PendingStop = null,
@@ -419,14 +471,26 @@ public sealed partial class ServiceStateMachine
             case ServiceState.Stopping:
                 OnStopDeadline();
                 break;
+            case ServiceState.Waiting:
+                CheckWaiting();
+                break;
         }
     }
 
+    /// <summary>The one place the state changes; it also begins and ends what only RUNNING has (probes).</summary>
     private void SetState(ServiceState next, string reason)
     {
         var previous = _s.State;
         _s = _s with { State = next, StateSince = _at.Wall, Phase = StopPhase.None };
         Record("state", previous == next ? reason : $"{previous.Name()} -> {next.Name()}: {reason}");
+        if (previous == ServiceState.Running && next != ServiceState.Running)
+        {
+            CancelProbes();
+        }
+        else if (next == ServiceState.Running && previous != ServiceState.Running)
+        {
+            ArmProbes();
+        }
     }
 
     private void ArmTimer(TimeSpan delay)

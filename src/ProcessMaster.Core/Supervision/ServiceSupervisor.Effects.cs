@@ -56,6 +56,17 @@ public sealed partial class ServiceSupervisor
             case CancelScheduleTimer:
                 Arm(ref _scheduleTimer, null, null);
                 break;
+            case ArmProbeTimer arm:
+                _probeTimers.Remove(arm.Kind, out var replaced);
+                replaced?.Dispose();
+                _probeTimers[arm.Kind] = _context.Time.CreateTimer(_ => Post(new ProbeDue(arm.Kind, arm.Generation)), null, arm.Delay, Timeout.InfiniteTimeSpan);
+                break;
+            case Supervision.CancelProbeTimers:
+                CancelProbeTimers();
+                break;
+            case Supervision.RunProbe run:
+                RunProbe(run);
+                break;
             case CompleteWaiter complete:
                 _answers.Add(() => complete.Waiter.Complete(complete.Result));
                 break;
@@ -82,6 +93,41 @@ public sealed partial class ServiceSupervisor
                 await PersistOperatorStopAsync(persist.Stopped);
                 break;
         }
+    }
+
+    private void CancelProbeTimers()
+    {
+        foreach (var timer in _probeTimers.Values)
+        {
+            timer.Dispose();
+        }
+
+        _probeTimers.Clear();
+    }
+
+    /// <summary>Runs the probe apart from the loop (the next message need not wait for it); its outcome comes back as a message.</summary>
+    private void RunProbe(Supervision.RunProbe run)
+    {
+        var definition = _machine.Definition;
+        if ((run.Kind == ProbeKind.Readiness ? definition.Readiness : definition.Liveness) is not { } probe)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            ProbeOutcome outcome;
+            try
+            {
+                outcome = await _context.Probes.RunAsync(probe, definition, _cgroup);
+            }
+            catch (Exception e)
+            {
+                outcome = new ProbeOutcome(false, $"the probe could not run: {e.Message}");
+            }
+
+            Post(new ProbeCompleted(run.Kind, run.Generation, outcome.Passed, outcome.Detail));
+        });
     }
 
     /// <summary>Replaces <paramref name="timer"/> with one that posts <paramref name="message"/> after <paramref name="delay"/> (none: cancels).</summary>

@@ -29,6 +29,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     private readonly IDisposable _watch;
     private ITimer? _timer;
     private ITimer? _scheduleTimer;
+    private readonly Dictionary<ProbeKind, ITimer> _probeTimers = [];
     private IDisposable? _mainWatch;
     private (ServiceDefinition Definition, string Digest) _fingerprint;
 
@@ -86,9 +87,10 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     /// <summary>Called with each new snapshot (on the supervisor's loop), e.g. to push live updates.</summary>
     public Action<ServiceSnapshot>? SnapshotPublished { get; set; }
 
-    public async Task<OperationOutcome> StartAsync(StartReason reason, bool force = false)
+    /// <param name="noDeps">Start now, whatever the dependencies.</param>
+    public async Task<OperationOutcome> StartAsync(StartReason reason, bool force = false, bool noDeps = false)
     {
-        var result = await Request(waiter => new StartRequest(reason, force, waiter));
+        var result = await Request(waiter => new StartRequest(reason, force, waiter, noDeps));
         return reason == StartReason.Operator ? Saved(result) : result;
     }
 
@@ -98,7 +100,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         return reason == StopReason.Operator ? Saved(result) : result;
     }
 
-    public async Task<OperationOutcome> RestartAsync(bool force = false) => Saved(await Request(waiter => new RestartRequest(force, waiter)));
+    public async Task<OperationOutcome> RestartAsync(bool force = false, bool noDeps = false) => Saved(await Request(waiter => new RestartRequest(force, waiter, noDeps)));
 
     /// <summary>Hands the service a reloaded definition; the machine decides what that means for what runs.</summary>
     public Task<ReloadAction> ChangeDefinitionAsync(ServiceDefinition definition)
@@ -110,6 +112,22 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
 
         return reply.Task;
+    }
+
+    /// <summary>Tells the service what one of its dependencies is now.</summary>
+    public void DependencyChanged(string name, DependencyStatus status) => Post(new DependencyChanged(name, status));
+
+    /// <summary>The service spoke sd_notify, from <paramref name="pid"/> (a process of its cgroup).</summary>
+    public void Notify(int pid, NotifyMessage message)
+    {
+        if (message.MainPid is { } main && !_cgroup.Pids().Contains(main))
+        {
+            // A main pid outside the service's cgroup would have the daemon watch (and kill) someone else's process.
+            Record("notify", $"ignored MAINPID={main} from pid {pid}: not a process of the service");
+            message = message with { MainPid = null };
+        }
+
+        Post(new Notified(message));
     }
 
     /// <summary>An operator's command that was carried out but not saved fails, saying what was done and what was not.</summary>
@@ -265,8 +283,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     private ServiceSnapshot BuildSnapshot()
     {
         var s = _machine.Current;
+        var definition = _machine.Definition;
         return new ServiceSnapshot(
-            _machine.Definition,
+            definition,
             s.State,
             s.StateSince,
             s.MainAlive ? s.MainPid : null,
@@ -277,8 +296,17 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             s.StoppedByOperator,
             s.ForcedWhileDisabled,
             s.LastRunOvertime,
-            s.NextRun);
+            s.NextRun,
+            s.Ready,
+            ServiceStateMachine.Health(definition, s),
+            s.State == ServiceState.Waiting ? ServiceStateMachine.WaitingFor(definition, s) : null,
+            s.NotifyStatus,
+            s.Runs,
+            Interlocked.Increment(ref s_snapshots));
     }
+
+    /// <summary>Snapshots built by every supervisor: each one's number is higher than all before it.</summary>
+    private static long s_snapshots;
 
     private void Record(string component, string message) => _context.Events.Record(Name, component, message);
 
@@ -289,6 +317,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         await _loop;
         _timer?.Dispose();
         _scheduleTimer?.Dispose();
+        CancelProbeTimers();
         _mainWatch?.Dispose();
         _watch.Dispose();
         if (removeCgroups && !_cgroup.IsPopulated)

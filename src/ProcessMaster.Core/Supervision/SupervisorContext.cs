@@ -9,6 +9,7 @@ public sealed record SupervisorContext(
     IEventSink Events,
     IOperatorStops State,
     ISupervisionRecords Records,
+    IProbes Probes,
     TimeProvider Time)
 {
     /// <summary>

@@ -31,12 +31,12 @@ internal sealed partial class ControlApi
         }
 
         events.Record(all ? null : parameters.Name, "operator",
-            $"{operation.ToString().ToLowerInvariant()} {parameters.Name}{(parameters.Force ? " --force" : "")}");
+            $"{operation.ToString().ToLowerInvariant()} {parameters.Name}{(parameters.Force ? " --force" : "")}{(parameters.NoDeps ? " --no-deps" : "")}");
         var results = operation switch
         {
-            Lifecycle.Start => await manager.StartAsync(targets, parameters.Force, skipDisabled: all),
-            Lifecycle.Stop => await manager.StopAsync(targets),
-            Lifecycle.Restart => await manager.RestartAsync(targets, parameters.Force, skipDisabled: all),
+            Lifecycle.Start => await manager.StartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps),
+            Lifecycle.Stop => await manager.StopAsync(targets, parameters.NoDeps),
+            Lifecycle.Restart => await manager.RestartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps),
         };
         var outcomes = results.Select(r => new TargetOutcome(r.Name, r.Result.Ok, r.Result.Message)).ToList();
         return new OperationResult(outcomes.All(o => o.Ok), outcomes);

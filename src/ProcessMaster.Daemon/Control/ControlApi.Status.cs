@@ -63,6 +63,10 @@ internal sealed partial class ControlApi
             ProvisioningMarker = definition.Provisioning.Count > 0 ? marker : null,
             ProvisioningMarkerExists = definition.Provisioning.Count > 0 && File.Exists(marker),
             Outdated = manager.IsOutdated(definition.Name),
+            Health = snapshot.Health,
+            WaitingFor = snapshot.WaitingFor,
+            NotifyStatus = snapshot.NotifyStatus,
+            DependsOn = [.. definition.DependsOn.Select(d => d.Service)],
         };
     }
 

@@ -10,9 +10,17 @@ public class ServiceMachineStateTests
 {
     [Fact]
     public void AMachineRestoredFromItsSavedState_BehavesExactlyLikeTheOriginal() =>
-        Gen.Select(Gen.Int[0, 10].Array[0, 40], Gen.Int[0, 10].Array[1, 40], Gen.Bool.Array[80])
+        Gen.Select(Gen.Int[0, 15].Array[0, 40], Gen.Int[0, 15].Array[1, 40], Gen.Bool.Array[80])
             .Sample((prefix, suffix, populated) => Check(Definitions.Cron(TimeSpan.FromMinutes(1)), prefix, suffix, populated)
-                                                   && Check(Definitions.Service(stopCommand: new(["/bin/stop"])), prefix, suffix, populated), iter: 2000);
+                                                   && Check(Definitions.Service(stopCommand: new(["/bin/stop"])), prefix, suffix, populated)
+                                                   && Check(WithDependenciesAndProbes, prefix, suffix, populated), iter: 2000);
+
+    private static readonly ServiceDefinition WithDependenciesAndProbes = Definitions.Service() with
+    {
+        DependsOn = new([new Dependency("db", DependencyCondition.Healthy, TimeSpan.FromSeconds(30), Restart: true)]),
+        Readiness = new ProbeSettings(null, null, new TcpProbe("127.0.0.1", 1), null, TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), 1, 2),
+        Liveness = new ProbeSettings(new ExecProbe(new(["/bin/true"])), null, null, null, TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), 1, 2),
+    };
 
     private static bool Check(ServiceDefinition definition, int[] prefix, int[] suffix, bool[] populated)
     {
@@ -33,8 +41,10 @@ public class ServiceMachineStateTests
             var expected = original.Handle(message, at).Where(e => e is not FailStuckStop).ToList();
             var actual = restored.Handle(message, at).Where(e => e is not FailStuckStop).ToList();
             Assert.Equal(expected, actual);
-            Assert.Equal(original.Current with { Crashes = [] }, restored.Current with { Crashes = [] });
+            Assert.Equal(Scalars(original.Current), Scalars(restored.Current));
             Assert.Equal(original.Current.Crashes.ToArray(), restored.Current.Crashes.ToArray());
+            Assert.Equal(original.Current.Dependencies.OrderBy(d => d.Key), restored.Current.Dependencies.OrderBy(d => d.Key));
+            Assert.Equal(original.Current.StartedAfter.OrderBy(d => d.Key), restored.Current.StartedAfter.OrderBy(d => d.Key));
         }
 
         return true;
@@ -45,6 +55,12 @@ public class ServiceMachineStateTests
             return new Observation(now, DateTimeOffset.UnixEpoch + now, populated[step++ % populated.Length]);
         }
     }
+
+    /// <summary>The state without its collections (compared by their contents instead).</summary>
+    private static ServiceMachineState Scalars(ServiceMachineState state) =>
+        state with { Crashes = [], Dependencies = Empty.Dependencies, StartedAfter = Empty.StartedAfter };
+
+    private static readonly ServiceMachineState Empty = new();
 
     private static ServiceMessage Message(int code, ServiceMachineState state) => code switch
     {
@@ -58,6 +74,11 @@ public class ServiceMachineStateTests
         7 => new TimerFired(state.TimerGeneration),
         8 => new ScheduleTimerFired(state.ScheduleGeneration),
         9 => new StopCommandExited(0, ExitStatus.Exited(0)),
+        11 => new DependencyChanged("db", new DependencyStatus((ServiceState)(state.TimerGeneration % 8), state.TimerGeneration % 3 == 0, true, state.TimerGeneration / 4, state.TimerGeneration + state.ProbeGeneration)),
+        12 => new ProbeDue((ProbeKind)(state.ProbeGeneration % 3), state.ProbeGeneration),
+        13 => new ProbeCompleted((ProbeKind)(state.ProbeGeneration % 2), state.ProbeGeneration, state.TimerGeneration % 2 == 0, "probe"),
+        14 => new Notified(new NotifyMessage(state.TimerGeneration % 2 == 0, false, true, "status", null)),
+        15 => new StartRequest(StartReason.Operator, IgnoreDependencies: true),
         _ => new StartRequest(StartReason.Boot),
     };
 }

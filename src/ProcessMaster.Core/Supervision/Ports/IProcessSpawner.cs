@@ -49,4 +49,14 @@ public interface IProcessSpawner
 
     /// <summary>SIGKILLs <paramref name="pid"/> if it is still our unreaped child (it may not have joined its cgroup yet).</summary>
     void KillIfAlive(int pid);
+
+    /// <summary>
+    /// Runs a probe's command as the service's stop command would run (its cgroup, user, directory and
+    /// environment), killing it after <paramref name="timeout"/>; its output (stdout and stderr together, the
+    /// first few KB) is kept for the events, not logged.
+    /// </summary>
+    Task<CheckRun> RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, IReadOnlyList<string> command, TimeSpan timeout);
 }
+
+/// <summary>How a probe's command ended: its exit (null when it was killed for taking too long), why it could not run, what it said.</summary>
+public sealed record CheckRun(ExitStatus? Exit, string? Error, string Output);

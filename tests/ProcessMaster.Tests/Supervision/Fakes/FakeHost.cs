@@ -14,7 +14,7 @@ namespace ProcessMaster.Tests.Supervision.Fakes;
 /// file, the event log and a <see cref="FakeTimeProvider"/>. Supervisors and the manager run on it
 /// unchanged, without root. Processes die when killed and, unless told to ignore it, on their stop signal.
 /// </summary>
-internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, IOperatorStops, ISupervisionRecords
+internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, IOperatorStops, ISupervisionRecords, IProbes
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FakeCgroup> _cgroups = new(StringComparer.Ordinal);
@@ -24,7 +24,7 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     public FakeHost()
     {
-        Context = new SupervisorContext(this, this, this, this, this, Time);
+        Context = new SupervisorContext(this, this, this, this, this, this, Time);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
@@ -45,6 +45,12 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     /// <summary>What an earlier daemon saved, offered to the next supervisors (see <see cref="CrashDaemon"/>).</summary>
     public ConcurrentDictionary<string, SavedService> EarlierRecords { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What each service's probes find (by default they pass).</summary>
+    public ConcurrentDictionary<(string App, ProbeKind Kind), ProbeOutcome> ProbeOutcomes { get; } = new();
+
+    /// <summary>The probes that ran, in order.</summary>
+    public ConcurrentQueue<(string App, ProbeKind Kind)> ProbesRun { get; } = new();
 
     /// <summary>Main commands whose spawn fails.</summary>
     public bool FailSpawns { get; set; }
@@ -200,6 +206,16 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
     void ISupervisionRecords.Forget(string app) => SavedRecords.TryRemove(app, out _);
 
     void IEventSink.Record(string? app, string component, string message) => Events.Enqueue($"{app}: {component}: {message}");
+
+    Task<ProbeOutcome> IProbes.RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
+    {
+        var kind = ReferenceEquals(probe, definition.Readiness) ? ProbeKind.Readiness : ProbeKind.Liveness;
+        ProbesRun.Enqueue((definition.Name, kind));
+        return Task.FromResult(ProbeOutcomes.GetValueOrDefault((definition.Name, kind), new ProbeOutcome(true, "fine")));
+    }
+
+    Task<CheckRun> IProcessSpawner.RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, IReadOnlyList<string> command, TimeSpan timeout) =>
+        Task.FromResult(new CheckRun(ExitStatus.Exited(0), null, ""));
 
     public bool IsStoppedByOperator(string app)
     {

@@ -1,0 +1,13 @@
+using ProcessMaster.Core.Configuration;
+
+namespace ProcessMaster.Core.Supervision.Ports;
+
+/// <summary>What one run of a probe found: whether it passed, and what it said (quoted in events).</summary>
+public sealed record ProbeOutcome(bool Passed, string Detail);
+
+/// <summary>Runs a service's readiness and liveness checks: a command in its cgroup, an HTTP GET, a TCP connect.</summary>
+public interface IProbes
+{
+    /// <summary>Runs <paramref name="probe"/> for the service within its timeout; never throws (a failure is an outcome that says why).</summary>
+    Task<ProbeOutcome> RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup);
+}

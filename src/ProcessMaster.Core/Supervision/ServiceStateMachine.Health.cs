@@ -1,0 +1,157 @@
+using ProcessMaster.Core.Configuration.Values;
+
+namespace ProcessMaster.Core.Supervision;
+
+/// <summary>
+/// Readiness and liveness while the service runs: probe timers (armed here, run by the supervisor), the
+/// success and failure thresholds, sd_notify (READY=1, STATUS=, MAINPID=, STOPPING=1, WATCHDOG=1). A
+/// liveness failure (or a missed watchdog ping) stops the service and is then handled as a crash.
+/// </summary>
+public sealed partial class ServiceStateMachine
+{
+    /// <summary>What status shows of the service's health: null without probes, or while it does not run.</summary>
+    public static string? Health(Configuration.ServiceDefinition definition, ServiceMachineState state) =>
+        state.State != ServiceState.Running || definition.Readiness is null && definition.Liveness is null
+            ? null
+            : state.LivenessFailures > 0 || definition.Readiness is not null && !state.Ready && state.WasReady
+                ? "unhealthy"
+                : definition.Readiness is not null && !state.Ready
+                    ? "starting"
+                    : "healthy";
+
+    /// <summary>Entering RUNNING: the probes of this run begin.</summary>
+    private void ArmProbes()
+    {
+        _s = _s with { ProbeGeneration = _s.ProbeGeneration + 1, ReadinessPasses = 0, ReadinessFailures = 0, LivenessFailures = 0 };
+        if (Definition.Readiness is { Notify: null } readiness)
+        {
+            Effect(new ArmProbeTimer(ProbeKind.Readiness, readiness.InitialDelay, _s.ProbeGeneration));
+        }
+
+        if (Definition.Liveness is { } liveness)
+        {
+            Effect(new ArmProbeTimer(ProbeKind.Liveness, liveness.InitialDelay, _s.ProbeGeneration));
+        }
+
+        if (_s.Ready && Definition.Readiness?.Notify?.Watchdog is { } watchdog)
+        {
+            Effect(new ArmProbeTimer(ProbeKind.Watchdog, watchdog, _s.ProbeGeneration)); // said READY=1 before it was seen running
+        }
+    }
+
+    /// <summary>Leaving RUNNING: no probe of this run counts any more.</summary>
+    private void CancelProbes()
+    {
+        _s = _s with { ProbeGeneration = _s.ProbeGeneration + 1, Ready = false };
+        Effect(new CancelProbeTimers());
+    }
+
+    private bool IsCurrentProbe(long generation) => generation == _s.ProbeGeneration && _s.State == ServiceState.Running;
+
+    private void OnProbeDue(ProbeDue due)
+    {
+        if (!IsCurrentProbe(due.Generation))
+        {
+            return;
+        }
+
+        if (due.Kind == ProbeKind.Watchdog)
+        {
+            var watchdog = Definition.Readiness?.Notify?.Watchdog ?? TimeSpan.Zero;
+            Record("health", $"no WATCHDOG=1 within {DurationText.Format(watchdog)}: the service is hung; restarting it");
+            _s = _s with { LivenessFailures = _s.LivenessFailures + 1 };
+            EnterStopping(Supervision.StopReason.Liveness);
+            return;
+        }
+
+        Effect(new RunProbe(due.Kind, due.Generation));
+    }
+
+    private void OnProbeCompleted(ProbeCompleted result)
+    {
+        if (!IsCurrentProbe(result.Generation))
+        {
+            return;
+        }
+
+        if (result.Kind == ProbeKind.Readiness && Definition.Readiness is { } readiness)
+        {
+            Readiness(readiness, result);
+            Effect(new ArmProbeTimer(ProbeKind.Readiness, readiness.Period, _s.ProbeGeneration));
+        }
+        else if (result.Kind == ProbeKind.Liveness && Definition.Liveness is { } liveness)
+        {
+            _s = _s with { LivenessFailures = result.Passed ? 0 : _s.LivenessFailures + 1 };
+            if (_s.LivenessFailures >= liveness.FailureThreshold)
+            {
+                Record("health", $"liveness probe ({liveness.Describe()}) failed {_s.LivenessFailures} time(s) in a row: {result.Detail}; restarting it");
+                EnterStopping(Supervision.StopReason.Liveness);
+                return;
+            }
+
+            Effect(new ArmProbeTimer(ProbeKind.Liveness, liveness.Period, _s.ProbeGeneration));
+        }
+    }
+
+    private void Readiness(Configuration.ProbeSettings readiness, ProbeCompleted result)
+    {
+        if (result.Passed)
+        {
+            _s = _s with { ReadinessPasses = _s.ReadinessPasses + 1, ReadinessFailures = 0 };
+            if (!_s.Ready && _s.ReadinessPasses >= readiness.SuccessThreshold)
+            {
+                _s = _s with { Ready = true, WasReady = true };
+                Record("health", $"healthy: {readiness.Describe()} passed");
+            }
+
+            return;
+        }
+
+        _s = _s with { ReadinessPasses = 0, ReadinessFailures = _s.ReadinessFailures + 1 };
+        if (_s.Ready && _s.ReadinessFailures >= readiness.FailureThreshold)
+        {
+            _s = _s with { Ready = false };
+            Record("health", $"unhealthy: {readiness.Describe()} failed {_s.ReadinessFailures} time(s) in a row: {result.Detail}");
+        }
+    }
+
+    private void OnNotified(NotifyMessage message)
+    {
+        if (_s.State is not (ServiceState.Starting or ServiceState.Running))
+        {
+            return;
+        }
+
+        if (message.Status is { } status && status != _s.NotifyStatus)
+        {
+            _s = _s with { NotifyStatus = status };
+        }
+
+        if (message.MainPid is { } pid && pid != _s.MainPid)
+        {
+            _s = _s with { MainPid = pid, MainAlive = true };
+            Record("notify", $"the main process is now {pid} (MAINPID=)");
+            Effect(new WatchMain(pid));
+        }
+
+        var watchdog = Definition.Readiness?.Notify?.Watchdog;
+        if (message.Ready && Definition.Notifies && !_s.Ready)
+        {
+            _s = _s with { Ready = true, WasReady = true };
+            Record("health", "healthy: the service said READY=1");
+            if (watchdog is { } first)
+            {
+                Effect(new ArmProbeTimer(ProbeKind.Watchdog, first, _s.ProbeGeneration));
+            }
+        }
+        else if (message.Watchdog && _s.Ready && watchdog is { } next)
+        {
+            Effect(new ArmProbeTimer(ProbeKind.Watchdog, next, _s.ProbeGeneration));
+        }
+
+        if (message.Stopping)
+        {
+            Record("notify", "the service says it is stopping (STOPPING=1)");
+        }
+    }
+}
