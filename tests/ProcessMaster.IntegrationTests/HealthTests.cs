@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using ProcessMaster.IntegrationTests.Support;
+
+namespace ProcessMaster.IntegrationTests;
+
+/// <summary>Readiness and liveness with real programs: redis speaking sd_notify, an HTTP server that hangs, an exec check.</summary>
+public class HealthTests
+{
+    private const string Redis = "/usr/bin/redis-server";
+
+    private static string RedisService(int port, string supervised) => $$"""
+        process:
+          working_directory: {wd}
+          start_command: ["{{Redis}}", "--port", "{{port}}", "--bind", "127.0.0.1", "--supervised", "{{supervised}}", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+        readiness_probe:
+          notify: {}
+        """;
+
+    private static bool Accepts(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    [SystemFact]
+    public async Task Redis_SupervisedBySystemd_IsHealthyOnlyOnceItSaysReady_AndNotForAnOpenPort()
+    {
+        Assert.True(File.Exists(Redis), "redis-server is needed (./test.sh installs it)");
+        await using var daemon = new TestDaemon();
+        var port = FreePort.Next();
+        var silent = FreePort.Next();
+        daemon.AddService("redis", RedisService(port, "systemd"));
+        daemon.AddService("quiet", RedisService(silent, "no")); // listens, but never says READY=1
+        await daemon.StartAsync();
+
+        var healthy = await Eventually.ValueAsync(() => daemon.StatusAsync("redis"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "redis to be healthy");
+        Assert.True(Accepts(port), "healthy before its port accepts connections");
+        Assert.Equal("Ready to accept connections", healthy.NotifyStatus);
+        var events = await daemon.PmctlOkAsync("events", "redis");
+        Assert.Contains("healthy: the service said READY=1", events);
+
+        // The other one has had its port open all along and is still only starting.
+        await Eventually.TrueAsync(() => Accepts(silent), TimeSpan.FromSeconds(30), "the second redis to listen");
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            Assert.Equal("starting", (await daemon.StatusAsync("quiet")).Health);
+            await Task.Delay(250);
+        }
+    }
+
+    [SystemFact]
+    public async Task AnHttpServerThatStopsAnsweringButLives_IsRestartedByItsLivenessProbe_AndTheEventSaysWhy()
+    {
+        await using var daemon = new TestDaemon();
+        var port = FreePort.Next();
+        // Answers three checks, then takes every request and never replies: alive, but hung.
+        daemon.AddService("web", $$"""
+            process:
+              working_directory: {wd}
+              start_command:
+                - python3
+                - -c
+                - |
+                  import http.server, time
+                  class Handler(http.server.BaseHTTPRequestHandler):
+                      count = 0
+                      def do_GET(self):
+                          Handler.count += 1
+                          if Handler.count > 3:
+                              open('hung', 'w').write(repr(time.time()))
+                              time.sleep(100000)
+                          self.send_response(200)
+                          self.end_headers()
+                      def log_message(self, *args):
+                          pass
+                  http.server.HTTPServer(('127.0.0.1', {{port}}), Handler).serve_forever()
+            liveness_probe:
+              http: {url: "http://127.0.0.1:{{port}}/health"}
+              period: 1s
+              timeout: 500ms
+              failure_threshold: 3
+            """);
+        await daemon.StartAsync();
+        var first = await daemon.WaitForStateAsync("web", "RUNNING");
+
+        var restarted = await Eventually.ValueAsync(() => daemon.StatusAsync("web"), s => s.Restarts == 1 && s.State == "RUNNING",
+            TimeSpan.FromSeconds(60), "web to be restarted by its liveness probe");
+        Assert.NotEqual(first.MainPid, restarted.MainPid);
+        var events = await daemon.PmctlOkAsync("events", "web");
+        var line = Assert.Single(events.Split('\n'), l => l.Contains("liveness probe", StringComparison.Ordinal));
+        Assert.Contains($"liveness probe (http GET http://127.0.0.1:{port}/health) failed 3 time(s) in a row: GET http://127.0.0.1:{port}/health got no answer within 500ms; restarting it", line);
+
+        // Three failed checks a period apart: not before two periods after it hung, and not long after three.
+        var hung = DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(File.ReadAllText(Path.Combine(daemon.WorkDir("web"), "hung")), System.Globalization.CultureInfo.InvariantCulture) * 1000));
+        var decided = DateTimeOffset.Parse(line[..23], System.Globalization.CultureInfo.InvariantCulture);
+        var waited = decided.ToUniversalTime() - hung;
+        Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15));
+    }
+
+    [SystemFact]
+    public async Task AnExecReadinessProbe_RunsInTheServicesCgroupAsItsUser_AndGatesHealth()
+    {
+        await using var daemon = new TestDaemon();
+        var wd = daemon.WorkDir("svc");
+        Assert.Equal(0, (await Run.ProgramAsync("chown", ["nobody", wd])).ExitCode);
+        daemon.AddService("svc", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sleep", "100000"]
+              user: nobody
+            readiness_probe:
+              exec: {command: ["/bin/sh", "-c", "id -u > probe-uid; cat /proc/self/cgroup > probe-cgroup; test -e ready"]}
+              period: 300ms
+              timeout: 300ms
+            """);
+        await daemon.StartAsync();
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(wd, "probe-cgroup")), TimeSpan.FromSeconds(20), "the probe to run");
+        Assert.Equal("starting", (await daemon.StatusAsync("svc")).Health);
+        Assert.Equal("65534", File.ReadAllText(Path.Combine(wd, "probe-uid")).Trim());
+        Assert.Contains($"/{daemon.CgroupName}/pm-svc/", File.ReadAllText(Path.Combine(wd, "probe-cgroup")));
+
+        File.WriteAllText(Path.Combine(wd, "ready"), "");
+        await Eventually.ValueAsync(() => daemon.StatusAsync("svc"), s => s.Health == "healthy", TimeSpan.FromSeconds(20), "svc to be healthy");
+        Assert.Contains("healthy: exec /bin/sh -c", await daemon.PmctlOkAsync("events", "svc"));
+    }
+}
