@@ -40,6 +40,8 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
         _daemon.AddShellService("web", "i=0; while :; do i=$((i+1)); printf '\\033[32mtick\\033[0m %d\\n' $i; sleep 0.3; done");
         _daemon.AddShellService("worker", "exec sleep 1000", "resources:\n  max_memory: 256MiB");
         _daemon.AddService("nightly", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/true\"]\n  schedule: \"30 2 * * *\"\n");
+        _daemon.AddShellService("db", "exec sleep 1000", "readiness_probe:\n  exec: {command: [\"test\", \"-e\", \"ready\"]}\n  period: 300ms\n  timeout: 300ms");
+        _daemon.AddShellService("api", "exec sleep 1000", "depends_on:\n  db: {condition: healthy}");
         await _daemon.StartAsync();
         _url = $"http://127.0.0.1:{port}/processmaster/";
 
@@ -89,7 +91,15 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
         await Expect(Row("worker").Locator(".pill")).ToHaveTextAsync("RUNNING");
         await Expect(_page.Locator("#build")).ToContainTextAsync(DistIdentity.Value.BuildHost);
         await Expect(_page.Locator("#connection")).ToHaveTextAsync("live");
+
+        // Start order and health: api waits for db to be healthy, and says so.
+        await Expect(Row("api").Locator("td:nth-child(2) .pill")).ToHaveTextAsync("WAITING");
+        await Expect(Row("api")).ToContainTextAsync("waiting for db (healthy)");
+        await Expect(Row("db").Locator("td:nth-child(3) .pill")).ToHaveTextAsync("starting");
         await SaveScreenshotAsync("web-console.png");
+        File.WriteAllText(Path.Combine(_daemon.WorkDir("db"), "ready"), "");
+        await Expect(Row("db").Locator("td:nth-child(3) .pill")).ToHaveTextAsync("healthy");
+        await Expect(Row("api").Locator("td:nth-child(2) .pill")).ToHaveTextAsync("RUNNING");
 
         // Stop and start a service; the row changes without reloading the page.
         await Row("worker").Locator("button[data-action='stop']").ClickAsync();

@@ -92,9 +92,19 @@ function confirmAction(text) {
 function stateCell(s) {
   const td = el('td');
   td.append(el('span', s.state, `pill ${s.state}`));
+  if (s.waiting_for) td.append(el('span', `waiting for ${s.waiting_for}`, 'flag'));
   if (s.outdated) td.append(el('span', 'outdated', 'flag'));
   if (s.stopped_by_operator && s.state === 'STOPPED') td.append(el('span', 'stopped by operator', 'flag'));
   if (s.last_error && s.state !== 'RUNNING') td.title = s.last_error;
+  return td;
+}
+
+// Health from the service's probes; what it said over sd_notify (STATUS=) as the tooltip.
+function healthCell(s) {
+  const td = el('td');
+  if (s.health) td.append(el('span', s.health, `pill health-${s.health}`));
+  else td.textContent = '-';
+  if (s.notify_status) td.title = s.notify_status;
   return td;
 }
 
@@ -131,7 +141,7 @@ function renderServices() {
   updateRows(body, rows.map((s) => {
     const tr = el('tr');
     tr.dataset.name = s.name;
-    tr.append(nameCell(s), stateCell(s), el('td', s.pids.join(' ') || '-', 'pids'), el('td', uptime(s.uptime_seconds)),
+    tr.append(nameCell(s), stateCell(s), healthCell(s), el('td', s.pids.join(' ') || '-', 'pids'), el('td', uptime(s.uptime_seconds)),
       el('td', s.cpu_percent === null || s.cpu_percent === undefined ? '-' : `${s.cpu_percent.toFixed(1)}%`, 'num'),
       el('td', bytes(s.memory_bytes), 'num'), el('td', String(s.restarts), 'num'), el('td', s.enabled ? 'yes' : 'no'),
       el('td', lastExit(s)));
