@@ -61,6 +61,7 @@ public class DependencyTests
         var waiting = await daemon.StatusAsync("web");
         Assert.Equal("WAITING", waiting.State);
         Assert.Contains("db (healthy)", waiting.WaitingFor);
+        Assert.Contains("waiting for db (healthy)", await daemon.PmctlOkAsync("status"));
 
         await daemon.WaitForStateAsync("worker", "RUNNING", TimeSpan.FromSeconds(60));
         var opened = Read(daemon, "db", "opened");
@@ -89,6 +90,27 @@ public class DependencyTests
         Assert.DoesNotContain("web", alone);
         Assert.Equal("RUNNING", (await daemon.StatusAsync("web")).State);
         Assert.Equal("STOPPED", (await daemon.StatusAsync("db")).State);
+    }
+
+    [SystemFact]
+    public async Task ADependencyRestartedByItsPolicy_RestartsTheDependentsOfARestartEdge_OnceHealthyAgain()
+    {
+        await using var daemon = Chain(out _);
+        File.WriteAllText(Path.Combine(daemon.ConfigDirectory, "web.yaml"),
+            File.ReadAllText(Path.Combine(daemon.ConfigDirectory, "web.yaml")).Replace("db: {condition: healthy}", "db: {condition: healthy, restart: true}"));
+        await daemon.StartAsync();
+        var worker = await daemon.WaitForStateAsync("worker", "RUNNING", TimeSpan.FromSeconds(60));
+        var web = await daemon.StatusAsync("web");
+        var db = await daemon.StatusAsync("db");
+
+        ProcessMaster.Core.Interop.Libc.Kill(db.MainPid!.Value, 9); // a crash: db's policy restarts it
+        var restarted = await Eventually.ValueAsync(() => daemon.StatusAsync("web"), s => s.State == "RUNNING" && s.MainPid != web.MainPid,
+            TimeSpan.FromSeconds(60), "web to be restarted after db");
+        Assert.Equal(1, (await daemon.StatusAsync("db")).Restarts);
+        Assert.True(Read(daemon, "web", "started") >= Read(daemon, "db", "opened"), "web restarted before db was healthy again");
+        Assert.Contains("db was restarted and is healthy again; restarting", await daemon.PmctlOkAsync("events", "web"));
+        Assert.Equal(worker.MainPid, (await daemon.StatusAsync("worker")).MainPid); // no restart edge: untouched
+        Assert.Equal(0, restarted.Restarts); // a restart for a dependency is no crash
     }
 
     [SystemFact]

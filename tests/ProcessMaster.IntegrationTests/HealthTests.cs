@@ -59,6 +59,59 @@ public class HealthTests
     }
 
     [SystemFact]
+    public async Task ANotifyServiceWithAWatchdog_StaysHealthyAndUntouched_AcrossReexecsAndACrashOfTheDaemon()
+    {
+        await using var daemon = new TestDaemon();
+        // Pings every 300 ms; a daemon's absence for a moment only makes a ping fail (ignored, as sd_notify does).
+        daemon.AddService("pinger", """
+            process:
+              working_directory: {wd}
+              start_command:
+                - python3
+                - -c
+                - |
+                  import os, socket, time
+                  address = os.environ["NOTIFY_SOCKET"]
+                  address = "\0" + address[1:] if address.startswith("@") else address
+                  s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                  def notify(state):
+                      try:
+                          s.sendto(state.encode(), address)
+                      except OSError:
+                          pass
+                  notify("READY=1\nSTATUS=ping 0")
+                  n = 0
+                  while True:
+                      time.sleep(0.3)
+                      n += 1
+                      notify(f"WATCHDOG=1\nSTATUS=ping {n}")
+            readiness_probe:
+              notify: {watchdog: 3s}
+            """);
+        await daemon.StartAsync();
+        var first = await Eventually.ValueAsync(() => daemon.StatusAsync("pinger"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "pinger to be healthy");
+        Assert.StartsWith("ping ", first.NotifyStatus);
+        Assert.Contains(File.ReadAllText($"/proc/{first.MainPid}/environ").Split('\0'), v => v == "WATCHDOG_USEC=3000000");
+
+        for (var round = 0; round < 2; round++)
+        {
+            await daemon.PmctlOkAsync("daemon-reexec");
+        }
+
+        await daemon.WaitForSavedAsync("pinger", first.MainPid!.Value);
+        await daemon.KillAsync();
+        await daemon.StartAsync();
+        // Twelve more pings heard (3.6 s, longer than the watchdog): a watchdog left unarmed or a socket gone would show by then.
+        var heard = Pings(await daemon.StatusAsync("pinger"));
+        var after = await Eventually.ValueAsync(() => daemon.StatusAsync("pinger"), s => Pings(s) >= heard + 12, TimeSpan.FromSeconds(60), "twelve more pings");
+        Assert.Equal((first.MainPid, 0, "healthy"), (after.MainPid, after.Restarts, after.Health));
+        Assert.DoesNotContain("no WATCHDOG=1", await daemon.PmctlOkAsync("events", "pinger"));
+    }
+
+    private static int Pings(Protocol.ServiceStatus status) =>
+        status.NotifyStatus is { } said && said.StartsWith("ping ", StringComparison.Ordinal) ? int.Parse(said[5..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    [SystemFact]
     public async Task AnHttpServerThatStopsAnsweringButLives_IsRestartedByItsLivenessProbe_AndTheEventSaysWhy()
     {
         await using var daemon = new TestDaemon();

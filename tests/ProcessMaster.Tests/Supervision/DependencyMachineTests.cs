@@ -196,6 +196,22 @@ public class DependencyMachineTests
     }
 
     [Fact]
+    public void AnAdoptedReadyService_KeepsItsHealth_AndItsProbesAndWatchdogAreArmedAfresh()
+    {
+        var notify = new ProbeSettings(null, null, null, new NotifyProbe(TimeSpan.FromSeconds(5)), TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), 1, 3);
+        var definition = Definitions.Service() with { Readiness = notify, Liveness = Tcp };
+        var before = new MachineHarness(definition);
+        before.StartRunning();
+        before.Send(new Notified(new NotifyMessage(true, false, false, null, null)));
+
+        var machine = new ServiceStateMachine(definition, ServiceStateMachine.Resumable(before.Machine.Current, stoppedByOperator: false));
+        var effects = machine.Handle(new SupervisionStarted(new Adoption(100)), new Observation(TimeSpan.FromHours(2), DateTimeOffset.UnixEpoch, true));
+        Assert.True(machine.Current.Ready);
+        Assert.Equal([ProbeKind.Liveness, ProbeKind.Watchdog], effects.OfType<ArmProbeTimer>().Select(a => a.Kind));
+        Assert.All(effects.OfType<ArmProbeTimer>(), a => Assert.Equal(machine.Current.ProbeGeneration, a.Generation));
+    }
+
+    [Fact]
     public void Notify_ReadyStatusMainPidAndTheWatchdog()
     {
         var notify = new ProbeSettings(null, null, null, new NotifyProbe(TimeSpan.FromSeconds(5)), TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), 1, 3);
