@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Files;
@@ -12,7 +11,8 @@ namespace ProcessMaster.Core.Logs;
 /// </summary>
 public static class LogTailReader
 {
-    private const int BlockSize = 64 * 1024;
+    /// <summary>Read backwards in blocks on the stack: a tail asked for every few seconds leaves nothing on the heap or in a pool.</summary>
+    private const int BlockSize = 8 * 1024;
 
     /// <summary>
     /// The last <paramref name="count"/> complete or partial lines, reading at most <paramref name="maxBytes"/>
@@ -56,57 +56,50 @@ public static class LogTailReader
             return length;
         }
 
-        var block = ArrayPool<byte>.Shared.Rent(BlockSize);
-        try
+        Span<byte> block = stackalloc byte[BlockSize];
+        var end = length;
+        var newlines = 0;
+        while (end > limit)
         {
-            var end = length;
-            var newlines = 0;
-            while (end > limit)
+            var size = (int)Math.Min(BlockSize, end - limit);
+            var span = block[..size];
+            if (RandomAccess.Read(file, span, end - size) != size)
             {
-                var size = (int)Math.Min(BlockSize, end - limit);
-                var span = block.AsSpan(0, size);
-                if (RandomAccess.Read(file, span, end - size) != size)
-                {
-                    return end; // the file shrank under us: what was seen is what there is
-                }
-
-                for (var i = size - 1; i >= 0; i--)
-                {
-                    if (span[i] != (byte)'\n' || end - size + i == length - 1)
-                    {
-                        continue;
-                    }
-
-                    if (++newlines == count)
-                    {
-                        return end - size + i + 1;
-                    }
-                }
-
-                end -= size;
+                return end; // the file shrank under us: what was seen is what there is
             }
 
-            return limit == 0 ? 0 : FirstLineAfter(file, limit, length, block);
+            for (var i = size - 1; i >= 0; i--)
+            {
+                if (span[i] != (byte)'\n' || end - size + i == length - 1)
+                {
+                    continue;
+                }
+
+                if (++newlines == count)
+                {
+                    return end - size + i + 1;
+                }
+            }
+
+            end -= size;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(block);
-        }
+
+        return limit == 0 ? 0 : FirstLineAfter(file, limit, length, block);
     }
 
     /// <summary>The offset after the first newline at or after <paramref name="from"/> (the end when there is none).</summary>
-    private static long FirstLineAfter(SafeFileHandle file, long from, long length, byte[] block)
+    private static long FirstLineAfter(SafeFileHandle file, long from, long length, Span<byte> block)
     {
         // The line that starts before the limit is cut: the first whole one follows its newline.
         for (var at = from - 1; at < length;)
         {
-            var got = RandomAccess.Read(file, block.AsSpan(0, (int)Math.Min(BlockSize, length - at)), at);
+            var got = RandomAccess.Read(file, block[..(int)Math.Min(BlockSize, length - at)], at);
             if (got <= 0)
             {
                 break;
             }
 
-            var newline = block.AsSpan(0, got).IndexOf((byte)'\n');
+            var newline = block[..got].IndexOf((byte)'\n');
             if (newline >= 0)
             {
                 return at + newline + 1;
