@@ -16,10 +16,12 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   echo "test.sh: installing chromium for the browser tests" >&2
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
 fi
-# Real programs of the health tests: redis (sd_notify readiness) and python3 (small servers that hang).
+# Real programs of the health tests: redis (sd_notify readiness), python3 (small servers that hang) and
+# openssl (a self-signed certificate for an https probe).
 need=()
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if ((${#need[@]})) && command -v apt-get >/dev/null 2>&1; then
   echo "test.sh: installing ${need[*]} for the health tests" >&2
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null

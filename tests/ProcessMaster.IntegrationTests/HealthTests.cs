@@ -86,7 +86,7 @@ public class HealthTests
                       n += 1
                       notify(f"WATCHDOG=1\nSTATUS=ping {n}")
             readiness_probe:
-              notify: {watchdog: 3s}
+              notify: {watchdog_sec: 3s}
             """);
         await daemon.StartAsync();
         var first = await Eventually.ValueAsync(() => daemon.StatusAsync("pinger"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "pinger to be healthy");
@@ -158,6 +158,61 @@ public class HealthTests
         var decided = DateTimeOffset.Parse(line[..23], System.Globalization.CultureInfo.InvariantCulture);
         var waited = decided.ToUniversalTime() - hung;
         Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15));
+    }
+
+    [SystemFact]
+    public async Task AnHttpsProbe_TrustsASelfSignedCertificateOnlyWhenToldNotToVerify_AndSendsItsHostHeader()
+    {
+        await using var daemon = new TestDaemon();
+        var wd = daemon.WorkDir("tls");
+        var cert = await Run.ProgramAsync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=app.example",
+            "-keyout", Path.Combine(wd, "key.pem"), "-out", Path.Combine(wd, "cert.pem")]);
+        Assert.True(cert.ExitCode == 0, cert.Output);
+        var port = FreePort.Next();
+        daemon.AddService("tls", $$"""
+            process:
+              working_directory: {wd}
+              start_command:
+                - python3
+                - -c
+                - |
+                  import http.server, ssl
+                  class Handler(http.server.BaseHTTPRequestHandler):
+                      def do_GET(self):
+                          open('host', 'w').write(self.headers['Host'])
+                          self.send_response(204)
+                          self.end_headers()
+                      def log_message(self, *args):
+                          pass
+                  server = http.server.HTTPServer(('127.0.0.1', {{port}}), Handler)
+                  context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                  context.load_cert_chain('cert.pem', 'key.pem')
+                  server.socket = context.wrap_socket(server.socket, server_side=True)
+                  server.serve_forever()
+            readiness_probe:
+              http: {url: "https://127.0.0.1:{{port}}/ready", host: app.example, verify_tls: false}
+              period: 300ms
+              timeout: 300ms
+            """);
+        daemon.AddService("strict", $$"""
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sleep", "100000"]
+            depends_on: # so that its checks meet the certificate, not a closed port
+              tls: {condition: healthy}
+            readiness_probe:
+              http: {url: "https://127.0.0.1:{{port}}/ready", host: app.example}
+              period: 300ms
+              timeout: 300ms
+            """);
+        await daemon.StartAsync();
+
+        await Eventually.ValueAsync(() => daemon.StatusAsync("tls"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "tls to be healthy");
+        Assert.Equal("app.example", File.ReadAllText(Path.Combine(daemon.WorkDir("tls"), "host")));
+        var events = await Eventually.ValueAsync(() => daemon.PmctlOkAsync("events", "strict"), e => e.Contains("not ready yet: http GET https://127.0.0.1:", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "strict to say why it is not ready");
+        Assert.True(events.Contains("certificate", StringComparison.OrdinalIgnoreCase), events);
+        Assert.Equal("starting", (await daemon.StatusAsync("strict")).Health);
     }
 
     [SystemFact]

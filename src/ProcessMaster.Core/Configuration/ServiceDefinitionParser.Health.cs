@@ -113,14 +113,14 @@ public static partial class ServiceDefinitionParser
         {
             if (!readiness)
             {
-                map.ErrorAt("notify", "only a readiness_probe can be notify; a notify service's liveness is its watchdog (readiness_probe.notify.watchdog)");
+                map.ErrorAt("notify", "only a readiness_probe can be notify; a notify service's liveness is its watchdog (readiness_probe.notify.watchdog_sec)");
             }
 
             var settings = map.Map("notify");
-            var watchdog = settings?.Parse("watchdog", t => DurationText.Parse(t));
+            var watchdog = settings?.Parse("watchdog_sec", ParseWatchdogSec);
             if (watchdog is { } w && w < TimeSpan.FromMilliseconds(10))
             {
-                settings!.ErrorAt("watchdog", "must be at least 10ms");
+                settings!.ErrorAt("watchdog_sec", "must be at least 10ms");
             }
 
             settings?.Finish();
@@ -232,4 +232,10 @@ public static partial class ServiceDefinitionParser
         map.Finish();
         return port is { } p ? new TcpProbe(host, p) : null;
     }
+
+    /// <summary>Seconds when bare, as systemd's <c>WatchdogSec=</c> reads it, or any duration (<c>500ms</c>, <c>1m</c>).</summary>
+    private static TimeSpan ParseWatchdogSec(string text) =>
+        decimal.TryParse(text.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+            ? DurationText.Parse(seconds.ToString(CultureInfo.InvariantCulture) + "s")
+            : DurationText.Parse(text);
 }

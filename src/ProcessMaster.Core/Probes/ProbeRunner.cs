@@ -78,7 +78,7 @@ public sealed class ProbeRunner(IProcessSpawner processes) : IProbes
         }
         catch (HttpRequestException e)
         {
-            return new ProbeOutcome(false, $"GET {http.Url} failed: {e.Message}");
+            return new ProbeOutcome(false, $"GET {http.Url} failed: {Innermost(e).Message}");
         }
     }
 
@@ -134,4 +134,7 @@ public sealed class ProbeRunner(IProcessSpawner processes) : IProbes
         });
         return text.Length > MaxDetail ? line + "..." : line;
     }
+
+    /// <summary>HttpClient wraps the cause (a refused connection, a bad certificate) and says "see inner exception".</summary>
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 }

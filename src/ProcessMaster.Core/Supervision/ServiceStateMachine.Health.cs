@@ -113,6 +113,11 @@ public sealed partial class ServiceStateMachine
             _s = _s with { Ready = false };
             Record("health", $"unhealthy: {readiness.Describe()} failed {_s.ReadinessFailures} time(s) in a row: {result.Detail}");
         }
+        else if (!_s.Ready && _s.ReadinessFailures == readiness.FailureThreshold)
+        {
+            // Once per streak, so that a service stuck in starting says why without an event every period.
+            Record("health", $"not ready yet: {readiness.Describe()} failed {_s.ReadinessFailures} time(s) in a row: {result.Detail}");
+        }
     }
 
     private void OnNotified(NotifyMessage message)

@@ -56,6 +56,8 @@ public class DependencyConfigurationTests
     [InlineData("readiness_probe: {exec: {command: []}}\n", "readiness_probe.exec", "needs command")]
     [InlineData("readiness_probe: {notify: {}, period: 1s}\n", "readiness_probe.period", "does not apply to notify")]
     [InlineData("liveness_probe: {tcp: {port: 1}, success_threshold: 2}\n", "liveness_probe.success_threshold", "must be 1 for a liveness probe")]
+    [InlineData("readiness_probe: {notify: {watchdog: 5s}}\n", "readiness_probe.notify.watchdog", "unknown key; valid keys here: watchdog_sec")]
+    [InlineData("readiness_probe: {notify: {watchdog_sec: 1ms}}\n", "readiness_probe.notify.watchdog_sec", "must be at least 10ms")]
     public void ABadEntry_IsReportedAtItsKey(string yaml, string key, string message)
     {
         var error = SingleError(Process + yaml);
@@ -90,9 +92,11 @@ public class DependencyConfigurationTests
         Assert.Equal(["pg_isready", "-q"], d.Liveness!.Exec!.Command);
         Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), 5), (d.Liveness.Period, d.Liveness.Timeout, d.Liveness.FailureThreshold));
 
-        var notify = Valid(Process + "readiness_probe:\n  notify: {watchdog: 30s}\n");
+        var notify = Valid(Process + "readiness_probe:\n  notify: {watchdog_sec: 30}\n");
         Assert.Equal(new NotifyProbe(TimeSpan.FromSeconds(30)), notify.Readiness!.Notify);
         Assert.True(notify.Notifies);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), Valid(Process + "readiness_probe: {notify: {watchdog_sec: 2.5}}\n").Readiness!.Notify!.Watchdog);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Valid(Process + "readiness_probe: {notify: {watchdog_sec: 500ms}}\n").Readiness!.Notify!.Watchdog);
         Assert.Equal(new TcpProbe("127.0.0.1", 6379), Valid(Process + "readiness_probe: {tcp: {port: 6379}}\n").Readiness!.Tcp);
     }
 

@@ -176,6 +176,29 @@ public class DependencyMachineTests
     }
 
     [Fact]
+    public void AServiceThatIsNeverReady_SaysWhyOncePerStreakOfFailures()
+    {
+        var h = new MachineHarness(Definitions.Service() with { Readiness = Tcp });
+        h.StartRunning();
+        var generation = h.Effects.OfType<ArmProbeTimer>().Single().Generation;
+        for (var i = 0; i < 7; i++)
+        {
+            h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, false, "refused"));
+        }
+
+        Assert.Equal("starting", ServiceStateMachine.Health(h.Machine.Definition, h.Machine.Current));
+        Assert.Single(h.Events, e => e.StartsWith("not ready yet: tcp 127.0.0.1:1 failed 3 time(s) in a row: refused", StringComparison.Ordinal));
+
+        h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, true, "ok"));
+        for (var i = 0; i < 3; i++)
+        {
+            h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, false, "refused"));
+        }
+
+        Assert.Equal(2, h.Events.Count(e => e.StartsWith("not ready yet:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void ALivenessFailure_StopsTheService_AndTheRestartPolicyTakesItAsACrash()
     {
         var h = new MachineHarness(Definitions.Service() with { Liveness = Tcp with { FailureThreshold = 2 } });
