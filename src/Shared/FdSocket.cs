@@ -24,33 +24,6 @@ internal static unsafe partial class FdSocket
     private const int SunPathLength = 108;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public byte* Base;
-        public nint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public int NameLength;
-        public IoVec* Iov;
-        public nint IovLength;
-        public void* Control;
-        public nint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct CmsgHdr
-    {
-        public nint Length;
-        public int Level;
-        public int Type;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
     public struct PeerCredentials
     {
         public int Pid;

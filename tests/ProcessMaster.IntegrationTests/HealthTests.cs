@@ -17,6 +17,11 @@ public class HealthTests
           notify: {}
         """;
 
+    /// <summary>A service running <paramref name="program"/> with python3, with <paramref name="settings"/> (probes) after its process.</summary>
+    private static string PythonService(string program, string settings) =>
+        "process:\n  working_directory: {wd}\n  start_command:\n    - python3\n    - -c\n    - |\n"
+        + string.Concat(program.Split('\n').Select(line => "      " + line + "\n")) + settings + "\n";
+
     private static bool Accepts(int port)
     {
         try
@@ -63,31 +68,28 @@ public class HealthTests
     {
         await using var daemon = new TestDaemon();
         // Pings every 300 ms; a daemon's absence for a moment only makes a ping fail (ignored, as sd_notify does).
-        daemon.AddService("pinger", """
-            process:
-              working_directory: {wd}
-              start_command:
-                - python3
-                - -c
-                - |
-                  import os, socket, time
-                  address = os.environ["NOTIFY_SOCKET"]
-                  address = "\0" + address[1:] if address.startswith("@") else address
-                  s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                  def notify(state):
-                      try:
-                          s.sendto(state.encode(), address)
-                      except OSError:
-                          pass
-                  notify("READY=1\nSTATUS=ping 0")
-                  n = 0
-                  while True:
-                      time.sleep(0.3)
-                      n += 1
-                      notify(f"WATCHDOG=1\nSTATUS=ping {n}")
+        daemon.AddService("pinger", PythonService(
+            """
+            import os, socket, time
+            address = os.environ["NOTIFY_SOCKET"]
+            address = "\0" + address[1:] if address.startswith("@") else address
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            def notify(state):
+                try:
+                    s.sendto(state.encode(), address)
+                except OSError:
+                    pass
+            notify("READY=1\nSTATUS=ping 0")
+            n = 0
+            while True:
+                time.sleep(0.3)
+                n += 1
+                notify(f"WATCHDOG=1\nSTATUS=ping {n}")
+            """,
+            """
             readiness_probe:
               notify: {watchdog_sec: 3s}
-            """);
+            """));
         await daemon.StartAsync();
         var first = await Eventually.ValueAsync(() => daemon.StatusAsync("pinger"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "pinger to be healthy");
         Assert.StartsWith("ping ", first.NotifyStatus);
@@ -117,32 +119,29 @@ public class HealthTests
         await using var daemon = new TestDaemon();
         var port = FreePort.Next();
         // Answers three checks, then takes every request and never replies: alive, but hung.
-        daemon.AddService("web", $$"""
-            process:
-              working_directory: {wd}
-              start_command:
-                - python3
-                - -c
-                - |
-                  import http.server, time
-                  class Handler(http.server.BaseHTTPRequestHandler):
-                      count = 0
-                      def do_GET(self):
-                          Handler.count += 1
-                          if Handler.count > 3:
-                              open('hung', 'w').write(repr(time.time()))
-                              time.sleep(100000)
-                          self.send_response(200)
-                          self.end_headers()
-                      def log_message(self, *args):
-                          pass
-                  http.server.HTTPServer(('127.0.0.1', {{port}}), Handler).serve_forever()
+        daemon.AddService("web", PythonService(
+            $$"""
+            import http.server, time
+            class Handler(http.server.BaseHTTPRequestHandler):
+                count = 0
+                def do_GET(self):
+                    Handler.count += 1
+                    if Handler.count > 3:
+                        open('hung', 'w').write(repr(time.time()))
+                        time.sleep(100000)
+                    self.send_response(200)
+                    self.end_headers()
+                def log_message(self, *args):
+                    pass
+            http.server.HTTPServer(('127.0.0.1', {{port}}), Handler).serve_forever()
+            """,
+            $$"""
             liveness_probe:
               http: {url: "http://127.0.0.1:{{port}}/health"}
               period: 1s
               timeout: 500ms
               failure_threshold: 3
-            """);
+            """));
         await daemon.StartAsync();
         var first = await daemon.WaitForStateAsync("web", "RUNNING");
 
@@ -169,31 +168,28 @@ public class HealthTests
             "-keyout", Path.Combine(wd, "key.pem"), "-out", Path.Combine(wd, "cert.pem")]);
         Assert.True(cert.ExitCode == 0, cert.Output);
         var port = FreePort.Next();
-        daemon.AddService("tls", $$"""
-            process:
-              working_directory: {wd}
-              start_command:
-                - python3
-                - -c
-                - |
-                  import http.server, ssl
-                  class Handler(http.server.BaseHTTPRequestHandler):
-                      def do_GET(self):
-                          open('host', 'w').write(self.headers['Host'])
-                          self.send_response(204)
-                          self.end_headers()
-                      def log_message(self, *args):
-                          pass
-                  server = http.server.HTTPServer(('127.0.0.1', {{port}}), Handler)
-                  context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-                  context.load_cert_chain('cert.pem', 'key.pem')
-                  server.socket = context.wrap_socket(server.socket, server_side=True)
-                  server.serve_forever()
+        daemon.AddService("tls", PythonService(
+            $$"""
+            import http.server, ssl
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    open('host', 'w').write(self.headers['Host'])
+                    self.send_response(204)
+                    self.end_headers()
+                def log_message(self, *args):
+                    pass
+            server = http.server.HTTPServer(('127.0.0.1', {{port}}), Handler)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain('cert.pem', 'key.pem')
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+            server.serve_forever()
+            """,
+            $$"""
             readiness_probe:
               http: {url: "https://127.0.0.1:{{port}}/ready", host: app.example, verify_tls: false}
               period: 300ms
               timeout: 300ms
-            """);
+            """));
         daemon.AddService("strict", $$"""
             process:
               working_directory: {wd}

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Supervision;
+using ProcessMaster.Shared;
 
 namespace ProcessMaster.Core.Processes;
 
@@ -187,33 +188,6 @@ public sealed unsafe partial class NotifySocket : IDisposable
     {
         _registration.Dispose();
         Libc.Close(_fd);
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public byte* Base;
-        public nint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public int NameLength;
-        public IoVec* Iov;
-        public nint IovLength;
-        public void* Control;
-        public nint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct CmsgHdr
-    {
-        public nint Length;
-        public int Level;
-        public int Type;
     }
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
