@@ -164,6 +164,17 @@ public sealed record PerfMetrics(
     Pressure? IoPressure,
     List<int> Pids);
 
+/// <summary>The result of <c>processes</c>: each service's processes, read from its cgroup.</summary>
+public sealed record ProcessesResult(List<ServiceProcesses> Services);
+
+/// <param name="Cgroup">The service's cgroup directory.</param>
+public sealed record ServiceProcesses(string Name, string State, string Cgroup, int? MainPid, List<ProcessEntry> Processes);
+
+/// <param name="Ppid">Its parent; a process whose parent is not in the list is a root of the service's tree.</param>
+/// <param name="CpuSeconds">User plus system CPU time it has used.</param>
+/// <param name="Command">Its command line (at most 4096 bytes), or <c>[comm]</c> when it has none.</param>
+public sealed record ProcessEntry(int Pid, int Ppid, string User, double CpuSeconds, long RssBytes, DateTimeOffset StartedAt, string Command);
+
 public sealed record PressureLine(double Avg10, double Avg60, double Avg300, long Total);
 
 public sealed record Pressure(PressureLine? Some, PressureLine? Full);

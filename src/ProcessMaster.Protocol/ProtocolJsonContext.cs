@@ -34,6 +34,7 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(ReexecNotice))]
 [JsonSerializable(typeof(UpdateResult))]
 [JsonSerializable(typeof(PerfMetrics))]
+[JsonSerializable(typeof(ProcessesResult))]
 [JsonSerializable(typeof(AdminListResult))]
 [JsonSerializable(typeof(AdminPsResult))]
 [JsonSerializable(typeof(AdminRunParams))]

@@ -127,6 +127,8 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
         // Service details with the charts.
         await Row("worker").Locator("button[data-action='details']").ClickAsync();
         await Expect(_page.Locator("#details-metrics")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"memory +[\d.]+ [KMG]?i?B of 256 MiB"));
+        var worker = (await _daemon.StatusAsync("worker")).MainPid;
+        await Expect(_page.Locator("#details-processes")).ToContainTextAsync(new System.Text.RegularExpressions.Regex($@"{worker}  root +[\d.]+s +[\d.]+ [KM]iB +\S+ +sleep 1000"));
         await _page.Locator("#details-close").ClickAsync();
 
         // Cron jobs and events.

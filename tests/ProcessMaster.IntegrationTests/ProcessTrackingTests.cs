@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json;
 using ProcessMaster.IntegrationTests.Support;
+using ProcessMaster.Protocol;
 
 namespace ProcessMaster.IntegrationTests;
 
@@ -110,7 +112,7 @@ public class ProcessTrackingTests
     }
 
     [SystemFact]
-    public async Task ProcessesAreInTheirCgroupBeforeTheyRun_WithDecoratedNameAndMinimalEnvironment()
+    public async Task ProcessesAreInTheirCgroupBeforeTheyRun_WithAMinimalEnvironment()
     {
         await using var daemon = new TestDaemon();
         daemon.AddService("env", """
@@ -153,16 +155,61 @@ public class ProcessTrackingTests
     }
 
     [SystemFact]
-    public async Task PlainBinaries_ShowTheirServiceInTheProcessTitle()
+    public async Task Argv0IsTheCommandsOwn_UnlessDecorationIsAskedFor_AndThenOnlyForPlainBinaries()
     {
         await using var daemon = new TestDaemon();
         var binary = Path.Combine(daemon.WorkDir("titled"), "worker");
         File.Copy("/bin/sleep", binary);
-        daemon.AddService("titled", "process:\n  working_directory: {wd}\n  start_command: [\"./worker\", \"1000\"]\n");
-        daemon.AddService("path", "process:\n  working_directory: {wd}\n  start_command: [\"sleep\", \"1001\"]\n");
+        daemon.AddService("plain", "process:\n  working_directory: {wd}\n  start_command: [\"sleep\", \"1000\"]\n");
+        daemon.AddService("titled", "process:\n  working_directory: {wd}\n  start_command: [\"./worker\", \"1001\"]\n  decorate_argv0: true\n");
+        daemon.AddService("path", "process:\n  working_directory: {wd}\n  start_command: [\"sleep\", \"1002\"]\n  decorate_argv0: true\n");
         await daemon.StartAsync();
-        Assert.Equal("worker[titled] 1000", ProcessTable.CommandLine((await daemon.WaitForStateAsync("titled", "RUNNING")).MainPid!.Value));
-        Assert.Equal("sleep[path] 1001", ProcessTable.CommandLine((await daemon.WaitForStateAsync("path", "RUNNING")).MainPid!.Value));
+        Assert.Equal("sleep 1000", ProcessTable.CommandLine((await daemon.WaitForStateAsync("plain", "RUNNING")).MainPid!.Value));
+        Assert.Equal("worker[titled] 1001", ProcessTable.CommandLine((await daemon.WaitForStateAsync("titled", "RUNNING")).MainPid!.Value));
+        Assert.Equal("sleep[path] 1002", ProcessTable.CommandLine((await daemon.WaitForStateAsync("path", "RUNNING")).MainPid!.Value));
+    }
+
+    [SystemFact]
+    public async Task PmctlPs_ShowsEveryProcessOfTheCgroupAsATree_WithItsUserAndCommandLine()
+    {
+        await using var daemon = new TestDaemon();
+        var wd = daemon.WorkDir("tree");
+        Assert.Equal(0, (await Run.ProgramAsync("chown", ["nobody", wd])).ExitCode);
+        // sh -> (sh -> sleep 1001), sleep 1002; plus a daemonized sleep 1003 whose parent is gone (a root of its own).
+        daemon.AddService("tree", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sh", "-c", "(sleep 1001; true) & sleep 1002 & setsid sh -c 'sleep 1003 &'; wait"]
+              user: nobody
+            """);
+        daemon.AddService("idle", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/sleep\", \"1000\"]\nglobal:\n  enabled: false\n");
+        await daemon.StartAsync();
+        var status = await daemon.WaitForStateAsync("tree", "RUNNING");
+        await Eventually.TrueAsync(() => daemon.Cgroups.Pids("tree").Select(ProcessTable.CommandLine).Count(c => c.StartsWith("sleep 100", StringComparison.Ordinal)) == 3,
+            TimeSpan.FromSeconds(10), "three sleeps");
+
+        var json = JsonSerializer.Deserialize(await daemon.PmctlOkAsync("ps", "tree", "--format", "json"), ProtocolJsonContext.Default.ProcessesResult)!;
+        var service = Assert.Single(json.Services);
+        Assert.Equal((status.MainPid, "RUNNING"), (service.MainPid, service.State));
+        Assert.Equal(daemon.Cgroups.Pids("tree").Order(), service.Processes.Select(p => p.Pid).Order());
+        Assert.All(service.Processes, p => Assert.Equal("nobody", p.User));
+        var main = Assert.Single(service.Processes, p => p.Pid == status.MainPid);
+        Assert.StartsWith("/bin/sh -c (sleep 1001; true) &", main.Command);
+        var subshell = Assert.Single(service.Processes, p => p.Ppid == main.Pid && p.Command.StartsWith("/bin/sh", StringComparison.Ordinal));
+        Assert.Contains(service.Processes, p => p.Ppid == subshell.Pid && p.Command == "sleep 1001");
+        Assert.Contains(service.Processes, p => p.Ppid == main.Pid && p.Command == "sleep 1002");
+        var orphan = Assert.Single(service.Processes, p => p.Command == "sleep 1003");
+        Assert.DoesNotContain(service.Processes, p => p.Pid == orphan.Ppid);
+        Assert.All(service.Processes, p => Assert.InRange(p.RssBytes, 1, 1L << 30));
+        Assert.All(service.Processes, p => Assert.InRange(DateTimeOffset.Now - p.StartedAt, TimeSpan.FromSeconds(-2), TimeSpan.FromMinutes(2)));
+
+        var text = await daemon.PmctlOkAsync("ps");
+        Assert.Contains($"tree  RUNNING  main pid {main.Pid}  {daemon.Cgroups.ServiceGroup("tree")}", text);
+        Assert.Matches(@"\n\s+\d+  nobody .* /bin/sh -c \(sleep 1001", text);
+        Assert.Matches(@"\n\s+\d+  nobody .* [├└]─ /bin/sh -c \(sleep 1001", text);
+        Assert.Matches(@"\n\s+\d+  nobody .* [│ ]  └─ sleep 1001\n", text);
+        Assert.True(text.Contains("idle  STOPPED", StringComparison.Ordinal), text);
+        Assert.Contains("(no processes)", text);
     }
 
     [SystemFact]

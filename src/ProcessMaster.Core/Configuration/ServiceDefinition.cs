@@ -62,7 +62,8 @@ public sealed record ProcessSettings(
     string? User,
     string? Group,
     EquatableArray<EnvironmentVariable> Environment,
-    bool InheritEnvironment)
+    bool InheritEnvironment,
+    bool DecorateArgv0 = false)
 {
     public const int DefaultStopSignal = 15;
 

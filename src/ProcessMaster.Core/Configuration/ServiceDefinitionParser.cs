@@ -178,6 +178,7 @@ public static partial class ServiceDefinitionParser
 
         var environment = ParseEnvironment(process, context);
         var inherit = process.Bool("inherit_environment") ?? false;
+        var decorate = process.Bool("decorate_argv0") ?? false;
 
         return new ProcessSettings(
             new EquatableArray<string>(start is { Count: > 0 } ? start : ["./run.sh"]),
@@ -187,7 +188,8 @@ public static partial class ServiceDefinitionParser
             user,
             group,
             environment,
-            inherit);
+            inherit,
+            decorate);
     }
 
     private static EquatableArray<EnvironmentVariable> ParseEnvironment(YamlMap process, ServiceParseContext context)

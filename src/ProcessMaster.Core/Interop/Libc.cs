@@ -106,6 +106,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true)]
     public static partial int StatxFd(int dirfd, byte* emptyPath, int flags, uint mask, out Statx buffer);
 
+    public const int _SC_CLK_TCK = 2;
+
+    [LibraryImport(Lib, EntryPoint = "sysconf")]
+    public static partial long Sysconf(int name);
+
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags, int mode);
 

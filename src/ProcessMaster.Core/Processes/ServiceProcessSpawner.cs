@@ -145,7 +145,7 @@ public sealed class ServiceProcessSpawner(
             credentials,
             workingDirectory,
             request.Command,
-            ProcessTitle.Decorate(request.Command[0], request.Label, workingDirectory, environment),
+            process.DecorateArgv0 ? ProcessTitle.Decorate(request.Command[0], request.Label, workingDirectory, environment) : null,
             environment,
             stdout is null ? OutputTarget.Discard : OutputTarget.Pipe,
             stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);

@@ -29,6 +29,7 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         dispatcher.Register(Methods.ServerVersion, (_, _) => Task.FromResult(new HelloResult(BuildIdentity.Current, BuildIdentity.Current.Describe(), runtime.Generation)));
         dispatcher.Register(Methods.DaemonReexec, (_, _) => ReexecAsync());
         dispatcher.Register(Methods.PerfMetrics, (p, _) => Task.FromResult(Metrics(p.Name)));
+        dispatcher.Register(Methods.Processes, (p, _) => Task.FromResult(Processes(p.Name)));
         RegisterDefinitionMethods(dispatcher);
         RegisterAdminMethods(dispatcher);
     }

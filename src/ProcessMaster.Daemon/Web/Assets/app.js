@@ -399,12 +399,38 @@ function drawCharts(name) {
   drawChart($('chart-memory'), samples, (s) => s.memory, bytes, service && service.memory_limit_bytes);
 }
 
+// The same tree as pmctl ps: a process whose parent is outside the cgroup is a root.
+function processTree(service) {
+  if (service.processes.length === 0) return '(no processes)';
+  const pids = new Set(service.processes.map((p) => p.pid));
+  const children = new Map();
+  for (const p of service.processes) {
+    if (pids.has(p.ppid) && p.ppid !== p.pid) children.set(p.ppid, [...(children.get(p.ppid) || []), p]);
+  }
+  const rows = [['PID', 'USER', 'CPU', 'RSS', 'UPTIME', 'COMMAND']];
+  const now = Date.now();
+  const add = (p, indent, branch) => {
+    rows.push([String(p.pid), p.user, `${p.cpu_seconds.toFixed(1)}s`, bytes(p.rss_bytes),
+      uptime(Math.max(0, now - Date.parse(p.started_at)) / 1000), indent + branch + p.command]);
+    const kids = (children.get(p.pid) || []).sort((a, b) => a.pid - b.pid);
+    const deeper = branch === '' ? indent : indent + (branch === '└─ ' ? '   ' : '│  ');
+    kids.forEach((k, i) => add(k, deeper, i === kids.length - 1 ? '└─ ' : '├─ '));
+  };
+  service.processes.filter((p) => !pids.has(p.ppid) || p.ppid === p.pid).sort((a, b) => a.pid - b.pid).forEach((p) => add(p, '', ''));
+  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => [r[0].padStart(widths[0]), ...[1, 2, 3, 4].map((c) => (c === 2 || c === 3 ? r[c].padStart(widths[c]) : r[c].padEnd(widths[c]))), r[5]].join('  ')).join('\n');
+}
+
 async function openDetails(name) {
   const dialog = $('details');
   dialog.dataset.name = name;
   $('details-title').textContent = name;
   $('details-metrics').textContent = 'loading…';
+  $('details-processes').textContent = 'loading…';
   if (!dialog.open) dialog.showModal();
+  rpc('processes', { name })
+    .then((r) => { $('details-processes').textContent = processTree(r.services[0]); })
+    .catch((error) => { $('details-processes').textContent = error.message; });
   drawCharts(name);
   try {
     const m = await rpc('perf_metrics', { name });
