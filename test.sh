@@ -16,14 +16,15 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   echo "test.sh: installing chromium for the browser tests" >&2
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
 fi
-# Real programs of the health tests: redis (sd_notify readiness), python3 (small servers that hang) and
-# openssl (a self-signed certificate for an https probe).
+# Real programs of the tests: redis (sd_notify readiness), python3 (small servers that hang), openssl (a
+# self-signed certificate for an https probe) and PostgreSQL (run directly, as packaged).
 need=()
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 if ((${#need[@]})) && command -v apt-get >/dev/null 2>&1; then
-  echo "test.sh: installing ${need[*]} for the health tests" >&2
+  echo "test.sh: installing ${need[*]} for the tests" >&2
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" --blame-hang-timeout 10m --blame-hang-dump-type none -- RunConfiguration.TestSessionTimeout=1500000
