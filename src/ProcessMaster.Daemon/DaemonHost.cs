@@ -176,7 +176,7 @@ internal static class DaemonHost
         var api = new ControlApi(runtime, new BulkReads());
         api.RegisterAll(dispatcher);
         using var listener = ControlSocket.Listen(master.UnixSocket, users, inherited.Control);
-        await using var server = new RpcServer(listener, dispatcher, message => log.Write("rpc", null, message));
+        await using var server = new RpcServer(listener, dispatcher, users, message => log.Write("rpc", null, message));
 
         // Handlers in place before the socket is served: a SIGUSR2 sent as soon as the daemon answers must
         // find one (the default action would end the daemon); the swap itself waits until boot is done.

@@ -96,7 +96,7 @@ public class PmctlTests
         await daemon.PmctlOkAsync("restart", "a");
         var events = (await daemon.PmctlOkAsync("events", "a")).TrimEnd('\n').Split('\n');
         Assert.All(events, e => Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[\w+\] app=a ", e));
-        Assert.Contains(events, e => e.Contains("[operator] app=a restart a"));
+        Assert.Contains(events, e => e.EndsWith("[operator] app=a restart a by root via pmctl", StringComparison.Ordinal));
         Assert.Equal(2, (await daemon.PmctlOkAsync("events", "-n", "2")).TrimEnd('\n').Split('\n').Length);
         var json = JsonDocument.Parse(await daemon.PmctlOkAsync("events", "a", "-n", "3", "--format", "json")).RootElement;
         Assert.Equal(3, json.GetProperty("events").GetArrayLength());
@@ -251,6 +251,9 @@ public class PmctlTests
         Assert.Equal("killed admin actions via cgroup.kill (pids_before=1)\n", await daemon.PmctlOkAsync("admin-kill"));
         await Eventually.TrueAsync(() => !ProcessTable.Exists(pid), TimeSpan.FromSeconds(5), "the action to die");
         Assert.Equal("(none)\n", await daemon.PmctlOkAsync("admin-ps"));
+        var audit = await daemon.PmctlOkAsync("events");
+        Assert.Contains("argv=/bin/sh -c echo $PROCESSMASTER_ADMIN_ACTION; exec sleep 60 by root via pmctl\n", audit);
+        Assert.Contains("kill all via cgroup.kill (pids_before=1) by root via pmctl\n", audit);
 
         var unknown = await daemon.PmctlAsync("admin-run", "nope");
         Assert.Equal(1, unknown.ExitCode);
@@ -282,7 +285,7 @@ public class PmctlTests
         var help = await Run.ProgramAsync(Dist.Pmctl, ["--help"]);
         Assert.Equal(0, help.ExitCode);
         foreach (var command in new[] { "status", "events", "logs", "start", "stop", "restart", "enable", "disable", "update", "version",
-                     "server-version", "perf-metrics", "admin-list", "admin-ps", "admin-run", "admin-kill", "password" })
+                     "server-version", "perf-metrics", "ps", "admin-list", "admin-ps", "admin-run", "admin-kill", "password", "daemon-reexec" })
         {
             Assert.Matches($@"\n\s+{command}\s", help.Stdout);
         }

@@ -83,6 +83,7 @@ public class WebConsoleHttpTests
         var stop = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", Rpc("stop", "{\"name\":\"web\"}"))).Content.ReadAsStringAsync()).RootElement;
         Assert.True(stop.GetProperty("result").GetProperty("ok").GetBoolean());
         Assert.Equal("STOPPED", (await daemon.StatusAsync("web")).State);
+        Assert.Contains($"[operator] app=web stop web by {User} via web 127.0.0.1\n", await daemon.PmctlOkAsync("events", "web"));
     }
 
     [SystemFact]

@@ -26,7 +26,8 @@ public sealed class AdminActionRunner(
 
     public AdminActionDefinition? Find(string id) => actions.FirstOrDefault(a => a.Id == id);
 
-    public async Task<int> RunAsync(AdminActionDefinition action)
+    /// <param name="by">Who asked, for the events.</param>
+    public async Task<int> RunAsync(AdminActionDefinition action, string by)
     {
         using var logs = SafeDirectory.Open(logDirectory, create: true);
         using var stdout = logs.OpenForAppend("admin_action_stdout.log", Logs.LogFile.FileMode, FileOwners.RootOnly);
@@ -44,7 +45,7 @@ public sealed class AdminActionRunner(
             environment,
             OutputTarget.File(stdout),
             OutputTarget.File(stderr));
-        events.Record(null, "admin_action", $"run id={action.Id} label=\"{action.Label}\" argv={string.Join(' ', action.Command)}");
+        events.Record(null, "admin_action", $"run id={action.Id} label=\"{action.Label}\" argv={string.Join(' ', action.Command)} by {by}");
         var launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid,
             (l, status) => events.Record(null, "admin_action", $"id={action.Id} pid={l.Pid} ended ({status})"));
         if (await ExecStatus.ReadAsync(loop, launched.ExecStatus) is { } error)
@@ -60,11 +61,11 @@ public sealed class AdminActionRunner(
     public List<int> RunningPids() => CgroupFs.ReadPidsRecursive(layout.AdminActions);
 
     /// <summary>SIGKILLs every running admin action (cgroup.kill); returns how many there were.</summary>
-    public int KillAll()
+    public int KillAll(string by)
     {
         var count = RunningPids().Count;
         CgroupFs.Write(Path.Combine(layout.AdminActions, "cgroup.kill"), "1");
-        events.Record(null, "admin_action", $"kill all via cgroup.kill (pids_before={count})");
+        events.Record(null, "admin_action", $"kill all via cgroup.kill (pids_before={count}) by {by}");
         return count;
     }
 }

@@ -13,12 +13,16 @@ internal sealed partial class ControlApi
 {
     private void RegisterDefinitionMethods(RpcDispatcher dispatcher)
     {
-        dispatcher.Register(Methods.Update, async (_, _) => ToResult(await runtime.ReloadAsync(), null));
-        dispatcher.Register(Methods.Enable, (p, _) => SetEnabledAsync(p.Name, true));
-        dispatcher.Register(Methods.Disable, (p, _) => SetEnabledAsync(p.Name, false));
+        dispatcher.Register(Methods.Update, async (_, session) =>
+        {
+            events.Record(null, "operator", $"update by {session.Actor}");
+            return ToResult(await runtime.ReloadAsync(), null);
+        });
+        dispatcher.Register(Methods.Enable, (p, session) => SetEnabledAsync(p.Name, true, session.Actor));
+        dispatcher.Register(Methods.Disable, (p, session) => SetEnabledAsync(p.Name, false, session.Actor));
     }
 
-    private async Task<UpdateResult> SetEnabledAsync(string name, bool enabled)
+    private async Task<UpdateResult> SetEnabledAsync(string name, bool enabled, string actor)
     {
         var definition = Find(name).Snapshot.Definition;
         if (definition.SourceFile is not { } file)
@@ -61,7 +65,7 @@ internal sealed partial class ControlApi
             throw new RpcException(RpcErrorCodes.OperationFailed, $"cannot edit {file}: {e.Message}");
         }
 
-        events.Record(name, "operator", $"{(enabled ? "enable" : "disable")}: set global.enabled={(enabled ? "true" : "false")} in {file}");
+        events.Record(name, "operator", $"{(enabled ? "enable" : "disable")} by {actor}: set global.enabled={(enabled ? "true" : "false")} in {file}");
         return ToResult(await runtime.ReloadAsync(), $"{(enabled ? "enabled" : "disabled")} {name}");
     }
 

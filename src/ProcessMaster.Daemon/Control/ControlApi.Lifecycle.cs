@@ -15,7 +15,7 @@ internal sealed partial class ControlApi
         Restart,
     }
 
-    private async Task<OperationResult> LifecycleAsync(TargetParams parameters, Lifecycle operation)
+    private async Task<OperationResult> LifecycleAsync(TargetParams parameters, Lifecycle operation, string actor)
     {
         if (manager.ShuttingDown)
         {
@@ -31,7 +31,7 @@ internal sealed partial class ControlApi
         }
 
         events.Record(all ? null : parameters.Name, "operator",
-            $"{operation.ToString().ToLowerInvariant()} {parameters.Name}{(parameters.Force ? " --force" : "")}{(parameters.NoDeps ? " --no-deps" : "")}");
+            $"{operation.ToString().ToLowerInvariant()} {parameters.Name}{(parameters.Force ? " --force" : "")}{(parameters.NoDeps ? " --no-deps" : "")} by {actor}");
         var results = operation switch
         {
             Lifecycle.Start => await manager.StartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps),

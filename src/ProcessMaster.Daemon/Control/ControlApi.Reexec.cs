@@ -9,7 +9,7 @@ internal sealed partial class ControlApi
     /// itself follows once this reply is out (this image cannot answer after it). pmctl then waits for
     /// the next generation to answer.
     /// </summary>
-    private async Task<ReexecResult> ReexecAsync()
+    private async Task<ReexecResult> ReexecAsync(string actor)
     {
         var reexec = runtime.Reexec;
         if (manager.ShuttingDown)
@@ -22,7 +22,7 @@ internal sealed partial class ControlApi
             throw new RpcException(RpcErrorCodes.OperationFailed, $"not re-executing: {refusal}");
         }
 
-        _ = Task.Run(() => reexec.RunAsync("daemon.reexec"));
+        _ = Task.Run(() => reexec.RunAsync($"daemon.reexec by {actor}"));
         return new ReexecResult($"re-executing: generation {reexec.Generation} hands over to {reexec.Generation + 1}", reexec.Generation);
     }
 }

@@ -23,11 +23,11 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         RegisterBulk(dispatcher, Methods.Logs, (p, _) => Logs(p));
         RegisterBulk(dispatcher, Methods.LogsFollow, LogsFollow);
         dispatcher.Register(Methods.StatusFollow, (p, session) => Task.FromResult(StatusFollow(p, session)));
-        dispatcher.Register(Methods.Start, (p, _) => LifecycleAsync(p, Lifecycle.Start));
-        dispatcher.Register(Methods.Stop, (p, _) => LifecycleAsync(p, Lifecycle.Stop));
-        dispatcher.Register(Methods.Restart, (p, _) => LifecycleAsync(p, Lifecycle.Restart));
+        dispatcher.Register(Methods.Start, (p, session) => LifecycleAsync(p, Lifecycle.Start, session.Actor));
+        dispatcher.Register(Methods.Stop, (p, session) => LifecycleAsync(p, Lifecycle.Stop, session.Actor));
+        dispatcher.Register(Methods.Restart, (p, session) => LifecycleAsync(p, Lifecycle.Restart, session.Actor));
         dispatcher.Register(Methods.ServerVersion, (_, _) => Task.FromResult(new HelloResult(BuildIdentity.Current, BuildIdentity.Current.Describe(), runtime.Generation)));
-        dispatcher.Register(Methods.DaemonReexec, (_, _) => ReexecAsync());
+        dispatcher.Register(Methods.DaemonReexec, (_, session) => ReexecAsync(session.Actor));
         dispatcher.Register(Methods.PerfMetrics, (p, _) => Task.FromResult(Metrics(p.Name)));
         dispatcher.Register(Methods.Processes, (p, _) => Task.FromResult(Processes(p.Name)));
         RegisterDefinitionMethods(dispatcher);

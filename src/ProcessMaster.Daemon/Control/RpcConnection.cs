@@ -10,7 +10,8 @@ namespace ProcessMaster.Daemon.Control;
 /// without a request (unless it follows a stream), so idle connections cannot pile up. While it waits,
 /// a connection holds no receive buffer.
 /// </summary>
-internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, PeerCredentials peer) : IDisposable
+/// <param name="user">The peer's user name (or uid), from its credentials.</param>
+internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, PeerCredentials peer, string user) : IDisposable
 {
     public static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(15);
@@ -53,7 +54,7 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var session = new RpcSession(WriteAsync, requiresHello: true, peer: peer.ToString());
+        using var session = new RpcSession(WriteAsync, requiresHello: true, peer: peer.ToString(), actor: $"{user} via pmctl");
         _session = session;
         using var quiet = new CancellationTokenSource(HelloTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.Closed, quiet.Token);

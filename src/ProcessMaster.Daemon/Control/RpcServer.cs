@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ProcessMaster.Core.Faults;
+using ProcessMaster.Core.Processes;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
@@ -12,7 +13,7 @@ namespace ProcessMaster.Daemon.Control;
 /// users together no more than <see cref="MaxUnprivileged"/>, and root has <see cref="MaxRoot"/> of its own,
 /// so however many connections others open, root's pmctl still gets in. A refused client is told why.
 /// </summary>
-internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Action<string> log) : IAsyncDisposable
+internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, IUserDatabase users, Action<string> log) : IAsyncDisposable
 {
     public const int MaxPerUser = 64;
     public const int MaxUnprivileged = 512;
@@ -118,6 +119,7 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Actio
 
     private RpcConnection? Admit(Socket client, PeerCredentials peer)
     {
+        var user = UserName(peer.Uid); // the user database may be slow (NSS): not under the lock
         lock (_connections)
         {
             var mine = _perUser.GetValueOrDefault(peer.Uid);
@@ -129,10 +131,17 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, Actio
 
             _perUser[peer.Uid] = mine + 1;
             _unprivileged += peer.IsRoot ? 0 : 1;
-            var connection = new RpcConnection(client, dispatcher, peer);
+            var connection = new RpcConnection(client, dispatcher, peer, user);
             _connections.Add(connection);
             return connection;
         }
+    }
+
+    /// <summary>The name of <paramref name="uid"/> in the user database, or the number when it has none.</summary>
+    private string UserName(uint uid)
+    {
+        var id = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return users.FindUser(id)?.Name ?? id;
     }
 
     /// <summary>Tells the client why (pmctl prints it), without waiting on a client that does not read.</summary>
