@@ -203,7 +203,14 @@ public class HealthTests
             """);
         await daemon.StartAsync();
 
-        await Eventually.ValueAsync(() => daemon.StatusAsync("tls"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "tls to be healthy");
+        try
+        {
+            await Eventually.ValueAsync(() => daemon.StatusAsync("tls"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "tls to be healthy");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{await daemon.PmctlOkAsync("events", "tls")}\n{await daemon.PmctlOkAsync("logs", "tls")}", e);
+        }
         Assert.Equal("app.example", File.ReadAllText(Path.Combine(daemon.WorkDir("tls"), "host")));
         var events = await Eventually.ValueAsync(() => daemon.PmctlOkAsync("events", "strict"), e => e.Contains("not ready yet: http GET https://127.0.0.1:", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30), "strict to say why it is not ready");

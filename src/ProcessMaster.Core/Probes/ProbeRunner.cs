@@ -18,8 +18,6 @@ public sealed class ProbeRunner(IProcessSpawner processes) : IProbes
 {
     private const int MaxDetail = 300;
 
-    private static readonly Lazy<HttpClient> Verifying = new(() => Client(verify: true));
-    private static readonly Lazy<HttpClient> Trusting = new(() => Client(verify: false));
 
     public async Task<ProbeOutcome> RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
     {
@@ -64,9 +62,12 @@ public sealed class ProbeRunner(IProcessSpawner processes) : IProbes
             request.Headers.Host = host;
         }
 
+        // A client of its own, disposed with the check: a connection attempt the timeout gave up on would
+        // otherwise live on in a shared pool, and a single-threaded server would wait on it instead of answering.
+        using var client = Client(http.VerifyTls, timeout);
         try
         {
-            using var response = await (http.VerifyTls ? Verifying : Trusting).Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
             var status = (int)response.StatusCode;
             var passed = status >= http.StatusFrom && status <= http.StatusTo;
             return new ProbeOutcome(passed, $"GET {http.Url} answered {status.ToString(CultureInfo.InvariantCulture)}" +
@@ -105,13 +106,14 @@ public sealed class ProbeRunner(IProcessSpawner processes) : IProbes
         }
     }
 
-    private static HttpClient Client(bool verify)
+    private static HttpClient Client(bool verify, TimeSpan timeout)
     {
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             UseCookies = false,
             UseProxy = false,
+            ConnectTimeout = timeout,
             PooledConnectionLifetime = TimeSpan.Zero,
         };
         if (!verify)
