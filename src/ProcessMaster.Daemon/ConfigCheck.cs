@@ -47,7 +47,7 @@ internal static class ConfigCheck
 
         if (WebConsolePolicy.RefusalReason(master.WebConsole) is { } refusal)
         {
-            output.WriteLine($"warning: {master.SourceFile}: web_console: {refusal}");
+            output.WriteLine($"warning: {master.SourceFile}: web_console: the console will not start: {refusal}");
         }
 
         var services = catalog.Services.Count(s => !s.IsCron);

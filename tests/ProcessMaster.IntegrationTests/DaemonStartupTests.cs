@@ -57,6 +57,60 @@ public class DaemonStartupTests
         Assert.False(Directory.Exists(daemon.Cgroups.Master));
     }
 
+    /// <summary>The master config of the original's README, word for word but for the socket, the cgroup name and the port.</summary>
+    [SystemFact]
+    public async Task TheOriginalsMasterConfig_StartsTheDaemon_EvenWhereSysFsCgroupIsNotCgroup2()
+    {
+        await using var daemon = new TestDaemon();
+        var port = FreePort.Next();
+        File.WriteAllText(daemon.ConfigPath, $$"""
+            cgroup:
+              root: /sys/fs/cgroup        # cgroup v2 root
+              name: {{daemon.CgroupName}}         # master cgroup name -> /sys/fs/cgroup/processmaster
+              memory_max: MAX             # writes memory.max (use MAX for unlimited)
+              memory_swap_max: MAX        # writes memory.swap.max
+              cpu_max: MAX                # writes cpu.max (use MAX for unlimited)
+
+            unix_socket:
+              path: {{daemon.SocketPath}}   # pmctl/web UI connect to this socket
+              owner: root                     # chown socket file (requires root)
+              group: root                     # chgrp socket file (requires root)
+              mode: 0660                      # octal; accepts 660, "660", or "0660"
+
+            global:
+              config_directory: ./config.d    # directory of explicit service YAML files (*.yml/*.yaml)
+              # auto_service_directory: ./auto_services  # optional implicit services (one per subdirectory)
+
+            web_console:
+              enabled: true                   # serve web UI at http(s)://bind:port/
+              bind: 0.0.0.0                   # listen address
+              port: {{port}}                      # listen port
+              auth:
+                basic:
+                  users:
+                    # htpasswd bcrypt entries in the form "user:hash".
+                    # If you omit the whole web_console.auth section, it defaults to admin/admin (bootstrapping only).
+                    - "admin:$2a$10$jqNWtAzhWEVlPnvJwyI6g.Nwb8YPU5ypCED9lBEhahUSs13ac1MPe"
+
+            # Operator-triggered commands (run as root; cwd="."; fire-and-forget).
+            admin_actions:
+              update-pm:
+                label: "Update ProcessMaster"  # optional display label; defaults to the id ("update-pm")
+                command: ["/bin/sh", "-lc", "systemctl restart processmaster"]  # argv list
+            """);
+        daemon.AddShellService("web", "exec sleep 1000");
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("web", "RUNNING");
+        Assert.Contains("Update ProcessMaster (update-pm)", await daemon.PmctlOkAsync("admin-list"));
+        var log = File.ReadAllText(Path.Combine(daemon.Directory, "logs", "processmaster.log"));
+        // Everything runs; only the console stays off, saying why: plain HTTP on every address would send passwords in clear.
+        Assert.Contains("web console not started: plain HTTP on 0.0.0.0 would send passwords in clear text; enable web_console.tls", log);
+        if (!daemon.Cgroups.Layout.V2Root.Equals("/sys/fs/cgroup", StringComparison.Ordinal))
+        {
+            Assert.Contains("/sys/fs/cgroup is not a cgroup2 mount (hybrid host); using the cgroup2 hierarchy at", log);
+        }
+    }
+
     [SystemFact]
     public async Task Version_IsTheSameBuildInEveryBinary()
     {

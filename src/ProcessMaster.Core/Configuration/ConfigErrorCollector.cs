@@ -4,8 +4,12 @@ namespace ProcessMaster.Core.Configuration;
 public sealed class ConfigErrorCollector
 {
     private readonly List<ConfigError> _errors = [];
+    private readonly List<ConfigError> _warnings = [];
 
     public IReadOnlyList<ConfigError> Errors => _errors;
+
+    /// <summary>What was dropped or corrected without failing the definition, for the events and <c>--check-config</c>.</summary>
+    public IReadOnlyList<ConfigError> Warnings => _warnings;
 
     /// <summary>
     /// When set, receives the dotted path of every key the binders know (present or not) in each mapping
@@ -16,6 +20,8 @@ public sealed class ConfigErrorCollector
     public bool HasErrors => _errors.Count > 0;
 
     public void Add(ConfigError error) => _errors.Add(error);
+
+    public void Warn(ConfigError warning) => _warnings.Add(warning);
 
     public void AddRange(IEnumerable<ConfigError> errors) => _errors.AddRange(errors);
 

@@ -22,7 +22,7 @@ public sealed record MasterConfig
 
 /// <summary>The <c>cgroup:</c> section: where the master cgroup lives and its limits.</summary>
 /// <param name="Root">cgroup2 mount to create the master group in.</param>
-/// <param name="RootIsDefault">True when <c>root</c> was not configured, so another cgroup2 mount may be used.</param>
+/// <param name="RootIsDefault">True when <c>root</c> is the usual <c>/sys/fs/cgroup</c> (set so or not set), so another cgroup2 mount may be used.</param>
 /// <param name="Name">Master cgroup path under <paramref name="Root"/>.</param>
 /// <param name="MemoryMax">Bytes, or null for unlimited.</param>
 /// <param name="MemorySwapMax">Bytes, or null for unlimited.</param>
@@ -37,7 +37,10 @@ public sealed record CgroupSettings(
     long? MemorySwapMax,
     CpuMax CpuMax,
     long? PidsMax,
-    bool SubtreeControlAllow);
+    bool SubtreeControlAllow)
+{
+    public const string DefaultRoot = "/sys/fs/cgroup";
+}
 
 /// <summary>The <c>unix_socket:</c> section.</summary>
 public sealed record UnixSocketSettings(string Path, string? Owner, string? Group, int Mode)

@@ -59,8 +59,9 @@ public static class MasterConfigParser
         }
 
         var settings = new CgroupSettings(
-            Root: rootText is null ? "/sys/fs/cgroup" : Path.GetFullPath(rootText),
-            RootIsDefault: rootText is null,
+            Root: rootText is null ? CgroupSettings.DefaultRoot : Path.GetFullPath(rootText),
+            // The usual place, written out as the original's README shows it, means "find cgroup2" just as leaving it out does.
+            RootIsDefault: rootText is null || Path.GetFullPath(rootText).TrimEnd('/') == CgroupSettings.DefaultRoot,
             Name: name,
             MemoryMax: map?.Parse("memory_max", t => new Box<long?>(ByteSize.ParseLimit(t)))?.Value,
             MemorySwapMax: map?.Parse("memory_swap_max", t => new Box<long?>(ByteSize.ParseLimit(t)))?.Value,

@@ -202,6 +202,7 @@ public sealed partial class ServiceCatalogLoader
             definition = null;
         }
 
+        _warnings.AddRange(errors.Warnings.Select(w => w.ToString()));
         if (errors.HasErrors || definition is null)
         {
             _problems.AddRange(errors.Errors);

@@ -67,7 +67,8 @@ public static partial class ServiceDefinitionParser
             var full = Path.GetFullPath(hint, workingDirectory);
             if (!IsInside(full, workingDirectory))
             {
-                logs!.ErrorAt("hints", $"'{hint}' is outside the working directory {workingDirectory}; hints must stay inside it");
+                // The original dropped such a hint and ran the service; so does this, saying so.
+                logs!.WarnAt("hints", $"'{hint}' is outside the working directory {workingDirectory}; this hint is ignored (hints must stay inside it)");
             }
             else
             {

@@ -20,13 +20,13 @@ internal static class WebConsolePolicy
         var loopback = IPAddress.IsLoopback(settings.Bind);
         if (settings.UsesGeneratedPassword && !loopback)
         {
-            return $"the console will not start: without web_console.auth the generated admin password is only accepted on a loopback bind (bind is {settings.Bind}); " +
+            return $"without web_console.auth the generated admin password is only accepted on a loopback bind (bind is {settings.Bind}); " +
                    "add web_console.auth.basic.users (see `pmctl password generate`) or bind to 127.0.0.1";
         }
 
         if (!settings.Tls.Enabled && !loopback && !settings.AllowPlaintextRemote)
         {
-            return $"the console will not start: plain HTTP on {settings.Bind} would send passwords in clear text; " +
+            return $"plain HTTP on {settings.Bind} would send passwords in clear text; " +
                    "enable web_console.tls, bind to 127.0.0.1, or set allow_plaintext_remote: true";
         }
 

@@ -92,7 +92,7 @@ public partial class ConfigurationReferenceTests
         }
     }
 
-    [GeneratedRegex(@"^\| `([a-z_<>\[\].]+)` \|")]
+    [GeneratedRegex(@"^\| `([a-z0-9_<>\[\].]+)` \|")]
     private static partial Regex KeyRow();
 
     [GeneratedRegex(@"\[\d+\]")]

@@ -21,6 +21,8 @@ public class MasterConfigParserTests
         Assert.NotNull(config);
         Assert.Equal("/sys/fs/cgroup", config.Cgroup.Root);
         Assert.True(config.Cgroup.RootIsDefault);
+        Assert.True(Parse("cgroup:\n  root: /sys/fs/cgroup/\nglobal:\n  config_directory: ./config.d\n").Config!.Cgroup.RootIsDefault);
+        Assert.False(Parse("cgroup:\n  root: /sys/fs/cgroup/unified\nglobal:\n  config_directory: ./config.d\n").Config!.Cgroup.RootIsDefault);
         Assert.Equal("processmaster", config.Cgroup.Name);
         Assert.Null(config.Cgroup.MemoryMax);
         Assert.Equal(CpuMax.Unlimited, config.Cgroup.CpuMax);

@@ -266,6 +266,13 @@ internal sealed class YamlMap
         Report(mark, KeyPath(key), message);
     }
 
+    /// <summary>Records a warning about the value of <paramref name="key"/>: something dropped, the rest of the definition stands.</summary>
+    public void WarnAt(string key, string message)
+    {
+        var mark = _entries.TryGetValue(key, out var entry) ? entry.Value.Start : _node.Start;
+        _errors.Warn(new ConfigError(File, (int)mark.Line, (int)mark.Column, KeyPath(key), message));
+    }
+
     /// <summary>Records an error about the mapping itself (a missing key, a conflict between keys).</summary>
     public void Error(string message) => Report(_node.Start, Path.Length == 0 ? null : Path, message);
 
