@@ -35,7 +35,7 @@ internal static class DaemonConnection
         }
         catch (SocketException e)
         {
-            Console.Error.WriteLine($"pmctl: cannot connect to the processmaster daemon at {socket}: {e.Message}");
+            Console.Error.WriteLine($"pmctl: {ConnectFailure(socket, e)}");
             Console.Error.WriteLine($"Is the daemon running? Point pmctl at its socket (unix_socket.path in the daemon's config) with -s PATH or {SocketVariable}=PATH.");
             return ExitCodes.Failed;
         }
@@ -72,4 +72,13 @@ internal static class DaemonConnection
             }
         }
     }
+
+    /// <summary>What the kernel's answer to connect(2) means here; .NET reports a missing socket file as "Cannot assign requested address".</summary>
+    private static string ConnectFailure(string socket, SocketException e) => e.SocketErrorCode switch
+    {
+        _ when !Path.Exists(socket) => $"no daemon is listening at {socket} (no such file)",
+        SocketError.ConnectionRefused => $"no daemon is listening at {socket} (the socket file is there, but nothing accepts on it: the daemon has stopped)",
+        SocketError.AccessDenied => $"no permission to connect to {socket} (unix_socket.owner, group and mode in the daemon's config decide who may)",
+        _ => $"cannot connect to the processmaster daemon at {socket}: {e.Message}",
+    };
 }

@@ -148,7 +148,8 @@ public sealed record StatusFollowParams(int IntervalMs = 0);
 
 public sealed record MessageResult(string Message);
 
-public sealed record UpdateResult(string Message, List<string> Added, List<string> Removed, List<string> Restarted, List<string> Warnings);
+/// <param name="Stopped">Services stopped because their definition now disables them (disable, or an edited file).</param>
+public sealed record UpdateResult(string Message, List<string> Added, List<string> Removed, List<string> Restarted, List<string> Stopped, List<string> Warnings);
 
 public sealed record PerfMetrics(
     string App,

@@ -166,8 +166,15 @@ public class PmctlTests
 
         var missing = await Run.ProgramAsync(Dist.Pmctl, ["-s", "/nonexistent/pm.sock", "status"]);
         Assert.Equal(1, missing.ExitCode);
-        Assert.Contains("cannot connect to the processmaster daemon at /nonexistent/pm.sock", missing.Stderr);
+        Assert.StartsWith("pmctl: no daemon is listening at /nonexistent/pm.sock (no such file)\n", missing.Stderr);
         Assert.Contains("-s PATH or PMCTL_SOCK=PATH", missing.Stderr);
+        // A socket left behind by a daemon that was killed: there, but nobody accepts.
+        var stale = Path.Combine(daemon.Directory, "stale.sock");
+        using var orphan = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        orphan.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(stale)); // bound, never listening (.NET removes the file when it is closed)
+        var refused = await Run.ProgramAsync(Dist.Pmctl, ["-s", stale, "status"]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith($"pmctl: no daemon is listening at {stale} (the socket file is there, but nothing accepts on it", refused.Stderr);
         var fromEnvironment = await Run.ProgramAsync(Dist.Pmctl, ["status"], environment: new Dictionary<string, string> { ["PMCTL_SOCK"] = daemon.SocketPath });
         Assert.Equal(0, fromEnvironment.ExitCode);
     }
@@ -178,7 +185,7 @@ public class PmctlTests
         await using var daemon = new TestDaemon();
         var file = daemon.AddService("web", "# the web service\nprocess:\n  working_directory: {wd}   # its home\n  start_command: [\"/bin/sleep\", \"1000\"]\n");
         await daemon.StartAsync();
-        Assert.StartsWith("disabled web\n", await daemon.PmctlOkAsync("disable", "web"));
+        Assert.Equal("disabled web\nstopped: web\n", await daemon.PmctlOkAsync("disable", "web"));
         Assert.EndsWith("# its home\n  start_command: [\"/bin/sleep\", \"1000\"]\nglobal:\n  enabled: false\n", File.ReadAllText(file));
         Assert.StartsWith("# the web service\n", File.ReadAllText(file));
         var disabled = await daemon.StatusAsync("web");

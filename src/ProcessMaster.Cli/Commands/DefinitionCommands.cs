@@ -45,6 +45,11 @@ internal static class DefinitionCommands
             Console.WriteLine($"restarted: {string.Join(", ", result.Restarted)}");
         }
 
+        if (result.Stopped.Count > 0)
+        {
+            Console.WriteLine($"stopped: {string.Join(", ", result.Stopped)}");
+        }
+
         foreach (var warning in result.Warnings)
         {
             Console.Error.WriteLine($"warning: {warning}");

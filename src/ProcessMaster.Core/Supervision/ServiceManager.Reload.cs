@@ -4,10 +4,12 @@ using ProcessMaster.Core.Configuration;
 namespace ProcessMaster.Core.Supervision;
 
 /// <summary>What a reload changed.</summary>
+/// <param name="Stopped">Services stopped because their definition now disables them.</param>
 public sealed record ReloadOutcome(
     List<string> Added,
     List<string> Removed,
     List<string> Restarted,
+    List<string> Stopped,
     List<string> Warnings,
     string? SkippedBecause);
 
@@ -31,13 +33,13 @@ public sealed partial class ServiceManager
         {
             if (ShuttingDown)
             {
-                return new ReloadOutcome([], [], [], [], "the daemon is shutting down");
+                return new ReloadOutcome([], [], [], [], [], "the daemon is shutting down");
             }
 
             if (catalog.Fatal is { } fatal)
             {
                 context.Events.Record(null, "reload", $"update skipped: {fatal}; running services are untouched");
-                return new ReloadOutcome([], [], [], [.. catalog.Warnings], fatal.ToString());
+                return new ReloadOutcome([], [], [], [], [.. catalog.Warnings], fatal.ToString());
             }
 
             var warnings = catalog.Problems.Select(p => p.ToString()).Concat(catalog.Warnings).ToList();
@@ -49,15 +51,24 @@ public sealed partial class ServiceManager
             var added = new List<string>();
             var removed = new List<string>();
             var restarted = new List<string>();
+            var stopped = new List<string>();
             var outdated = new HashSet<string>(StringComparer.Ordinal);
 
             foreach (var (name, service) in _services)
             {
                 if (acceptedByName.Remove(name, out var definition))
                 {
-                    if (definition != service.Snapshot.Definition && await ApplyChangeAsync(service, definition))
+                    if (definition != service.Snapshot.Definition)
                     {
-                        restarted.Add(name);
+                        switch (await ApplyChangeAsync(service, definition))
+                        {
+                            case ReloadAction.Restarting or ReloadAction.Starting:
+                                restarted.Add(name);
+                                break;
+                            case ReloadAction.Stopping:
+                                stopped.Add(name);
+                                break;
+                        }
                     }
                 }
                 else if (keepLastGood.Contains(name))
@@ -93,10 +104,11 @@ public sealed partial class ServiceManager
             }
 
             context.Events.Record(null, "reload",
-                $"definitions reloaded: {added.Count} added, {removed.Count} removed, {restarted.Count} restarted, {warnings.Count} warning(s)");
+                $"definitions reloaded: {added.Count} added, {removed.Count} removed, {restarted.Count} restarted, {stopped.Count} stopped (disabled), {warnings.Count} warning(s)");
             added.Sort(StringComparer.Ordinal);
             restarted.Sort(StringComparer.Ordinal);
-            return new ReloadOutcome(added, removed, restarted, warnings, null);
+            stopped.Sort(StringComparer.Ordinal);
+            return new ReloadOutcome(added, removed, restarted, stopped, warnings, null);
         }
         finally
         {
@@ -104,19 +116,16 @@ public sealed partial class ServiceManager
         }
     }
 
-    /// <summary>Gives a service its changed definition; true when that restarts (or starts) it. A disable is awaited until stopped.</summary>
-    private static async Task<bool> ApplyChangeAsync(ServiceSupervisor service, ServiceDefinition definition)
+    /// <summary>Gives a service its changed definition and says what that did to it. A disable is awaited until stopped.</summary>
+    private static async Task<ReloadAction> ApplyChangeAsync(ServiceSupervisor service, ServiceDefinition definition)
     {
-        switch (await service.ChangeDefinitionAsync(definition))
+        var action = await service.ChangeDefinitionAsync(definition);
+        if (action == ReloadAction.Stopping)
         {
-            case ReloadAction.Stopping:
-                await service.StopAsync(StopReason.Disabled); // joins the stop under way
-                return false;
-            case ReloadAction.Restarting or ReloadAction.Starting:
-                return true;
-            default:
-                return false;
+            await service.StopAsync(StopReason.Disabled); // joins the stop under way
         }
+
+        return action;
     }
 
     private async Task RemoveAsync(ServiceSupervisor service)

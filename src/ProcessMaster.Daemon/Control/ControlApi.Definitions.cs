@@ -77,6 +77,6 @@ internal sealed partial class ControlApi
         }
 
         var message = headline ?? (outcome.Warnings.Count == 0 ? "updated" : $"updated (warnings: {outcome.Warnings.Count})");
-        return new UpdateResult(message, outcome.Added, outcome.Removed, outcome.Restarted, outcome.Warnings);
+        return new UpdateResult(message, outcome.Added, outcome.Removed, outcome.Restarted, outcome.Stopped, outcome.Warnings);
     }
 }

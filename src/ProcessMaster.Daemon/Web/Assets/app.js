@@ -245,6 +245,7 @@ async function reloadDefinitions() {
     if (result.added.length) parts.push(`added: ${result.added.join(', ')}`);
     if (result.removed.length) parts.push(`removed: ${result.removed.join(', ')}`);
     if (result.restarted.length) parts.push(`restarted: ${result.restarted.join(', ')}`);
+    if (result.stopped.length) parts.push(`stopped: ${result.stopped.join(', ')}`);
     parts.push(...result.warnings.map((w) => `warning: ${w}`));
     showAlert(parts.join('\n'), result.warnings.length ? '' : 'ok');
   } catch (error) {
