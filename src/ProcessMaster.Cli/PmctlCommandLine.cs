@@ -19,7 +19,7 @@ internal static class PmctlCommandLine
                      StatusCommand.Create(), EventsCommand.Create(), LogsCommand.Create(),
                      LifecycleCommands.Start(), LifecycleCommands.Stop(), LifecycleCommands.Restart(),
                      DefinitionCommands.Enable(), DefinitionCommands.Disable(), DefinitionCommands.Update(),
-                     VersionCommands.Version(), VersionCommands.ServerVersion(), PerfMetricsCommand.Create(), PsCommand.Create(),
+                     VersionCommands.Version(), VersionCommands.ServerVersion(), PerfMetricsCommand.Create(), PsCommand.Create(), FlagCommands.Flag(), FlagCommands.Unflag(),
                      AdminCommands.List(), AdminCommands.Ps(), AdminCommands.Run(), AdminCommands.Kill(),
                      PasswordCommands.Create(), DaemonCommands.Reexec(),
                  })

@@ -124,6 +124,12 @@ internal static class DaemonHost
             log.Write("state", null, stateError);
         }
 
+        using var flags = new OperatorFlags(Path.Combine(stateDirectory, "flags.json"), time, (service, message) => events.Record(service, "flag", message));
+        if (flags.LoadError is { } flagsError)
+        {
+            log.Write("state", null, flagsError);
+        }
+
         using var loop = new EventLoop("event-loop", message => events.Record(null, "daemon", message));
         using var logLoop = new EventLoop("log-loop", message => events.Record(null, "daemon", message));
         using var reaper = new ChildReaper(loop);
@@ -170,7 +176,7 @@ internal static class DaemonHost
 
         spawner.ResumeOutput(holder.Recovered ?? [], accepted.ToDictionary(d => d.Name, StringComparer.Ordinal));
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
-        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users);
+        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags);
         var trimmer = new MemoryTrimmer(time);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
         var api = new ControlApi(runtime, new BulkReads());

@@ -3,6 +3,7 @@ using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.State;
 using ProcessMaster.Core.Supervision;
 
 namespace ProcessMaster.Daemon;
@@ -15,7 +16,8 @@ internal sealed class DaemonRuntime(
     EventLog events,
     InotifyWatcher logInotify,
     AdminActionRunner adminActions,
-    IUserDatabase users)
+    IUserDatabase users,
+    OperatorFlags flags)
 {
     public MasterConfig Master => master;
 
@@ -30,6 +32,8 @@ internal sealed class DaemonRuntime(
 
     public AdminActionRunner AdminActions => adminActions;
 
+    public OperatorFlags Flags => flags;
+
     /// <summary>Replaces the daemon image in place; set before the control socket serves.</summary>
     public Reexec.DaemonReexec Reexec { get; set; } = null!;
 
@@ -41,6 +45,7 @@ internal sealed class DaemonRuntime(
     {
         var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
         var outcome = await services.ReloadAsync(catalog, admission);
+        await flags.RetainAsync(services.Services.Keys);
         Memory.MemoryTrimmer.ReleaseBootMemory(); // parsing every file again leaves what boot left
         return outcome;
     }

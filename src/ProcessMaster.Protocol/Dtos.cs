@@ -97,6 +97,9 @@ public sealed record ServiceStatus
 
     /// <summary>The services it depends on.</summary>
     public List<string> DependsOn { get; init; } = [];
+
+    /// <summary>Labels operators put on it (<c>pmctl flag</c>), by name; they change nothing about how it runs.</summary>
+    public List<ServiceFlag> Flags { get; init; } = [];
 }
 
 public sealed record EventsParams(string? Name = null, int N = 200);
@@ -164,6 +167,16 @@ public sealed record PerfMetrics(
     Pressure? MemoryPressure,
     Pressure? IoPressure,
     List<int> Pids);
+
+/// <summary>An operator's label on a service; <paramref name="ExpiresAt"/> null: until removed.</summary>
+public sealed record ServiceFlag(string Name, DateTimeOffset? ExpiresAt);
+
+/// <param name="Flags">Flag names: 1 to 20 of A-Z a-z 0-9 _ -.</param>
+/// <param name="TtlSeconds">For <c>flag</c>: remove them by themselves after this long (at most a year); null: until <c>unflag</c>.</param>
+public sealed record FlagParams(string Name, List<string> Flags, double? TtlSeconds = null);
+
+/// <param name="Flags">The service's flags afterwards.</param>
+public sealed record FlagResult(string Message, List<ServiceFlag> Flags);
 
 /// <summary>The result of <c>processes</c>: each service's processes, read from its cgroup.</summary>
 public sealed record ProcessesResult(List<ServiceProcesses> Services);

@@ -35,6 +35,8 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(UpdateResult))]
 [JsonSerializable(typeof(PerfMetrics))]
 [JsonSerializable(typeof(ProcessesResult))]
+[JsonSerializable(typeof(FlagParams))]
+[JsonSerializable(typeof(FlagResult))]
 [JsonSerializable(typeof(AdminListResult))]
 [JsonSerializable(typeof(AdminPsResult))]
 [JsonSerializable(typeof(AdminRunParams))]

@@ -33,6 +33,8 @@ public static class Methods
     public static RpcMethod<EmptyParams, HelloResult> ServerVersion => new("server_version", Json.EmptyParams, Json.HelloResult);
     public static RpcMethod<EmptyParams, ReexecResult> DaemonReexec => new("daemon.reexec", Json.EmptyParams, Json.ReexecResult);
     public static RpcMethod<NameParams, PerfMetrics> PerfMetrics => new("perf_metrics", Json.NameParams, Json.PerfMetrics);
+    public static RpcMethod<FlagParams, FlagResult> Flag => new("flag", Json.FlagParams, Json.FlagResult);
+    public static RpcMethod<FlagParams, FlagResult> Unflag => new("unflag", Json.FlagParams, Json.FlagResult);
     public static RpcMethod<OptionalNameParams, ProcessesResult> Processes => new("processes", Json.OptionalNameParams, Json.ProcessesResult);
     public static RpcMethod<EmptyParams, AdminListResult> AdminList => new("admin.list", Json.EmptyParams, Json.AdminListResult);
     public static RpcMethod<EmptyParams, AdminPsResult> AdminPs => new("admin.ps", Json.EmptyParams, Json.AdminPsResult);

@@ -235,6 +235,37 @@ public class PmctlTests
     }
 
     [SystemFact]
+    public async Task Flags_AreShownInStatus_ExpireAfterTheirTtlSayingSo_AndOutliveAReexec()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("web", "exec sleep 1000");
+        await daemon.StartAsync();
+        var before = (await daemon.StatusAsync("web")).MainPid;
+
+        Assert.StartsWith("web: flagged maintenance\nflags: maintenance (", await daemon.PmctlOkAsync("flag", "web", "maintenance", "-t", "2s"));
+        await daemon.PmctlOkAsync("flag", "web", "ticket-4711,keep");
+        // maintenance may have expired by now on a busy machine; the others stay.
+        var status = await daemon.StatusAsync("web");
+        Assert.Equal(["keep", "ticket-4711"], status.Flags.Select(f => f.Name).Where(f => f != "maintenance"));
+        Assert.All(status.Flags, f => Assert.Equal(f.Name == "maintenance", f.ExpiresAt is not null));
+        Assert.Matches(@"^NAME +STATE .* FLAGS +LAST\nweb +RUNNING .* keep, (maintenance \(\ds left\), )?ticket-4711 ", await daemon.PmctlOkAsync("status"));
+
+        var expired = await Eventually.ValueAsync(() => daemon.PmctlOkAsync("events", "web"), e => e.Contains("[flag] app=web flag maintenance expired"), TimeSpan.FromSeconds(20), "the flag to expire");
+        Assert.Contains("[flag] app=web flag maintenance set by root via pmctl until ", expired);
+        Assert.Equal(["keep", "ticket-4711"], (await daemon.StatusAsync("web")).Flags.Select(f => f.Name));
+
+        Assert.Equal("web: unflagged ticket-4711 (had no nope)\nflags: keep\n", await daemon.PmctlOkAsync("unflag", "web", "ticket-4711,nope"));
+        var bad = await daemon.PmctlAsync("flag", "web", "no spaces");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("'no spaces' is not a flag", bad.Stderr);
+
+        await daemon.PmctlOkAsync("daemon-reexec");
+        var after = await daemon.StatusAsync("web");
+        Assert.Equal(before, after.MainPid);
+        Assert.Equal(["keep"], after.Flags.Select(f => f.Name));
+    }
+
+    [SystemFact]
     public async Task AdminActions_ListRunPsKill()
     {
         await using var daemon = new TestDaemon("""

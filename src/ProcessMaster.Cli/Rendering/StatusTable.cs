@@ -10,9 +10,10 @@ namespace ProcessMaster.Cli.Rendering;
 /// </summary>
 internal static class StatusTable
 {
-    private static readonly string[] Headers = ["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU%", "MEM", "ENABLED", "LAST"];
-    private static readonly bool[] RightAligned = [false, false, false, true, false, true, true, true, false, false];
+    private static readonly string[] Headers = ["NAME", "STATE", "HEALTH", "PID", "UPTIME", "RESTARTS", "CPU%", "MEM", "ENABLED", "FLAGS", "LAST"];
+    private static readonly bool[] RightAligned = [false, false, false, true, false, true, true, true, false, false, false];
     private const int HealthColumn = 2;
+    private const int FlagsColumn = 9;
 
     public static string Render(StatusResult status, DateTimeOffset now)
     {
@@ -35,16 +36,19 @@ internal static class StatusTable
                 service.CpuPercent is { } cpu ? cpu.ToString("0.0", CultureInfo.InvariantCulture) : "-",
                 service.MemoryBytes is { } memory ? Units.Bytes(memory, compact: true) : "-",
                 service.Enabled ? "yes" : "no",
+                service.Flags.Count == 0 ? "-" : FlagText.Render(service.Flags, now),
                 Last(service, now),
             ]);
             foreach (var pid in pids.Skip(1))
             {
-                rows.Add(["", "", "", pid.ToString(CultureInfo.InvariantCulture), "", "", "", "", "", ""]);
+                rows.Add(["", "", "", pid.ToString(CultureInfo.InvariantCulture), "", "", "", "", "", "", ""]);
             }
         }
 
-        // The health column only where some service has probes: the table stays within 80 columns otherwise.
-        var shown = Enumerable.Range(0, Headers.Length).Where(i => i != HealthColumn || status.Services.Any(s => s.Health is not null)).ToArray();
+        // Health and flags columns only where some service has probes or flags: the table stays within 80 columns otherwise.
+        var shown = Enumerable.Range(0, Headers.Length)
+            .Where(i => (i != HealthColumn || status.Services.Any(s => s.Health is not null)) && (i != FlagsColumn || status.Services.Any(s => s.Flags.Count > 0)))
+            .ToArray();
         var widths = Headers.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
         var text = new StringBuilder();
         Append(text, Headers, widths, shown);

@@ -67,6 +67,7 @@ internal sealed partial class ControlApi
             WaitingFor = snapshot.WaitingFor,
             NotifyStatus = snapshot.NotifyStatus,
             DependsOn = [.. definition.DependsOn.Select(d => d.Service)],
+            Flags = [.. runtime.Flags.Of(snapshot.Name).Select(f => new ServiceFlag(f.Name, f.ExpiresAt))],
         };
     }
 

@@ -32,6 +32,7 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         dispatcher.Register(Methods.Processes, (p, _) => Task.FromResult(Processes(p.Name)));
         RegisterDefinitionMethods(dispatcher);
         RegisterAdminMethods(dispatcher);
+        RegisterFlagMethods(dispatcher);
     }
 
     /// <summary>A method whose reply can be megabytes: built and sent under one of the daemon's few bulk-read permits.</summary>

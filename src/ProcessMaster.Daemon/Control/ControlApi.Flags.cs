@@ -1,0 +1,68 @@
+using ProcessMaster.Core.State;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Daemon.Control;
+
+/// <summary><c>flag</c>, <c>unflag</c>: an operator's labels on a service, with an optional time to live.</summary>
+internal sealed partial class ControlApi
+{
+    private static readonly TimeSpan MaxFlagTtl = TimeSpan.FromDays(366);
+
+    private void RegisterFlagMethods(RpcDispatcher dispatcher)
+    {
+        dispatcher.Register(Methods.Flag, async (p, session) =>
+        {
+            var (name, flags) = CheckFlags(p);
+            TimeSpan? ttl = null;
+            if (p.TtlSeconds is { } seconds)
+            {
+                if (!double.IsFinite(seconds) || seconds <= 0 || seconds > MaxFlagTtl.TotalSeconds)
+                {
+                    throw InvalidParams($"ttl_seconds must be more than 0 and at most {MaxFlagTtl.TotalSeconds:0} (a year)");
+                }
+
+                ttl = TimeSpan.FromSeconds(seconds);
+            }
+
+            try
+            {
+                await runtime.Flags.SetAsync(name, flags, ttl, session.Actor);
+            }
+            catch (ArgumentException e)
+            {
+                throw new RpcException(RpcErrorCodes.OperationFailed, e.Message);
+            }
+
+            return Flags(name, $"{name}: flagged {string.Join(',', flags)}");
+        });
+        dispatcher.Register(Methods.Unflag, async (p, session) =>
+        {
+            var (name, flags) = CheckFlags(p);
+            var (saved, missing) = runtime.Flags.Remove(name, flags, session.Actor);
+            await saved;
+            return Flags(name, missing.Count == flags.Count
+                ? $"{name}: had none of {string.Join(',', flags)}"
+                : $"{name}: unflagged {string.Join(',', flags.Except(missing))}{(missing.Count > 0 ? $" (had no {string.Join(',', missing)})" : "")}");
+        });
+    }
+
+    private (string Name, List<string> Flags) CheckFlags(FlagParams parameters)
+    {
+        var name = Find(parameters.Name).Name;
+        var flags = parameters.Flags.Select(f => f.Trim()).Distinct(StringComparer.Ordinal).ToList();
+        if (flags.Count == 0)
+        {
+            throw InvalidParams("flags: name at least one flag");
+        }
+
+        if (flags.Select(OperatorFlags.Invalid).FirstOrDefault(reason => reason is not null) is { } invalid)
+        {
+            throw InvalidParams($"flags: {invalid}");
+        }
+
+        return (name, flags);
+    }
+
+    private FlagResult Flags(string name, string message) =>
+        new(message, [.. runtime.Flags.Of(name).Select(f => new ServiceFlag(f.Name, f.ExpiresAt))]);
+}
