@@ -158,6 +158,62 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
     }
 
     [SystemFact]
+    public async Task BulkActions_Sorting_Columns_AndFlags_AtTheOriginalsBookmark()
+    {
+        await _page.GotoAsync(_url + "status"); // where the original's console was
+        var state = (string name) => Row(name).Locator("td:nth-child(2) .pill");
+        await Expect(state("web")).ToHaveTextAsync("RUNNING");
+
+        // Stop all and Start all, confirmed, through the same RPC as pmctl.
+        await _page.Locator(".bulk button[data-action='stop'][data-name='all']").ClickAsync();
+        await Expect(_page.Locator("#confirm-text")).ToHaveTextAsync("Stop all services (and running cron jobs)?");
+        await ConfirmAsync();
+        foreach (var name in new[] { "web", "worker", "db", "api" })
+        {
+            await Expect(state(name)).ToHaveTextAsync("STOPPED");
+            Assert.Equal("STOPPED", (await _daemon.StatusAsync(name)).State);
+        }
+
+        await _page.Locator(".bulk button[data-action='start'][data-name='all']").ClickAsync();
+        await ConfirmAsync();
+        await Expect(state("web")).ToHaveTextAsync("RUNNING");
+        await Expect(state("worker")).ToHaveTextAsync("RUNNING");
+        Assert.Contains("[operator] start all by ops via web 127.0.0.1", await _daemon.PmctlOkAsync("events"));
+
+        // Sorting: by name, then the other way round.
+        var names = _page.Locator("#services tbody tr");
+        await Expect(names.First).ToHaveAttributeAsync("data-name", "api");
+        await _page.Locator("#services th[data-sort='name']").ClickAsync();
+        await Expect(names.First).ToHaveAttributeAsync("data-name", "worker");
+        await Expect(_page.Locator("#services th[data-sort='name']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("sorted-desc"));
+
+        // Columns: PIDs hidden, and still hidden after a reload.
+        await _page.Locator("#columns-button").ClickAsync();
+        await _page.Locator("#columns-menu input[data-col='PIDs']").UncheckAsync();
+        await Expect(_page.Locator("#services th[data-col='PIDs']")).ToBeHiddenAsync();
+        await _page.ReloadAsync();
+        await Expect(state("web")).ToHaveTextAsync("RUNNING");
+        await Expect(_page.Locator("#services th[data-col='PIDs']")).ToBeHiddenAsync();
+        await Expect(Row("web").Locator("td.pids")).ToBeHiddenAsync();
+        await Expect(names.First).ToHaveAttributeAsync("data-name", "worker");
+
+        // Flags: added with a time to live as a chip, removed with its button.
+        await Row("web").Locator("button[data-action='flag']").ClickAsync();
+        await _page.Locator("#flag-names").FillAsync("maintenance");
+        await _page.Locator("#flag-ttl").FillAsync("2h");
+        await _page.Locator("#flag-yes").ClickAsync();
+        await Expect(_page.Locator("#alert")).ToContainTextAsync("web: flagged maintenance");
+        var chip = Row("web").Locator(".chip");
+        await Expect(chip).ToContainTextAsync("maintenance");
+        var flag = Assert.Single((await _daemon.StatusAsync("web")).Flags);
+        Assert.InRange(flag.ExpiresAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(110), TimeSpan.FromMinutes(120));
+        await chip.Locator("button[data-action='unflag']").ClickAsync();
+        await Expect(chip).ToHaveCountAsync(0);
+        Assert.Empty((await _daemon.StatusAsync("web")).Flags);
+        Assert.Empty(_errors);
+    }
+
+    [SystemFact]
     public async Task DarkTheme_IsRemembered()
     {
         await _page.Locator("#theme").ClickAsync();

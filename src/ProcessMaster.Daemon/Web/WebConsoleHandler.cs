@@ -78,7 +78,8 @@ internal sealed partial class WebConsoleHandler(
         var route = path[Prefix.Length..];
         switch (route)
         {
-            case "/" when HttpMethods.IsGet(request.Method):
+            // The original's console lived at /processmaster/status: its bookmarks open this one.
+            case "/" or "/status" when HttpMethods.IsGet(request.Method):
                 await ServePageAsync(context);
                 break;
             case "/rpc" when HttpMethods.IsPost(request.Method):

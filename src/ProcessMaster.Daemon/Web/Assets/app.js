@@ -108,6 +108,26 @@ function healthCell(s) {
   return td;
 }
 
+// Operators' flags as chips, each with its remove button, and a button to add more. The cell carries a
+// signature of what it shows, so live updates replace it only when the flags changed.
+function flagsCell(s) {
+  const td = el('td');
+  td.dataset.sig = JSON.stringify(s.flags);
+  for (const f of s.flags) {
+    const chip = el('span', f.name, 'chip');
+    if (f.expires_at) chip.title = `expires ${time(f.expires_at)}`;
+    const remove = button('×', 'unflag', s.name);
+    remove.dataset.flag = f.name;
+    remove.setAttribute('aria-label', `remove flag ${f.name}`);
+    chip.append(remove);
+    td.append(chip);
+  }
+  const add = button('+', 'flag', s.name, 'chip-add');
+  add.setAttribute('aria-label', `flag ${s.name}`);
+  td.append(add);
+  return td;
+}
+
 function nameCell(s) {
   const td = el('td');
   td.append(button(s.name, 'details', s.name, 'name'));
@@ -123,7 +143,11 @@ function updateRows(body, rows) {
     if (!old || old.cells.length !== tr.cells.length) return tr;
     [...tr.cells].forEach((cell, i) => {
       const was = old.cells[i];
-      if (!cell.querySelector('button') && (cell.innerHTML !== was.innerHTML || cell.className !== was.className || cell.title !== was.title)) {
+      const changed = cell.dataset.sig !== undefined
+        ? cell.dataset.sig !== was.dataset.sig
+        : !cell.querySelector('button') && (cell.innerHTML !== was.innerHTML || cell.className !== was.className || cell.title !== was.title);
+      if (changed) {
+        if (cell.dataset.sig !== undefined) was.dataset.sig = cell.dataset.sig;
         was.className = cell.className;
         was.title = cell.title;
         was.replaceChildren(...cell.childNodes);
@@ -135,21 +159,78 @@ function updateRows(body, rows) {
   if (!same) body.replaceChildren(...kept);
 }
 
+// Sorting by a clicked header, remembered in the browser.
+let sort = JSON.parse(localStorage.getItem('pm-sort') || '{"key":"name","dir":1}');
+const sortValue = {
+  name: (s) => s.name, state: (s) => s.state, health: (s) => s.health || '', uptime: (s) => s.uptime_seconds ?? -1,
+  cpu: (s) => s.cpu_percent ?? -1, memory: (s) => s.memory_bytes ?? -1, restarts: (s) => s.restarts, enabled: (s) => (s.enabled ? 1 : 0),
+};
+
+function sorted(rows) {
+  const value = sortValue[sort.key] || sortValue.name;
+  return [...rows].sort((a, b) => {
+    const x = value(a), y = value(b);
+    const order = typeof x === 'string' ? x.localeCompare(y) : x - y;
+    return sort.dir * (order || a.name.localeCompare(b.name));
+  });
+}
+
+function sortBy(key) {
+  sort = { key, dir: sort.key === key ? -sort.dir : 1 };
+  localStorage.setItem('pm-sort', JSON.stringify(sort));
+  renderServices();
+}
+
+// Columns the operator chose to hide, remembered in the browser.
+let hiddenColumns = new Set(JSON.parse(localStorage.getItem('pm-hidden-columns') || '[]'));
+
+function applyColumns() {
+  const table = $('services');
+  [...table.tHead.rows[0].cells].forEach((th, i) => {
+    const hide = hiddenColumns.has(th.dataset.col);
+    th.classList.toggle('col-hidden', hide);
+    th.classList.toggle('sorted-asc', th.dataset.sort === sort.key && sort.dir > 0);
+    th.classList.toggle('sorted-desc', th.dataset.sort === sort.key && sort.dir < 0);
+    for (const tr of table.tBodies[0].rows) tr.cells[i]?.classList.toggle('col-hidden', hide);
+  });
+}
+
+function openColumnsMenu() {
+  const menu = $('columns-menu');
+  if (!menu.hidden) { menu.hidden = true; return; }
+  menu.replaceChildren(...[...$('services').tHead.rows[0].cells].filter((th) => th.dataset.col).map((th) => {
+    const label = el('label');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.checked = !hiddenColumns.has(th.dataset.col);
+    box.dataset.col = th.dataset.col;
+    box.addEventListener('change', () => {
+      if (box.checked) hiddenColumns.delete(box.dataset.col); else hiddenColumns.add(box.dataset.col);
+      localStorage.setItem('pm-hidden-columns', JSON.stringify([...hiddenColumns]));
+      applyColumns();
+    });
+    label.append(box, ` ${th.dataset.col}`);
+    return label;
+  }));
+  menu.hidden = false;
+}
+
 function renderServices() {
   const body = $('services').tBodies[0];
-  const rows = statuses.filter((s) => s.kind === 'service');
+  const rows = sorted(statuses.filter((s) => s.kind === 'service'));
   updateRows(body, rows.map((s) => {
     const tr = el('tr');
     tr.dataset.name = s.name;
     tr.append(nameCell(s), stateCell(s), healthCell(s), el('td', s.pids.join(' ') || '-', 'pids'), el('td', uptime(s.uptime_seconds)),
       el('td', s.cpu_percent === null || s.cpu_percent === undefined ? '-' : `${s.cpu_percent.toFixed(1)}%`, 'num'),
       el('td', bytes(s.memory_bytes), 'num'), el('td', String(s.restarts), 'num'), el('td', s.enabled ? 'yes' : 'no'),
-      el('td', lastExit(s)));
+      flagsCell(s), el('td', lastExit(s)));
     const actions = el('td', null, 'actions');
     actions.append(button('Start', 'start', s.name), button('Stop', 'stop', s.name), button('Restart', 'restart', s.name), button('Logs', 'logs', s.name));
     tr.append(actions);
     return tr;
   }));
+  applyColumns();
   $('services-empty').hidden = rows.length > 0;
   $('count-services').textContent = `(${rows.length})`;
 }
@@ -223,11 +304,20 @@ function connect() {
 
 // ---- actions -----------------------------------------------------------------------------------
 
+// "all" is what pmctl means by it: start and restart the enabled services (cron jobs keep their schedule),
+// stop everything that runs, cron runs included.
+const bulkQuestion = {
+  start: 'Start all enabled services?',
+  stop: 'Stop all services (and running cron jobs)?',
+  restart: 'Restart all enabled services?',
+};
+
 async function lifecycle(action, name) {
   const service = statuses.find((s) => s.name === name);
   const verb = action === 'start' && service && service.kind === 'cron' ? 'run' : action;
   const force = action !== 'stop' && service && !service.enabled;
-  if (!await confirmAction(`${verb[0].toUpperCase()}${verb.slice(1)} ${name}${force ? ' (it is disabled: run it once anyway)' : ''}?`)) return;
+  const question = name === 'all' ? bulkQuestion[action] : `${verb[0].toUpperCase()}${verb.slice(1)} ${name}${force ? ' (it is disabled: run it once anyway)' : ''}?`;
+  if (!await confirmAction(question)) return;
   try {
     const result = await rpc(action, action === 'stop' ? { name } : { name, force: !!force });
     const lines = result.results.map((r) => `${r.name}: ${r.message}`).join('\n');
@@ -360,6 +450,45 @@ function closeLogs() {
   if (logSource) logSource.close();
   logSource = null;
   $('logs').close();
+}
+
+// ---- flags ---------------------------------------------------------------------------------------
+
+// "2h", "30m", "1h30m", "90s", "1d": seconds, or null when empty; NaN when it is not a duration.
+function parseDuration(text) {
+  const t = text.trim().toLowerCase();
+  if (!t) return null;
+  const units = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+  let seconds = 0;
+  const rest = t.replace(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g, (_, n, u) => { seconds += Number(n) * units[u]; return ''; });
+  return rest === '' && seconds > 0 ? seconds : NaN;
+}
+
+async function addFlag(name) {
+  const dialog = $('flag-dialog');
+  $('flag-service').textContent = name;
+  $('flag-names').value = '';
+  $('flag-ttl').value = '';
+  dialog.returnValue = '';
+  dialog.showModal();
+  await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+  if (dialog.returnValue !== 'yes') return;
+  const flags = $('flag-names').value.split(',').map((f) => f.trim()).filter((f) => f);
+  const ttl = parseDuration($('flag-ttl').value);
+  if (Number.isNaN(ttl)) { showAlert(`"${$('flag-ttl').value}" is not a duration (e.g. 30m, 2h, 1d)`, 'error'); return; }
+  try {
+    showAlert((await rpc('flag', ttl === null ? { name, flags } : { name, flags, ttl_seconds: ttl })).message, 'ok');
+  } catch (error) {
+    showAlert(error.message, 'error');
+  }
+}
+
+async function removeFlag(name, flag) {
+  try {
+    showAlert((await rpc('unflag', { name, flags: [flag] })).message, 'ok');
+  } catch (error) {
+    showAlert(error.message, 'error');
+  }
 }
 
 // ---- details and charts --------------------------------------------------------------------------
@@ -515,6 +644,8 @@ document.addEventListener('click', (e) => {
   if (action === 'logs') openLogs(name);
   else if (action === 'details') openDetails(name);
   else if (action === 'admin-run') runAdmin(name);
+  else if (action === 'flag') addFlag(name);
+  else if (action === 'unflag') removeFlag(name, target.dataset.flag);
   else lifecycle(action, name);
 });
 
@@ -536,6 +667,8 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('logs-follow').addEventListener('change', () => { if ($('logs-follow').checked) startLogs(); });
   $('details-close').addEventListener('click', () => $('details').close());
   $('event-filter').addEventListener('input', renderEvents);
+  for (const th of document.querySelectorAll('#services th[data-sort]')) th.addEventListener('click', () => sortBy(th.dataset.sort));
+  $('columns-button').addEventListener('click', openColumnsMenu);
   try {
     events = (await rpc('events', { n: 500 })).events;
   } catch (error) {
