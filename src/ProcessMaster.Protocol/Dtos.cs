@@ -178,6 +178,12 @@ public sealed record FlagParams(string Name, List<string> Flags, double? TtlSeco
 /// <param name="Flags">The service's flags afterwards.</param>
 public sealed record FlagResult(string Message, List<ServiceFlag> Flags);
 
+/// <summary>The result of <c>schedule</c>: a cron job's schedule and its next runs.</summary>
+/// <param name="TimeZone">The IANA (or system) zone the expression is read in.</param>
+/// <param name="NextRuns">Up to five, within not_before and not_after.</param>
+public sealed record ScheduleResult(string Name, string Expression, string TimeZone, DateTimeOffset? NotBefore, DateTimeOffset? NotAfter,
+    double? MaxTimePerRunSeconds, List<DateTimeOffset> NextRuns);
+
 /// <summary>The result of <c>processes</c>: each service's processes, read from its cgroup.</summary>
 public sealed record ProcessesResult(List<ServiceProcesses> Services);
 

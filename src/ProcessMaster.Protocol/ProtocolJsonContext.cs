@@ -35,6 +35,7 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(UpdateResult))]
 [JsonSerializable(typeof(PerfMetrics))]
 [JsonSerializable(typeof(ProcessesResult))]
+[JsonSerializable(typeof(ScheduleResult))]
 [JsonSerializable(typeof(FlagParams))]
 [JsonSerializable(typeof(FlagResult))]
 [JsonSerializable(typeof(AdminListResult))]

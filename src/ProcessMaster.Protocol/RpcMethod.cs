@@ -35,6 +35,7 @@ public static class Methods
     public static RpcMethod<NameParams, PerfMetrics> PerfMetrics => new("perf_metrics", Json.NameParams, Json.PerfMetrics);
     public static RpcMethod<FlagParams, FlagResult> Flag => new("flag", Json.FlagParams, Json.FlagResult);
     public static RpcMethod<FlagParams, FlagResult> Unflag => new("unflag", Json.FlagParams, Json.FlagResult);
+    public static RpcMethod<NameParams, ScheduleResult> Schedule => new("schedule", Json.NameParams, Json.ScheduleResult);
     public static RpcMethod<OptionalNameParams, ProcessesResult> Processes => new("processes", Json.OptionalNameParams, Json.ProcessesResult);
     public static RpcMethod<EmptyParams, AdminListResult> AdminList => new("admin.list", Json.EmptyParams, Json.AdminListResult);
     public static RpcMethod<EmptyParams, AdminPsResult> AdminPs => new("admin.ps", Json.EmptyParams, Json.AdminPsResult);

@@ -134,6 +134,12 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
         // Cron jobs and events.
         await _page.Locator(".tabs button[data-tab='cron']").ClickAsync();
         await Expect(Row("nightly")).ToContainTextAsync("30 2 * * *");
+        await Row("nightly").Locator("button[data-action='details']").ClickAsync();
+        var schedule = _page.Locator("#details-metrics");
+        await Expect(schedule).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"schedule +30 2 \* \* \* \(.+\)"));
+        await Expect(schedule).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"max per run +unlimited"));
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(await schedule.InnerTextAsync(), @"\b2:30:00\b|\b02:30:00\b").Count);
+        await _page.Locator("#details-close").ClickAsync();
         await _page.Locator(".tabs button[data-tab='events']").ClickAsync();
         await Expect(_page.Locator("#events")).ToContainTextAsync("app=worker");
         await _page.Locator(".tabs button[data-tab='services']").ClickAsync();

@@ -17,4 +17,18 @@ public static class CronOccurrences
         var next = schedule.Cron.Next(from);
         return next is { } n && schedule.NotAfter is { } notAfter && n > notAfter ? null : next;
     }
+
+    /// <summary>Up to <paramref name="count"/> occurrences after <paramref name="now"/> within the bounds, for the console's schedule details.</summary>
+    public static List<DateTimeOffset> Upcoming(ScheduleSettings schedule, DateTimeOffset now, int count)
+    {
+        var runs = new List<DateTimeOffset>(count);
+        var from = now;
+        while (runs.Count < count && Next(schedule, from, null) is { } next)
+        {
+            runs.Add(next);
+            from = next;
+        }
+
+        return runs;
+    }
 }

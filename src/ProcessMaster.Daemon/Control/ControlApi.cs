@@ -30,6 +30,7 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         dispatcher.Register(Methods.DaemonReexec, (_, session) => ReexecAsync(session.Actor));
         dispatcher.Register(Methods.PerfMetrics, (p, _) => Task.FromResult(Metrics(p.Name)));
         dispatcher.Register(Methods.Processes, (p, _) => Task.FromResult(Processes(p.Name)));
+        dispatcher.Register(Methods.Schedule, (p, _) => Task.FromResult(Schedule(p.Name)));
         RegisterDefinitionMethods(dispatcher);
         RegisterAdminMethods(dispatcher);
         RegisterFlagMethods(dispatcher);

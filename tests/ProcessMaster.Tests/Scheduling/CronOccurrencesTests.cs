@@ -53,4 +53,13 @@ public class CronOccurrencesTests
         Assert.Equal(new DateTimeOffset(2026, 10, 25, 0, 30, 0, TimeSpan.Zero), first);
         Assert.Equal(new DateTimeOffset(2026, 10, 26, 1, 30, 0, TimeSpan.Zero), CronOccurrences.Next(schedule, first!.Value, first));
     }
+
+    [Fact]
+    public void Upcoming_ListsTheNextRunsWithinTheBounds()
+    {
+        Assert.Equal([Noon.AddMinutes(15), Noon.AddMinutes(30), Noon.AddMinutes(45), Noon.AddHours(1), Noon.AddMinutes(75)],
+            CronOccurrences.Upcoming(Every("*/15 * * * *"), Noon, 5));
+        Assert.Equal([Noon.AddMinutes(15), Noon.AddMinutes(30)], CronOccurrences.Upcoming(Every("*/15 * * * *", notAfter: Noon.AddMinutes(40)), Noon, 5));
+        Assert.Equal([Noon.AddDays(1)], CronOccurrences.Upcoming(Every("0 12 * * *", notBefore: Noon.AddHours(1), notAfter: Noon.AddDays(1).AddHours(1)), Noon, 5));
+    }
 }

@@ -578,6 +578,13 @@ async function openDetails(name) {
     if (m.memory_pressure && m.memory_pressure.some) lines.push(`memory psi    avg10 ${m.memory_pressure.some.avg10}`);
     if (m.cpu_pressure && m.cpu_pressure.some) lines.push(`cpu psi       avg10 ${m.cpu_pressure.some.avg10}`);
     if (service.last_error) lines.push(`last error    ${service.last_error}`);
+    if (service.kind === 'cron') {
+      const c = await rpc('schedule', { name });
+      const full = (t) => (t ? new Date(t).toLocaleString() : '-');
+      lines.push('', `schedule      ${c.expression} (${c.time_zone})`, `not before    ${full(c.not_before)}`, `not after     ${full(c.not_after)}`,
+        `max per run   ${c.max_time_per_run_seconds === null ? 'unlimited' : uptime(c.max_time_per_run_seconds)}`,
+        ...(c.next_runs.length ? c.next_runs.map((t, i) => (i === 0 ? 'next runs' : '').padEnd(14) + full(t)) : ['next runs     none (past not_after)']));
+    }
     $('details-metrics').textContent = lines.join('\n');
   } catch (error) {
     $('details-metrics').textContent = error.message;
