@@ -69,6 +69,15 @@ public sealed class LogFile : IDisposable
     /// <summary>Creates the file now, so it exists from the moment its service starts.</summary>
     public void EnsureCreated() => Append([]);
 
+    /// <summary>Drops the open file and directory, so the next write walks the path again (and refuses what it must).</summary>
+    public void Reopen()
+    {
+        lock (_lock)
+        {
+            CloseAll();
+        }
+    }
+
     public void Append(ReadOnlySpan<byte> data)
     {
         lock (_lock)

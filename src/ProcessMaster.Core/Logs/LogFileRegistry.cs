@@ -18,6 +18,12 @@ public sealed class LogFileRegistry(TimeProvider time, Action<string> report)
                 file = new LogFile(path, rotation, time, report, owners);
                 _files[path] = file;
             }
+            else
+            {
+                // A new run while the last one's output still drains: look the path up afresh, as a first
+                // open would, since the service may have swapped its log directory or file meanwhile.
+                file.Reopen();
+            }
 
             file.References++;
             file.EnsureCreated();

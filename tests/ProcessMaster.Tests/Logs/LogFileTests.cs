@@ -175,6 +175,26 @@ public sealed class LogFileTests : IDisposable
     }
 
     [Fact]
+    public void ANewRunOfAFileStillHeld_LooksThePathUpAfresh_AndRefusesAFifoSwappedIn()
+    {
+        var registry = new LogFileRegistry(_time, _reports.Add);
+        var first = registry.Acquire(BasePath, RotationSettings.BySize(1000, 1, false), TestOwners.Current);
+        first.Append("before\n"u8);
+        var logs = Path.GetDirectoryName(BasePath)!;
+        Directory.Move(logs, logs + ".old"); // what a service can do to its own directory between two runs
+        Directory.CreateDirectory(logs);
+        HostileFiles.Fifo(BasePath);
+
+        var second = registry.Acquire(BasePath, RotationSettings.BySize(1000, 1, false), TestOwners.Current); // the last run still drains
+        Assert.Same(first, second);
+        second.Append("after\n"u8);
+        Assert.Contains(_reports, r => r.Contains("is a FIFO", StringComparison.Ordinal));
+        Assert.Equal("before\n", File.ReadAllText(Path.Combine(logs + ".old", Path.GetFileName(BasePath))));
+        registry.Release(first);
+        registry.Release(second);
+    }
+
+    [Fact]
     public void SymlinkInPlaceOfTheLogFile_IsRefusedAndReported()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(BasePath)!);
