@@ -33,6 +33,10 @@ internal static class PmctlCommandLine
             {
                 version.Action = new PrintVersion();
             }
+            else if (option is System.CommandLine.Help.HelpOption { Action: System.CommandLine.Help.HelpAction help } helpOption)
+            {
+                helpOption.Action = new OptionalArgumentsHelp(help);
+            }
         }
 
         root.SetAction((result, cancellation) => StatusCommand.RunAsync(result, null, json: false, cancellation));
@@ -54,6 +58,45 @@ internal static class PmctlCommandLine
         }
 
         return await result.InvokeAsync();
+    }
+
+    /// <summary>
+    /// The library's help, with the command list showing optional arguments as optional: it prints
+    /// <c>status &lt;NAME&gt;</c> where <c>pmctl status</c> alone is fine. <c>[NAME]</c> keeps the width.
+    /// </summary>
+    private sealed class OptionalArgumentsHelp(System.CommandLine.Help.HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => inner.ClearsParseErrors;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            var configuration = parseResult.InvocationConfiguration;
+            var output = configuration.Output;
+            using var buffer = new StringWriter();
+            configuration.Output = buffer;
+            int code;
+            try
+            {
+                code = inner.Invoke(parseResult);
+            }
+            finally
+            {
+                configuration.Output = output;
+            }
+
+            var text = buffer.ToString();
+            foreach (var command in parseResult.CommandResult.Command.Subcommands)
+            {
+                foreach (var argument in command.Arguments.Where(a => a.Arity.MinimumNumberOfValues == 0))
+                {
+                    var label = $"<{argument.HelpName ?? argument.Name}>";
+                    text = text.Replace($"\n  {command.Name} {label}", $"\n  {command.Name} [{label[1..^1]}]", StringComparison.Ordinal);
+                }
+            }
+
+            output.Write(text);
+            return code;
+        }
     }
 
     private sealed class PrintVersion : SynchronousCommandLineAction

@@ -329,5 +329,9 @@ public class PmctlTests
         }
 
         Assert.Contains("--sock", help.Stdout);
+        // Optional arguments look optional; required ones do not.
+        Assert.Matches(@"\n  status \[NAME\] +Show services", help.Stdout);
+        Assert.Matches(@"\n  ps \[NAME\] +Show each", help.Stdout);
+        Assert.Matches(@"\n  stop <NAME> +Stop a service", help.Stdout);
     }
 }

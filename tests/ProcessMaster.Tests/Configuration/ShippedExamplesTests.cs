@@ -8,8 +8,8 @@ namespace ProcessMaster.Tests.Configuration;
 public class ShippedExamplesTests
 {
     [Theory]
-    [InlineData("config.yaml", new[] { "sleeper" })]
-    [InlineData("config.full.yaml", new[] { "hello", "sleeper" })]
+    [InlineData("config.yaml", new[] { "sleeper", "web" })]
+    [InlineData("config.full.yaml", new[] { "hello", "sleeper", "web" })]
     [InlineData("config.dependencies.yaml", new[] { "db", "migrate", "web", "worker" })]
     public void MasterConfig_LoadsWithEveryServiceAndNoProblem(string file, string[] services)
     {
