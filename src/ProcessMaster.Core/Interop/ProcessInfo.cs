@@ -107,15 +107,15 @@ public static class ProcessInfo
         try
         {
             using var stream = new FileStream($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/{file}", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0);
-            var buffer = new byte[limit];
+            Span<byte> buffer = stackalloc byte[limit];
             var length = 0;
             int read;
-            while (length < limit && (read = stream.Read(buffer, length, limit - length)) > 0)
+            while (length < limit && (read = stream.Read(buffer[length..])) > 0)
             {
                 length += read;
             }
 
-            return Encoding.UTF8.GetString(buffer, 0, length);
+            return Encoding.UTF8.GetString(buffer[..length]);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

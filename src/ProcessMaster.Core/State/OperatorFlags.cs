@@ -87,15 +87,16 @@ public sealed class OperatorFlags : IDisposable
         var expires = ttl is { } t ? _time.GetUtcNow() + t : (DateTimeOffset?)null;
         lock (_lock)
         {
-            if (!_flags.TryGetValue(service, out var mine))
+            var mine = _flags.GetValueOrDefault(service);
+            if ((mine?.Keys ?? Enumerable.Empty<string>()).Union(flags, StringComparer.Ordinal).Count() > MaxPerService)
+            {
+                throw new ArgumentException($"{service} would have more than {MaxPerService} flags");
+            }
+
+            if (mine is null)
             {
                 mine = new SortedDictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
                 _flags[service] = mine;
-            }
-
-            if (mine.Keys.Union(flags, StringComparer.Ordinal).Count() > MaxPerService)
-            {
-                throw new ArgumentException($"{service} would have more than {MaxPerService} flags");
             }
 
             foreach (var flag in flags)

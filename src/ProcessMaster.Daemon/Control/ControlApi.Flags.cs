@@ -63,6 +63,8 @@ internal sealed partial class ControlApi
         return (name, flags);
     }
 
-    private FlagResult Flags(string name, string message) =>
-        new(message, [.. runtime.Flags.Of(name).Select(f => new ServiceFlag(f.Name, f.ExpiresAt))]);
+    private FlagResult Flags(string name, string message) => new(message, FlagsOf(name));
+
+    /// <summary>The service's flags as the protocol shows them (status, flag, unflag).</summary>
+    private List<ServiceFlag> FlagsOf(string name) => [.. runtime.Flags.Of(name).Select(f => new ServiceFlag(f.Name, f.ExpiresAt))];
 }

@@ -27,7 +27,7 @@ internal sealed partial class ControlApi
         foreach (var service in Targets(name))
         {
             var snapshot = service.Snapshot;
-            var pids = snapshot.State.IsActive() || service.Cgroup.IsPopulated ? service.Cgroup.Pids() : [];
+            var pids = LivePids(service);
             var processes = new List<ProcessEntry>(pids.Count);
             foreach (var pid in pids)
             {

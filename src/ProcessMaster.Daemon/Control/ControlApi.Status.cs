@@ -29,7 +29,7 @@ internal sealed partial class ControlApi
         var snapshot = service.Snapshot;
         var definition = snapshot.Definition;
         // An idle service's cgroup is normally empty: one read says so, and nothing more needs reading.
-        var pids = snapshot.State.IsActive() || service.Cgroup.IsPopulated ? service.Cgroup.Pids() : [];
+        var pids = LivePids(service);
         var usage = pids.Count > 0 ? service.Cgroup.ReadUsage() : null;
         var running = snapshot.State == ServiceState.Running;
         var marker = definition.ProvisioningMarker;
@@ -67,7 +67,7 @@ internal sealed partial class ControlApi
             WaitingFor = snapshot.WaitingFor,
             NotifyStatus = snapshot.NotifyStatus,
             DependsOn = [.. definition.DependsOn.Select(d => d.Service)],
-            Flags = [.. runtime.Flags.Of(snapshot.Name).Select(f => new ServiceFlag(f.Name, f.ExpiresAt))],
+            Flags = FlagsOf(snapshot.Name),
         };
     }
 

@@ -10,8 +10,8 @@ namespace ProcessMaster.Daemon.Control;
 /// without a request (unless it follows a stream), so idle connections cannot pile up. While it waits,
 /// a connection holds no receive buffer.
 /// </summary>
-/// <param name="user">The peer's user name (or uid), from its credentials.</param>
-internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, PeerCredentials peer, string user) : IDisposable
+/// <param name="userName">The name of a uid in the user database (or the number), for the events of what the peer asks.</param>
+internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, PeerCredentials peer, Func<uint, string> userName) : IDisposable
 {
     public static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(15);
@@ -54,7 +54,7 @@ internal sealed class RpcConnection(Socket socket, RpcDispatcher dispatcher, Pee
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var session = new RpcSession(WriteAsync, requiresHello: true, peer: peer.ToString(), actor: $"{user} via pmctl");
+        using var session = new RpcSession(WriteAsync, requiresHello: true, peer: peer.ToString(), actor: () => $"{userName(peer.Uid)} via pmctl");
         _session = session;
         using var quiet = new CancellationTokenSource(HelloTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.Closed, quiet.Token);

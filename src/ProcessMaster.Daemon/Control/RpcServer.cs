@@ -119,7 +119,6 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, IUser
 
     private RpcConnection? Admit(Socket client, PeerCredentials peer)
     {
-        var user = UserName(peer.Uid); // the user database may be slow (NSS): not under the lock
         lock (_connections)
         {
             var mine = _perUser.GetValueOrDefault(peer.Uid);
@@ -131,13 +130,13 @@ internal sealed class RpcServer(Socket listener, RpcDispatcher dispatcher, IUser
 
             _perUser[peer.Uid] = mine + 1;
             _unprivileged += peer.IsRoot ? 0 : 1;
-            var connection = new RpcConnection(client, dispatcher, peer, user);
+            var connection = new RpcConnection(client, dispatcher, peer, UserName);
             _connections.Add(connection);
             return connection;
         }
     }
 
-    /// <summary>The name of <paramref name="uid"/> in the user database, or the number when it has none.</summary>
+    /// <summary>The name of <paramref name="uid"/> in the user database, or the number when it has none (looked up only when an action is recorded).</summary>
     private string UserName(uint uid)
     {
         var id = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);

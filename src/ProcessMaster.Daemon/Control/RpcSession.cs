@@ -4,10 +4,11 @@ namespace ProcessMaster.Daemon.Control;
 /// One client's conversation with the dispatcher: a unix-socket connection or a web console request.
 /// Streams it subscribes to end when the session closes.
 /// </summary>
-/// <param name="actor">Who asks, as the events name an operator (<c>root via pmctl</c>, <c>ops via web 10.0.0.5</c>).</param>
+/// <param name="actor">Who asks, as the events name an operator (<c>root via pmctl</c>, <c>ops via web 10.0.0.5</c>); asked for only when an action records it.</param>
 /// <param name="canStream">Whether notifications can reach the client (not so for a one-shot web /rpc request).</param>
-internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHello, string peer, string actor, bool canStream = true) : IDisposable
+internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHello, string peer, Func<string> actor, bool canStream = true) : IDisposable
 {
+    private readonly Lazy<string> _actor = new(actor);
     private readonly CancellationTokenSource _closed = new();
     private readonly List<IDisposable> _subscriptions = [];
     private readonly List<Action> _afterResponse = [];
@@ -21,7 +22,7 @@ internal sealed class RpcSession(Func<byte[], ValueTask> send, bool requiresHell
     public string Peer { get; } = peer;
 
     /// <summary>Who is talking, for the events of what they ask for: a user the kernel or the login vouched for.</summary>
-    public string Actor { get; } = actor;
+    public string Actor => _actor.Value;
 
     public CancellationToken Closed => _closed.Token;
 

@@ -67,7 +67,7 @@ internal sealed partial class WebConsoleHandler
             }
         }
 
-        using var session = new RpcSession(SendAsync, requiresHello: false, peer: peer, actor: peer);
+        using var session = new RpcSession(SendAsync, requiresHello: false, peer: peer, actor: () => peer);
         try
         {
             var failed = false;

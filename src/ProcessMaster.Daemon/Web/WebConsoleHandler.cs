@@ -137,7 +137,7 @@ internal sealed partial class WebConsoleHandler(
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello: false, peer: Peer(user, source), actor: $"{user} via web {source}", canStream: false);
+        using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello: false, peer: Peer(user, source), actor: () => $"{user} via web {source}", canStream: false);
         var reply = await dispatcher.HandleAsync(body.ToArray(), session);
         context.Response.ContentType = "application/json";
         if (reply is not null)

@@ -20,7 +20,7 @@ public class RpcDispatcherTests
             Enumerable.Range(0, p.N).Select(i => new EventRecord(DateTimeOffset.UnixEpoch, null, "test", new string('x', 1000))).ToList())));
     }
 
-    private static RpcSession Session() => new(_ => ValueTask.CompletedTask, requiresHello: false, peer: "test", actor: "test");
+    private static RpcSession Session() => new(_ => ValueTask.CompletedTask, requiresHello: false, peer: "test", actor: () => "test");
 
     private async Task<JsonElement> CallAsync(string line)
     {

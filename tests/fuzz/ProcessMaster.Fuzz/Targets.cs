@@ -59,7 +59,7 @@ internal static class Targets
     {
         foreach (var requiresHello in new[] { true, false })
         {
-            using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello, "fuzz", "fuzz");
+            using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello, "fuzz", () => "fuzz");
             if (Dispatcher.HandleAsync(input, session).GetAwaiter().GetResult() is { } reply)
             {
                 using var _ = JsonDocument.Parse(reply); // the reply is one valid JSON value

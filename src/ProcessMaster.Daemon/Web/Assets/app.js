@@ -160,7 +160,16 @@ function updateRows(body, rows) {
 }
 
 // Sorting by a clicked header, remembered in the browser.
-let sort = JSON.parse(localStorage.getItem('pm-sort') || '{"key":"name","dir":1}');
+// What the browser remembers, or the default when it holds nothing usable.
+function remembered(key, fallback) {
+  try {
+    return JSON.parse(localStorage.getItem(key)) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+let sort = remembered('pm-sort', { key: 'name', dir: 1 });
 const sortValue = {
   name: (s) => s.name, state: (s) => s.state, health: (s) => s.health || '', uptime: (s) => s.uptime_seconds ?? -1,
   cpu: (s) => s.cpu_percent ?? -1, memory: (s) => s.memory_bytes ?? -1, restarts: (s) => s.restarts, enabled: (s) => (s.enabled ? 1 : 0),
@@ -182,17 +191,23 @@ function sortBy(key) {
 }
 
 // Columns the operator chose to hide, remembered in the browser.
-let hiddenColumns = new Set(JSON.parse(localStorage.getItem('pm-hidden-columns') || '[]'));
+let hiddenColumns = new Set(remembered('pm-hidden-columns', []));
+
+// Marks the cells of hidden columns in a row. New rows are marked before they are compared with the
+// shown ones, so a live update changes nothing that is the same.
+function hideCells(tr) {
+  const headers = $('services').tHead.rows[0].cells;
+  [...tr.cells].forEach((td, i) => td.classList.toggle('col-hidden', hiddenColumns.has(headers[i]?.dataset.col)));
+}
 
 function applyColumns() {
   const table = $('services');
-  [...table.tHead.rows[0].cells].forEach((th, i) => {
-    const hide = hiddenColumns.has(th.dataset.col);
-    th.classList.toggle('col-hidden', hide);
+  for (const th of table.tHead.rows[0].cells) {
+    th.classList.toggle('col-hidden', hiddenColumns.has(th.dataset.col));
     th.classList.toggle('sorted-asc', th.dataset.sort === sort.key && sort.dir > 0);
     th.classList.toggle('sorted-desc', th.dataset.sort === sort.key && sort.dir < 0);
-    for (const tr of table.tBodies[0].rows) tr.cells[i]?.classList.toggle('col-hidden', hide);
-  });
+  }
+  for (const tr of table.tBodies[0].rows) hideCells(tr);
 }
 
 function openColumnsMenu() {
@@ -228,6 +243,7 @@ function renderServices() {
     const actions = el('td', null, 'actions');
     actions.append(button('Start', 'start', s.name), button('Stop', 'stop', s.name), button('Restart', 'restart', s.name), button('Logs', 'logs', s.name));
     tr.append(actions);
+    hideCells(tr);
     return tr;
   }));
   applyColumns();
