@@ -27,6 +27,17 @@ public class DaemonStartupTests
     }
 
     [SystemFact]
+    public async Task CheckConfig_AHintOutsideTheWorkingDirectory_IsAWarningThatNamesItsPlace_AndTheServiceStillLoads()
+    {
+        await using var daemon = new TestDaemon();
+        var file = daemon.AddService("web", "process:\n  working_directory: {wd}\nlogs:\n  hints: [../../etc/passwd, app.log]\n");
+        var result = await Run.ProgramAsync(Dist.Daemon, ["--check-config", "-c", daemon.ConfigPath]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"warning: {file}:4:10: logs.hints: '../../etc/passwd' is outside the working directory {daemon.WorkDir("web")}; this hint is ignored", result.Stdout);
+        Assert.Contains(": ok (1 service", result.Stdout);
+    }
+
+    [SystemFact]
     public async Task CheckConfig_ReportsEveryProblem_AndChangesNothing()
     {
         await using var daemon = new TestDaemon();

@@ -45,7 +45,7 @@ public static class ProcessInfo
 
         var command = ReadText(pid, "cmdline", MaxCommand) is { Length: > 0 } cmdline
             ? JoinArguments(cmdline)
-            : $"[{fields.Comm}]";
+            : $"[{JoinArguments(fields.Comm)}]"; // a process names itself (PR_SET_NAME): no terminal escapes through it either
         return new ProcessSample(pid, fields.Parent, ParseUid(status) ?? 0, fields.CpuTicks, fields.RssPages, fields.StartTicks, command);
     }
 

@@ -19,6 +19,7 @@ public class ProcessInfoTests
         Assert.Equal(65534u, ProcessInfo.ParseUid("Name:\tsleep\nUid:\t65534\t0\t0\t0\nGid:\t65534\t0\t0\t0\n"));
         Assert.Null(ProcessInfo.ParseUid("Name:\tsleep\n"));
         Assert.Equal("sleep 10 a?b", ProcessInfo.JoinArguments("sleep\u000010\u0000a\u001bb\u0000"));
+        Assert.Equal("?[31mred", ProcessInfo.JoinArguments("\u001b[31mred"));
     }
 
     [Fact]
