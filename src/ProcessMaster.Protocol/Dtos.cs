@@ -154,6 +154,11 @@ public sealed record MessageResult(string Message);
 /// <param name="Stopped">Services stopped because their definition now disables them (disable, or an edited file).</param>
 public sealed record UpdateResult(string Message, List<string> Added, List<string> Removed, List<string> Restarted, List<string> Stopped, List<string> Warnings);
 
+/// <param name="CpuQuotaCores">The CPU quota in cores (cpu.max quota / period); null: no quota.</param>
+/// <param name="CpuThrottling">From cpu.stat (v1: the cpu hierarchy's); null where the host does not count it.</param>
+/// <param name="IoWeight">The configured io_weight; null: the kernel's default (100).</param>
+/// <param name="IoMax">The I/O ceilings in force, one line per disk in io.max's form (v1's blkio.throttle rules written the same way).</param>
+/// <param name="Io">I/O done since the group was made (io.stat, v1 blkio.throttle.io_service_bytes/io_serviced); null without the io controller.</param>
 public sealed record PerfMetrics(
     string App,
     string Cgroup,
@@ -166,7 +171,23 @@ public sealed record PerfMetrics(
     Pressure? CpuPressure,
     Pressure? MemoryPressure,
     Pressure? IoPressure,
-    List<int> Pids);
+    List<int> Pids,
+    double? CpuQuotaCores = null,
+    CpuThrottlingInfo? CpuThrottling = null,
+    int? IoWeight = null,
+    List<string>? IoMax = null,
+    IoUsage? Io = null);
+
+/// <param name="Periods">Enforcement periods in which the group ran.</param>
+/// <param name="Throttled">Periods in which it had used up its quota and waited.</param>
+public sealed record CpuThrottlingInfo(long Periods, long Throttled, double ThrottledSeconds);
+
+/// <summary>I/O per disk and in total.</summary>
+public sealed record IoUsage(List<IoDeviceUsage> Devices, long ReadBytes, long WriteBytes, long ReadOps, long WriteOps);
+
+/// <param name="Device">MAJ:MIN.</param>
+/// <param name="Name">The kernel's name for it (vda), or MAJ:MIN.</param>
+public sealed record IoDeviceUsage(string Device, string Name, long ReadBytes, long WriteBytes, long ReadOps, long WriteOps);
 
 /// <summary>An operator's label on a service; <paramref name="ExpiresAt"/> null: until removed.</summary>
 public sealed record ServiceFlag(string Name, DateTimeOffset? ExpiresAt);

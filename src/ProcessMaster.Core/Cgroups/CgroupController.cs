@@ -6,6 +6,7 @@ public enum CgroupController
     Cpu,
     Memory,
     Pids,
+    Io,
 }
 
 /// <summary>Where limits of one controller are written.</summary>
@@ -28,7 +29,11 @@ public static class CgroupControllerNames
         CgroupController.Cpu => "cpu",
         CgroupController.Memory => "memory",
         CgroupController.Pids => "pids",
+        CgroupController.Io => "io",
     };
 
-    public static readonly CgroupController[] All = [CgroupController.Cpu, CgroupController.Memory, CgroupController.Pids];
+    /// <summary>The controller's name on cgroup v1, where I/O is <c>blkio</c>.</summary>
+    public static string V1Name(this CgroupController controller) => controller == CgroupController.Io ? "blkio" : controller.Name();
+
+    public static readonly CgroupController[] All = [CgroupController.Cpu, CgroupController.Memory, CgroupController.Pids, CgroupController.Io];
 }

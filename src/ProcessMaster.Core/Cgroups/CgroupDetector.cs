@@ -31,8 +31,9 @@ public static class CgroupDetector
                 continue;
             }
 
-            var v1 = mounts.FirstOrDefault(m => m.FileSystemType == "cgroup" && m.SuperOptions.Contains(name));
-            if (v1 is not null && ownPaths.TryGetValue(name, out var own))
+            var v1Name = controller.V1Name();
+            var v1 = mounts.FirstOrDefault(m => m.FileSystemType == "cgroup" && m.SuperOptions.Contains(v1Name));
+            if (v1 is not null && ownPaths.TryGetValue(v1Name, out var own))
             {
                 backends[controller] = LimitBackendKind.V1;
                 var relative = own.StartsWith(v1.Root, StringComparison.Ordinal) ? own[v1.Root.Length..] : own;

@@ -4,11 +4,12 @@ using ProcessMaster.Core.Configuration.Values;
 namespace ProcessMaster.Core.Cgroups;
 
 /// <summary>Limits for one group; null means unlimited (the file is reset to its maximum).</summary>
-public sealed record CgroupLimits(CpuMax Cpu, long? MemoryMax, long? SwapMax, long? PidsMax)
+public sealed record CgroupLimits(CpuMax Cpu, long? MemoryMax, long? SwapMax, long? PidsMax, int? IoWeight, EquatableArray<IoBandwidthLimit> IoBandwidth)
 {
     public static CgroupLimits From(ResourceSettings resources) =>
-        new(resources.Cpu?.ToCpuMax() ?? CpuMax.Unlimited, resources.MemoryMax, resources.SwapMax, resources.PidsMax);
+        new(resources.Cpu?.ToCpuMax() ?? CpuMax.Unlimited, resources.MemoryMax, resources.SwapMax, resources.PidsMax,
+            resources.IoWeight, resources.IoBandwidth);
 
     public static CgroupLimits From(CgroupSettings master) =>
-        new(master.CpuMax, master.MemoryMax, master.MemorySwapMax, master.PidsMax);
+        new(master.CpuMax, master.MemoryMax, master.MemorySwapMax, master.PidsMax, null, EquatableArray<IoBandwidthLimit>.Empty);
 }

@@ -7,8 +7,11 @@ namespace ProcessMaster.Core.Cgroups;
 /// hosts the v1 files of a parallel group. Every limit is written every time, so a limit taken out of
 /// the configuration is reset instead of lingering. A file the kernel lacks is a warning.
 /// </summary>
-public sealed class LimitWriter(CgroupLayout layout)
+/// <param name="resolveDevice">Finds the disk an io_bandwidth device names (tests give their own).</param>
+public sealed class LimitWriter(CgroupLayout layout, Func<string, BlockDevice>? resolveDevice = null)
 {
+    private readonly IoLimitWriter _io = new(resolveDevice ?? BlockDevices.Resolve);
+
     /// <summary>Applies <paramref name="limits"/>; <paramref name="v1Group"/> maps a v1 controller to its group.</summary>
     public IReadOnlyList<string> Apply(CgroupLimits limits, string v2Group, Func<CgroupController, string> v1Group)
     {
@@ -50,6 +53,19 @@ public sealed class LimitWriter(CgroupLayout layout)
                 CgroupFs.Write(Path.Combine(v1Group(CgroupController.Pids), "pids.max"), Text(limits.PidsMax));
                 break;
             case LimitBackendKind.Unavailable:
+                break;
+        }
+
+        switch (layout.Backends[CgroupController.Io])
+        {
+            case LimitBackendKind.V2:
+                _io.ApplyV2(limits, v2Group, warnings);
+                break;
+            case LimitBackendKind.V1:
+                _io.ApplyV1(limits, v1Group(CgroupController.Io), warnings);
+                break;
+            case LimitBackendKind.Unavailable when limits.IoWeight is not null || limits.IoBandwidth.Count > 0:
+                warnings.Add("io_weight/io_bandwidth cannot be applied: no cgroup hierarchy on this host offers the io (blkio) controller");
                 break;
         }
 

@@ -125,6 +125,31 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         new(_memoryFile is null ? null : CgroupFs.ReadNumber(_v1MemoryDirectory ?? _directory, _memoryFile),
             CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "usage_usec "u8));
 
+    public CgroupStats ReadStats()
+    {
+        var cpu = layout.Backends[CgroupController.Cpu] == LimitBackendKind.V1 ? layout.V1ServiceGroup(CgroupController.Cpu, App) : Group;
+        var throttling = CgroupStatsParser.Throttling(CgroupFs.Read(Path.Combine(cpu, "cpu.stat")));
+        switch (layout.Backends[CgroupController.Io])
+        {
+            case LimitBackendKind.V2:
+                var stat = CgroupFs.Read(Path.Combine(Group, "io.stat"));
+                var max = CgroupFs.Read(Path.Combine(Group, "io.max"));
+                return new CgroupStats(throttling, stat is null ? null : CgroupStatsParser.IoStatV2(stat),
+                    max?.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            case LimitBackendKind.V1:
+                var io = layout.V1ServiceGroup(CgroupController.Io, App);
+                string? Read(string file) => CgroupFs.Read(Path.Combine(io, file));
+                // The recursive counters include groups the service made below its own.
+                var bytes = Read("blkio.throttle.io_service_bytes_recursive") ?? Read("blkio.throttle.io_service_bytes");
+                var ops = Read("blkio.throttle.io_serviced_recursive") ?? Read("blkio.throttle.io_serviced");
+                return new CgroupStats(throttling, bytes is null ? null : CgroupStatsParser.IoStatV1(bytes, ops),
+                    CgroupStatsParser.IoMaxFromV1(Read("blkio.throttle.read_bps_device"), Read("blkio.throttle.write_bps_device"),
+                        Read("blkio.throttle.read_iops_device"), Read("blkio.throttle.write_iops_device")));
+            default:
+                return new CgroupStats(throttling, null, null);
+        }
+    }
+
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
     internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);
 

@@ -115,11 +115,22 @@ public sealed record LogSettings(
 }
 
 /// <summary>The <c>resources:</c> section; null means unlimited (the file is reset to <c>max</c>).</summary>
-public sealed record ResourceSettings(CpuLimit? Cpu, long? MemoryMax, long? SwapMax, long? PidsMax)
+/// <param name="IoWeight">Proportional I/O share, 1 to 10000 (100 is the kernel's default); null: the default.</param>
+/// <param name="IoBandwidth">Per-device ceilings on I/O (<c>io_bandwidth</c>).</param>
+public sealed record ResourceSettings(CpuLimit? Cpu, long? MemoryMax, long? SwapMax, long? PidsMax,
+    int? IoWeight = null, EquatableArray<IoBandwidthLimit> IoBandwidth = default)
 {
     public static ResourceSettings Unlimited { get; } = new(null, null, null, null);
+}
 
-    public bool HasAny => Cpu is not null || MemoryMax is not null || SwapMax is not null || PidsMax is not null;
+/// <summary>One <c>io_bandwidth</c> entry: ceilings on one block device; a null rate is unlimited.</summary>
+/// <param name="Device">As written: <c>MAJ:MIN</c> or a path such as <c>/dev/vda</c>, resolved when limits are written.</param>
+public sealed record IoBandwidthLimit(string Device, long? ReadBytesPerSecond, long? WriteBytesPerSecond, long? ReadIops, long? WriteIops)
+{
+    /// <summary>The original's floors: lower rates would stall a service rather than limit it.</summary>
+    public const long MinBytesPerSecond = 1024;
+
+    public const long MinIops = 5;
 }
 
 public enum RestartPolicy

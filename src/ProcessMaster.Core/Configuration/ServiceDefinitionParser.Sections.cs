@@ -125,7 +125,9 @@ public static partial class ServiceDefinitionParser
             resources.Has("max_swap")
                 ? resources.Parse("max_swap", t => new Box<long?>(ByteSize.ParseLimit(t)))?.Value
                 : 0,
-            resources.Parse("max_pids", t => new Box<long?>(MasterConfigParser.ParsePidsLimit(t)))?.Value);
+            resources.Parse("max_pids", t => new Box<long?>(MasterConfigParser.ParsePidsLimit(t)))?.Value,
+            (int?)resources.Integer("io_weight", 1, 10_000),
+            ParseIoBandwidth(resources));
         if (settings.MemoryMax is { } memory && memory < 4096)
         {
             resources.ErrorAt("max_memory", "is below one page (4 KiB); did you forget a unit such as MiB?");
@@ -134,6 +136,57 @@ public static partial class ServiceDefinitionParser
         resources.Finish();
         return settings;
     }
+
+    private static EquatableArray<IoBandwidthLimit> ParseIoBandwidth(YamlMap resources)
+    {
+        var limits = new List<IoBandwidthLimit>();
+        foreach (var entry in resources.MapList("io_bandwidth") ?? [])
+        {
+            var device = entry.ParseObject("device", BlockDeviceName.Parse);
+            if (!entry.Has("device"))
+            {
+                entry.Error("needs a device: MAJ:MIN (e.g. \"253:0\") or a path such as /dev/vda");
+            }
+
+            var limit = new IoBandwidthLimit(device ?? "",
+                entry.Parse("max_read_bytes_per_second", t => new Box<long?>(ParseRate(t, IoBandwidthLimit.MinBytesPerSecond, ByteSize.Parse, "bytes per second")))?.Value,
+                entry.Parse("max_write_bytes_per_second", t => new Box<long?>(ParseRate(t, IoBandwidthLimit.MinBytesPerSecond, ByteSize.Parse, "bytes per second")))?.Value,
+                entry.Parse("max_read_iops", t => new Box<long?>(ParseRate(t, IoBandwidthLimit.MinIops, ParseCount, "operations per second")))?.Value,
+                entry.Parse("max_write_iops", t => new Box<long?>(ParseRate(t, IoBandwidthLimit.MinIops, ParseCount, "operations per second")))?.Value);
+            if (!entry.Has("max_read_bytes_per_second") && !entry.Has("max_write_bytes_per_second")
+                && !entry.Has("max_read_iops") && !entry.Has("max_write_iops"))
+            {
+                entry.Error("limits nothing; set max_read_bytes_per_second, max_write_bytes_per_second, max_read_iops or max_write_iops");
+            }
+
+            if (device is not null && limits.Any(l => l.Device == device))
+            {
+                entry.ErrorAt("device", $"{device} has an io_bandwidth entry already; put all its limits in one entry");
+            }
+
+            entry.Finish();
+            limits.Add(limit);
+        }
+
+        return new EquatableArray<IoBandwidthLimit>(limits);
+    }
+
+    /// <summary>A rate of at least <paramref name="minimum"/>, or MAX (null: unlimited).</summary>
+    private static long? ParseRate(string text, long minimum, Func<string, long> parse, string unit)
+    {
+        if (ByteSize.IsMax(text))
+        {
+            return null;
+        }
+
+        var value = parse(text);
+        return value >= minimum ? value : throw new FormatException($"{value} {unit} is below the minimum of {minimum} (or use MAX)");
+    }
+
+    private static long ParseCount(string text) =>
+        long.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"'{text}' is not a whole number of operations per second");
 
     private static RestartSettings? ParseRestart(YamlMap root, bool isCron)
     {

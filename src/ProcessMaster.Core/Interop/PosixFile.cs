@@ -30,6 +30,10 @@ internal static unsafe class PosixFile
         return Libc.StatxFd(fd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var st) == 0 ? st : null;
     }
 
+    /// <summary>The statx of what a path leads to (symlinks followed); null when it does not exist.</summary>
+    public static Libc.Statx? Stat(string path) =>
+        Libc.StatxPath(Libc.AT_FDCWD, path, 0, Libc.STATX_BASIC_STATS, out var st) == 0 ? st : null;
+
     /// <summary>The statx of a path without following a final symlink; null when it does not exist.</summary>
     public static Libc.Statx? LStat(string path) =>
         Libc.StatxPath(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, out var st) == 0 ? st : null;

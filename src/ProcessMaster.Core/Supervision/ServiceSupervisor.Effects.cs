@@ -158,10 +158,7 @@ public sealed partial class ServiceSupervisor
         var definition = _machine.Definition;
         try
         {
-            foreach (var warning in _cgroup.Prepare(definition.Resources))
-            {
-                Record("cgroup", warning);
-            }
+            PrepareCgroup(definition);
 
             var pid = await _context.Processes.SpawnAsync(
                 new SpawnRequest(definition, _cgroup, definition.Process.StartCommand, Name, ProcessRole.Main),

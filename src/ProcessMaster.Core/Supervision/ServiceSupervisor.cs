@@ -41,6 +41,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     /// <summary>Why the operator's last stop or start is not in the state file, while it is not.</summary>
     private volatile string? _unsaved;
 
+    /// <summary>What writing the limits last warned about: a crash loop does not repeat it at every start.</summary>
+    private IReadOnlyList<string> _limitWarnings = [];
+
     /// <summary>
     /// Creates the service's cgroups, watches them and starts the loop. Its first message adopts (or
     /// kills) what an earlier daemon left in the cgroup and arms a cron job's schedule.
@@ -58,9 +61,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         _snapshot = BuildSnapshot();
         // An earlier daemon prepared the groups for this very definition: its limits are in place.
         var prepared = saved?.Fingerprint == _fingerprint.Digest && saved.State.State != ServiceState.Stopped;
-        foreach (var warning in prepared ? [] : _cgroup.Prepare(definition.Resources))
+        if (!prepared)
         {
-            Record("cgroup", warning);
+            PrepareCgroup(definition);
         }
 
         _watch = context.Cgroups.Watch(_cgroup, _ => Post(new CgroupChanged()));
@@ -307,6 +310,18 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
 
     /// <summary>Snapshots built by every supervisor: each one's number is higher than all before it.</summary>
     private static long s_snapshots;
+
+    /// <summary>Creates the groups and writes the limits; a warning is recorded when it is new since the last time.</summary>
+    private void PrepareCgroup(ServiceDefinition definition)
+    {
+        var warnings = _cgroup.Prepare(definition.Resources);
+        foreach (var warning in warnings.Except(_limitWarnings, StringComparer.Ordinal))
+        {
+            Record("cgroup", warning);
+        }
+
+        _limitWarnings = warnings;
+    }
 
     private void Record(string component, string message) => _context.Events.Record(Name, component, message);
 

@@ -5,7 +5,7 @@ using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
 
-/// <summary><c>perf_metrics</c>: memory, swap, CPU and pressure of a service's cgroup.</summary>
+/// <summary><c>perf_metrics</c>: memory, swap, CPU (with throttling), I/O and pressure of a service's cgroup.</summary>
 internal sealed partial class ControlApi
 {
     private PerfMetrics Metrics(string name)
@@ -24,6 +24,8 @@ internal sealed partial class ControlApi
         }
 
         var limits = service.Snapshot.Definition.Resources;
+        var cpuMax = limits.Cpu?.ToCpuMax() ?? CpuMax.Unlimited;
+        var stats = service.Cgroup.ReadStats();
         return new PerfMetrics(
             name,
             group,
@@ -31,13 +33,22 @@ internal sealed partial class ControlApi
             limits.MemoryMax,
             CgroupFs.ReadNumber(Path.Combine(group, "memory.swap.current")),
             limits.SwapMax,
-            (limits.Cpu?.ToCpuMax() ?? CpuMax.Unlimited).ToString(),
+            cpuMax.ToString(),
             cpuStat,
             ReadPressure(Path.Combine(group, "cpu.pressure")),
             ReadPressure(Path.Combine(group, "memory.pressure")),
             ReadPressure(Path.Combine(group, "io.pressure")),
-            service.Cgroup.Pids());
+            service.Cgroup.Pids(),
+            cpuMax.QuotaMicroseconds is { } quota ? (double)quota / cpuMax.PeriodMicroseconds : null,
+            stats.Throttling is { } t ? new CpuThrottlingInfo(t.Periods, t.Throttled, t.ThrottledTime.TotalSeconds) : null,
+            limits.IoWeight,
+            stats.IoMax?.ToList(),
+            stats.Io is { } io ? IoUsageOf(io) : null);
     }
+
+    private static IoUsage IoUsageOf(IReadOnlyList<IoDeviceStat> devices) => new(
+        devices.Select(d => new IoDeviceUsage(d.Device, BlockDevices.Name(d.Device), d.ReadBytes, d.WriteBytes, d.ReadOps, d.WriteOps)).ToList(),
+        devices.Sum(d => d.ReadBytes), devices.Sum(d => d.WriteBytes), devices.Sum(d => d.ReadOps), devices.Sum(d => d.WriteOps));
 
     /// <summary>Parses a PSI file: "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" and the same for "full".</summary>
     internal static Pressure? ReadPressure(string path)

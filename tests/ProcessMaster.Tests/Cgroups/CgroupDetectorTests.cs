@@ -19,9 +19,11 @@ public class CgroupDetectorTests
         33 30 0:29 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:12 - cgroup cgroup rw,memory
         34 30 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:13 - cgroup cgroup rw,cpu,cpuacct
         35 30 0:31 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,pids
+        36 30 0:32 / /sys/fs/cgroup/blkio rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,blkio
         """;
 
     private const string HybridProcCgroup = """
+        8:blkio:/system.slice/pm.service
         7:pids:/system.slice/pm.service
         4:memory:/system.slice/pm.service
         3:cpu,cpuacct:/system.slice/pm.service
@@ -52,6 +54,9 @@ public class CgroupDetectorTests
         Assert.Equal("/sys/fs/cgroup/memory/system.slice/pm.service/pm", layout.V1Masters[CgroupController.Memory]);
         Assert.Equal("/sys/fs/cgroup/cpu,cpuacct/system.slice/pm.service/pm", layout.V1Masters[CgroupController.Cpu]);
         Assert.Equal("/sys/fs/cgroup/pids/system.slice/pm.service/pm/pm-web", layout.V1ServiceGroup(CgroupController.Pids, "web"));
+        // I/O is "blkio" on v1.
+        Assert.Equal("/sys/fs/cgroup/blkio/system.slice/pm.service/pm/pm-web", layout.V1ServiceGroup(CgroupController.Io, "web"));
+        Assert.Contains(layout.Notes, n => n == "io limits go through the cgroup v1 hierarchy at /sys/fs/cgroup/blkio (not offered by cgroup v2 here)");
     }
 
     [Fact]

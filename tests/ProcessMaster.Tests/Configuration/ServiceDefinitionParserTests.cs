@@ -227,7 +227,18 @@ public class ServiceDefinitionParserTests
     [InlineData("process:\n  working_directory: /w\nresources:\n  max_cpu: lots\n", "resources.max_cpu", "not a CPU limit")]
     [InlineData("process:\n  working_directory: /w\nresources:\n  max_memory: 100\n", "resources.max_memory", "below one page")]
     [InlineData("process:\n  working_directory: /w\nresources:\n  max_swap: -1\n", "resources.max_swap", "not a size")]
-    [InlineData("process:\n  working_directory: /w\nresources:\n  io_weight: 100\n", "resources.io_weight", "unknown key")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_weight: 0\n", "resources.io_weight", "between 1 and 10000")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_weight: 10001\n", "resources.io_weight", "between 1 and 10000")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {max_read_iops: 10}\n", "resources.io_bandwidth[0]", "needs a device")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: vda, max_read_iops: 10}\n", "resources.io_bandwidth[0].device", "not a block device")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: /dev/vda}\n", "resources.io_bandwidth[0]", "limits nothing")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: /dev/vda, max_read_bytes_per_second: 1000}\n", "resources.io_bandwidth[0].max_read_bytes_per_second", "below the minimum of 1024")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: /dev/vda, max_write_iops: 4}\n", "resources.io_bandwidth[0].max_write_iops", "below the minimum of 5")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: /dev/vda, max_write_iops: 1.5}\n", "resources.io_bandwidth[0].max_write_iops", "whole number")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: /dev/vda, max_write_bytes_per_second: fast}\n", "resources.io_bandwidth[0].max_write_bytes_per_second", "not a size")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: /dev/vda, max_write_iop: 10}\n", "resources.io_bandwidth[0].max_write_iop", "did you mean 'max_write_iops'")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth:\n    - {device: \"8:0\", max_read_iops: 10}\n    - {device: \"8:00\", max_write_iops: 10}\n", "resources.io_bandwidth[1].device", "has an io_bandwidth entry already")]
+    [InlineData("process:\n  working_directory: /w\nresources:\n  io_bandwidth: /dev/vda\n", "resources.io_bandwidth", "expected a list of mappings")]
     [InlineData("process:\n  working_directory: /w\nglobal:\n  enabled: maybe\n", "global.enabled", "expected true or false")]
     [InlineData("process:\n  working_directory: /w\nprovisioning:\n  - mode: \"0755\"\n", "provisioning[0]", "missing required key 'path'")]
     [InlineData("process:\n  working_directory: /w\nprovisioning:\n  - path: .\n    mode: \"0999\"\n", "provisioning[0].mode", "octal")]
@@ -241,6 +252,28 @@ public class ServiceDefinitionParserTests
         Assert.Null(definition);
         Assert.Contains(errors, e => e.Key == key && e.Message.Contains(reason));
         Assert.All(errors, e => Assert.True(e.Line > 0, $"no position in {e}"));
+    }
+
+    [Fact]
+    public void Parse_IoLimits_AsTheOriginalWritesThem()
+    {
+        var d = Valid("process:\n  working_directory: /w\nresources:\n  io_weight: 500\n  io_bandwidth:\n" +
+                      "    - {device: \"253:8\", max_read_bytes_per_second: 75MiB, max_write_bytes_per_second: 75MiB, max_read_iops: 5000, max_write_iops: 2000}\n" +
+                      "    - {device: \" /dev/disk/by-id/nvme-x \", max_write_bytes_per_second: 1024, max_read_iops: MAX}\n");
+        Assert.Equal(500, d.Resources.IoWeight);
+        Assert.Equal([
+            new IoBandwidthLimit("253:8", 75L << 20, 75L << 20, 5000, 2000),
+            new IoBandwidthLimit("/dev/disk/by-id/nvme-x", null, 1024, null, null),
+        ], d.Resources.IoBandwidth);
+    }
+
+    [Fact]
+    public void Parse_NoIoKeys_MeansTheKernelDefaults()
+    {
+        var d = Valid("process:\n  working_directory: /w\nresources:\n  max_memory: 64MiB\n");
+        Assert.Null(d.Resources.IoWeight);
+        Assert.Empty(d.Resources.IoBandwidth);
+        Assert.Equal(ResourceSettings.Unlimited.IoBandwidth, d.Resources.IoBandwidth);
     }
 
     [Fact]

@@ -31,7 +31,9 @@ public class ShippedExamplesTests
         var definition = ServiceDefinitionParser.Parse(File.ReadAllText(file), context, errors);
         Assert.Empty(errors.Errors);
         Assert.Equal("full-example", definition!.Name);
-        Assert.True(definition.Resources.HasAny);
+        Assert.NotEqual(ResourceSettings.Unlimited, definition.Resources);
+        Assert.Equal(100, definition.Resources.IoWeight);
+        Assert.Equal("/dev/vda", Assert.Single(definition.Resources.IoBandwidth).Device);
         Assert.Single(definition.Provisioning);
         Assert.Equal(2, definition.Process.Environment.Count);
     }

@@ -219,4 +219,20 @@ public class ValueParserTests
     [InlineData("@sometimes")]
     public void CronSchedule_Parse_RejectsInvalidExpressions(string text) =>
         Assert.Throws<FormatException>(() => CronSchedule.Parse(text, TimeZoneInfo.Utc));
+
+    [Theory]
+    [InlineData("253:8", "253:8")]
+    [InlineData(" 008:016 ", "8:16")]
+    [InlineData("/dev/vda", "/dev/vda")]
+    [InlineData("/dev/disk/by-uuid/1234-abcd", "/dev/disk/by-uuid/1234-abcd")]
+    public void BlockDeviceName_TakesNumbersOrAPath(string text, string expected) => Assert.Equal(expected, BlockDeviceName.Parse(text));
+
+    [Theory]
+    [InlineData("vda")]
+    [InlineData("253")]
+    [InlineData("253:")]
+    [InlineData("-1:0")]
+    [InlineData("")]
+    public void BlockDeviceName_RejectsAnythingElse(string text) =>
+        Assert.Contains("not a block device", Assert.Throws<FormatException>(() => BlockDeviceName.Parse(text)).Message);
 }

@@ -21,6 +21,9 @@ public interface IServiceCgroup : IDisposable
 
     CgroupUsage ReadUsage();
 
+    /// <summary>CPU throttling and I/O, for perf_metrics.</summary>
+    CgroupStats ReadStats();
+
     /// <summary>Creates the groups if needed and writes the limits; returns warnings.</summary>
     IReadOnlyList<string> Prepare(ResourceSettings resources);
 

@@ -590,6 +590,11 @@ async function openDetails(name) {
       `swap          ${bytes(m.swap_current)} of ${m.swap_max === null ? 'unlimited' : bytes(m.swap_max)}`,
       `cpu.max       ${m.cpu_max}`,
       ...Object.entries(m.cpu_stat).map(([k, v]) => `cpu.stat      ${k} ${v}`),
+      ...(m.cpu_throttling ? [`cpu throttled ${m.cpu_throttling.throttled} of ${m.cpu_throttling.periods} periods, ${m.cpu_throttling.throttled_seconds.toFixed(3)} s held back`] : []),
+      `io.weight     ${m.io_weight ?? '100 (default)'}`,
+      ...(m.io_max || []).map((line) => `io.max        ${line}`),
+      ...(m.io ? [`io            read ${bytes(m.io.read_bytes)} (${m.io.read_ops} ops), written ${bytes(m.io.write_bytes)} (${m.io.write_ops} ops)`,
+        ...m.io.devices.map((d) => `  ${d.name} (${d.device})`.padEnd(14) + `read ${bytes(d.read_bytes)}, written ${bytes(d.write_bytes)}`)] : []),
     ];
     if (m.memory_pressure && m.memory_pressure.some) lines.push(`memory psi    avg10 ${m.memory_pressure.some.avg10}`);
     if (m.cpu_pressure && m.cpu_pressure.some) lines.push(`cpu psi       avg10 ${m.cpu_pressure.some.avg10}`);

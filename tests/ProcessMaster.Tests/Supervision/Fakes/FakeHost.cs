@@ -314,6 +314,8 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
 
     public CgroupUsage ReadUsage() => new(0, 0);
 
+    public CgroupStats ReadStats() => new(null, null, null);
+
     public IReadOnlyList<string> Prepare(ResourceSettings resources)
     {
         Exists = true;
