@@ -4,7 +4,7 @@
 # whose process is still alive are left alone, so two runs on one machine never disturb each other.
 # Nothing but pmtest-* is touched. With an argument, only the groups of that name (one test's),
 # whoever's. Processes inside are killed first (cgroup.kill on v2, SIGKILL of the listed pids on v1),
-# then the groups are removed deepest first.
+# then the groups are removed deepest first. Loop devices of runs that are gone are detached too.
 set -uo pipefail
 pattern=${1:-pmtest-*}
 case $pattern in pmtest-*) ;; *) echo "cleanup-stale-cgroups: only pmtest-* groups are removed" >&2; exit 2 ;; esac
@@ -33,4 +33,13 @@ awk '$3 == "cgroup2" || $3 == "cgroup" { print $2 }' /proc/self/mounts | while r
     remove_tree "$dir"
   done
 done
+# Loop devices the I/O limit tests attach over <dir>/pmtest-<run>-disk.img.
+if [ $# -eq 0 ] && command -v losetup >/dev/null; then
+  losetup -n -l -O NAME,BACK-FILE 2>/dev/null | while read -r device file _; do
+    case $file in */pmtest-*-disk.img*) ;; *) continue ;; esac
+    run=${file##*/pmtest-}
+    run=${run%%-*}
+    kill -0 "$run" 2>/dev/null || losetup -d "$device"
+  done
+fi
 exit 0

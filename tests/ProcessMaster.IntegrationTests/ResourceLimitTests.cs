@@ -87,4 +87,86 @@ public class ResourceLimitTests
             return long.Parse(line["nr_throttled ".Length..]);
         }
     }
+
+    /// <summary>
+    /// Two services write 3 MiB with O_DIRECT to their own halves of a loop device; the one limited to
+    /// 1 MiB/s takes about 3 s, the other a fraction of that. Direct writes, since cgroup v1 does not
+    /// charge buffered writeback to the writer.
+    /// </summary>
+    [SystemFact]
+    public async Task IoBandwidth_HoldsDirectWritesToTheCeiling_WhileAnUnlimitedWriterIsFaster_AndCanBeLifted()
+    {
+        await using var daemon = new TestDaemon();
+        await using var disk = await LoopDevice.CreateAsync(daemon.Directory, 64L << 20);
+        string Writer(int seekBlocks) =>
+            $"s=$(date +%s%N); dd if=/dev/zero of={disk.Path} bs=64k count=48 seek={seekBlocks} oflag=direct 2>/dev/null; " +
+            "echo \"ms=$(( ($(date +%s%N) - s) / 1000000 ))\"; exec sleep 1000";
+        daemon.AddShellService("limited", Writer(0), $$"""
+            resources:
+              io_weight: 300
+              io_bandwidth:
+                - {device: {{disk.Path}}, max_write_bytes_per_second: 1MiB}
+                - {device: /dev/pmtest-no-such-disk, max_read_iops: 10}
+            """);
+        daemon.AddShellService("free", Writer(512));
+        await daemon.StartAsync();
+
+        var limitedMs = await WrittenAfterAsync(daemon, "limited");
+        var freeMs = await WrittenAfterAsync(daemon, "free");
+        // 3 MiB at 1 MiB/s; the kernel lets a little through ahead of the rate, never much.
+        Assert.True(limitedMs >= 2000, $"the limited writer took {limitedMs} ms for 3 MiB at 1 MiB/s");
+        Assert.True(freeMs * 2 < limitedMs, $"the unlimited writer took {freeMs} ms, the limited one {limitedMs} ms");
+
+        var layout = daemon.Cgroups.Layout;
+        var ceiling = $"{disk.Numbers} rbps=max wbps=1048576 riops=max wiops=max";
+        if (layout.Backends[CgroupController.Io] == LimitBackendKind.V1)
+        {
+            var group = daemon.Cgroups.V1Group(CgroupController.Io, "limited")!;
+            Assert.Equal($"{disk.Numbers} 1048576", File.ReadAllText(Path.Combine(group, "blkio.throttle.write_bps_device")).Trim());
+            if (File.Exists(Path.Combine(group, "blkio.bfq.weight")))
+            {
+                Assert.Equal("300", File.ReadAllText(Path.Combine(group, "blkio.bfq.weight")).Trim());
+            }
+        }
+        else
+        {
+            Assert.Equal(ceiling, File.ReadAllText(Path.Combine(daemon.Cgroups.ServiceGroup("limited"), "io.max")).Trim());
+        }
+
+        var metrics = await daemon.PmctlOkAsync("perf-metrics", "limited", "--once");
+        Assert.Contains($"io.max: {ceiling}\n", metrics);
+        Assert.Contains("io.weight: 300\n", metrics);
+        Assert.Matches($@"  {Path.GetFileName(disk.Path)} \({disk.Numbers}\): read .*, written 3\.0 MiB", metrics);
+
+        // The missing disk is said once, also over restarts; the service runs regardless.
+        const string missing = "io_bandwidth device /dev/pmtest-no-such-disk does not exist; its io_bandwidth limit is not applied";
+        await daemon.PmctlOkAsync("restart", "limited");
+        await daemon.WaitForStateAsync("limited", "RUNNING");
+        Assert.Single((await daemon.PmctlOkAsync("events", "limited")).Split('\n'), line => line.EndsWith(missing, StringComparison.Ordinal));
+
+        // Taken out of the definition, the ceiling is lifted at the next start.
+        daemon.AddShellService("limited", Writer(0), "resources:\n  io_weight: 300");
+        Assert.Contains("limited", await daemon.PmctlOkAsync("update"));
+        await daemon.WaitForStateAsync("limited", "RUNNING");
+        var after = await daemon.PmctlOkAsync("perf-metrics", "limited", "--once");
+        Assert.DoesNotContain("io.max:", after);
+    }
+
+    /// <summary>The time the service's writer reported, once it has.</summary>
+    private static async Task<long> WrittenAfterAsync(TestDaemon daemon, string app)
+    {
+        var log = Path.Combine(daemon.WorkDir(app), "logs", "stdout.log");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(log) && File.ReadAllText(log) is var text && text.StartsWith("ms=", StringComparison.Ordinal) && text.EndsWith('\n'))
+            {
+                return long.Parse(text[3..].Trim());
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{app} never reported its write");
+    }
 }

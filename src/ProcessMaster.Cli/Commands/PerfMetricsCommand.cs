@@ -70,7 +70,7 @@ internal static class PerfMetricsCommand
 
         text.Append($"cpu.throttled: {total.Throttled} of {total.Periods} periods{Percent(total.Throttled, total.Periods)}, " +
                     $"{Number(total.ThrottledSeconds, "0.###")} s held back");
-        if (second is not null && first is not null)
+        if (second is not null && first is not null && second.Periods > first.Periods)
         {
             var periods = second.Periods - first.Periods;
             text.Append($"; in the interval {second.Throttled - first.Throttled} of {periods}{Percent(second.Throttled - first.Throttled, periods)}");
