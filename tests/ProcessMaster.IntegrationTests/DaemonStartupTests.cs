@@ -122,6 +122,102 @@ public class DaemonStartupTests
         }
     }
 
+    /// <summary>
+    /// Every key of the original's service schema and README example, resources and I/O included: a service
+    /// (size rotation, restart policy) and a cron job (time rotation, schedule bounds) between them. Both
+    /// load and run; the I/O ceiling for a disk this host lacks is a warning, not a refusal.
+    /// </summary>
+    [SystemFact]
+    public async Task ServiceFilesUsingEveryKeyOfTheOriginalsExamples_LoadAndRun()
+    {
+        await using var daemon = new TestDaemon();
+        var tool = Path.Combine(daemon.WorkDir("sleeper"), "tool");
+        File.Copy("/bin/sleep", tool);
+        File.WriteAllText(Path.Combine(daemon.Directory, "secret"), "from-a-file");
+        daemon.AddService("sleeper", $$"""
+            application: sleeper            # optional; if omitted, derived from the filename
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sh", "-c", "echo FOO=$FOO BAR=$BAR; exec sleep 1000000"]
+              stop_signal: SIGTERM
+              stop_grace_period_ms: 5000
+              user: nobody
+              group: nogroup
+              environment:
+                - name: FOO
+                  value: bar
+                - name: BAR
+                  value: "@file://{{daemon.Directory}}/secret"
+                - name: B64
+                  value: "@base64://aGVsbG8="
+                - name: SHORT
+                  value: "@b64://aGVsbG8="
+                - name: HEX
+                  value: "@hex://68656c6c6f"
+              inherit_environment: false
+            logs:
+              stdout: ./logs/stdout.log
+              stderr: ./logs/stderr.log
+              rotation_mode: size
+              rotation_size: 10m
+              rotation_backups: 10
+              compression_enabled: true
+              stop_command_stdout: ./logs/stop_command_stdout.log
+              stop_command_stderr: ./logs/stop_command_stderr.log
+              hints:
+                - ./logs/app.log
+            resources:
+              max_cpu: 100m
+              max_memory: 64MiB
+              max_swap: 0
+              io_weight: 500
+              io_bandwidth:
+                - {device: "253:8", max_read_bytes_per_second: 75MiB, max_write_bytes_per_second: 75MiB, max_read_iops: 5000, max_write_iops: 2000}
+            restart_policy:
+              policy: always
+              restart_backoff_ms: 1000
+              tolerance:
+                max_restarts: 3
+                duration: 1m
+            global:
+              enabled: true
+            provisioning:
+              - path: ./tool
+                ownership: {owner: nobody, group: nogroup, recursive: false}
+                mode: "0750"
+                add_net_bind_capability: true
+            """);
+        daemon.AddService("nightly", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/true"]
+              stop_command: ["/bin/true"]
+              schedule: "*/5 * * * *"
+              not_before: "2020-01-01"
+              not_after: "2099-12-31 23:00:00"
+              max_time_per_run: "30m"
+            logs:
+              rotation_mode: time
+              rotation_frequency: daily
+              rotation_max_age_ms: 2592000000
+              compression_enabled: false
+              stop_command_stdout: null
+              stop_command_stderr: null
+            """);
+
+        var check = await Run.ProgramAsync(Dist.Daemon, ["--check-config", "-c", daemon.ConfigPath]);
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("sleeper", "RUNNING");
+        Assert.NotNull((await daemon.StatusAsync("nightly")).NextRun);
+        Assert.Contains("FOO=bar BAR=from-a-file", File.ReadAllText(Path.Combine(daemon.WorkDir("sleeper"), "logs", "stdout.log")));
+        var events = await daemon.PmctlOkAsync("events", "sleeper");
+        if (!Directory.Exists("/sys/dev/block/253:8"))
+        {
+            Assert.Contains("io_bandwidth device 253:8: this host has no block device 253:8; its io_bandwidth limit is not applied", events);
+        }
+    }
+
     [SystemFact]
     public async Task Version_IsTheSameBuildInEveryBinary()
     {

@@ -75,6 +75,12 @@ public class ResourceLimitTests
             Assert.Equal("100000", File.ReadAllText(Path.Combine(group, "cpu.cfs_period_us")).Trim());
         }
 
+        // perf-metrics reads the same throttling from whichever hierarchy applies it.
+        var metrics = await daemon.PmctlOkAsync("perf-metrics", "limited", "--interval-ms", "500");
+        Assert.Matches(@"cpu\.max: 20000 100000 \(0\.2 cores\)", metrics);
+        Assert.Matches(@"cpu\.throttled: [1-9][0-9]* of [1-9][0-9]* periods \([0-9.]+%\), [0-9.]+ s held back; in the interval [1-9]", metrics);
+        Assert.Matches(@"cpu\.util: [0-9.]+% of one core over 500 ms \([0-9]+% of its quota\)", metrics);
+
         long Usage(string app) => ServiceCgroup.CpuUsage(daemon.Cgroups.ServiceGroup(app)) ?? throw new InvalidOperationException("no cpu.stat");
 
         // nr_throttled in cpu.stat of whichever hierarchy applies the limit.
