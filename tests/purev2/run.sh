@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Proof on a real pure cgroup v2 kernel: boots a Debian cloud kernel under QEMU (software emulation,
 # no KVM needed) with an initramfs holding busybox, the NativeAOT processmaster, pmctl and
-# processmaster-exec (with the libraries they load) and a scenario (guest/init) that checks limits,
-# tracking and shutdown on /sys/fs/cgroup. Exits 0 only if every RESULT line is PASS.
+# processmaster-exec (with the libraries they load) and a scenario (guest/init) that checks limits
+# (CPU, memory, pids, and I/O on a virtio disk), tracking and shutdown on /sys/fs/cgroup. Exits 0 only if every RESULT line is PASS.
 # Usage: tests/purev2/run.sh     env: APPEND_EXTRA (extra kernel arguments), TIMEOUT (seconds, default 240)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,15 +20,26 @@ if ((${#need[@]})); then
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# 2. The Debian cloud kernel (kept in $WORK between runs); only vmlinuz is extracted.
+# 2. The Debian cloud kernel (kept in $WORK between runs); vmlinuz and the virtio disk's modules (in
+#    load order: the guest has no modprobe) are extracted.
 kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
 [ -n "$kpkg" ] || { apt-get update -q >/dev/null; kpkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/{print $2; exit}'); }
 VMLINUZ=$WORK/kernel/$kpkg/vmlinuz
-if [ ! -f "$VMLINUZ" ]; then
-  mkdir -p "$WORK/debs" "$WORK/kernel/$kpkg"
+MODULES=$WORK/kernel/$kpkg/modules
+VIRTIO_MODULES="virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev virtio/virtio_pci_legacy_dev virtio/virtio_pci block/virtio_blk"
+if [ ! -f "$VMLINUZ" ] || [ ! -f "$MODULES/virtio_blk.ko" ]; then
+  mkdir -p "$WORK/debs" "$WORK/kernel/$kpkg" "$MODULES"
   (cd "$WORK/debs" && apt-get download -q "$kpkg" >/dev/null)
   dpkg-deb -x "$WORK"/debs/"${kpkg}"_*.deb "$WORK/kernel/$kpkg/x"
   cp "$WORK"/kernel/"$kpkg"/x/boot/vmlinuz-* "$VMLINUZ"
+  i=0
+  for m in $VIRTIO_MODULES; do
+    ko=$(find "$WORK/kernel/$kpkg/x/lib/modules" -path "*/drivers/$m.ko*" | head -n 1)
+    [ -n "$ko" ] || { echo "purev2: $kpkg has no $m module" >&2; exit 1; }
+    case $ko in *.xz) xz -dc "$ko" ;; *.zst) zstd -dc "$ko" ;; *) cat "$ko" ;; esac > "$MODULES/$i-${m##*/}.ko"
+    cp "$MODULES/$i-${m##*/}.ko" "$MODULES/${m##*/}.ko"
+    i=$((i + 1))
+  done
   rm -rf "$WORK/kernel/$kpkg/x" "$WORK/debs"
 fi
 
@@ -42,6 +53,7 @@ install -m 755 "$HERE/guest/init" "$R/init"
 cp "$ROOT"/dist/{processmaster,pmctl,processmaster-exec} "$R/opt/pm/"
 cp "$HERE/guest/config.yaml" "$R/opt/pm/"
 cp -r "$HERE/guest/config.d" "$R/opt/pm/"
+mkdir -p "$R/lib/modules" && cp "$MODULES"/[0-9]-*.ko "$R/lib/modules/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$R/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$R/etc/group"
 printf 'passwd: files\ngroup: files\n' > "$R/etc/nsswitch.conf"
@@ -66,7 +78,10 @@ LOG=$WORK/console.log; : > "$LOG"
 T0=${EPOCHREALTIME/./}
 elapsed() { local d=$(( ${EPOCHREALTIME/./} - T0 )); printf '%d.%02d' $((d / 1000000)) $((d % 1000000 / 10000)); }
 set +e
+# A 64 MiB virtio disk for the I/O limits (written raw by the guest's services, no file system).
+rm -f "$WORK/disk.img"; truncate -s 64M "$WORK/disk.img"
 timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot \
+    -drive file="$WORK/disk.img",format=raw,if=virtio \
     -kernel "$VMLINUZ" -initrd "$WORK/initrd.cpio.gz" -append "console=ttyS0 quiet panic=-1 ${APPEND_EXTRA:-}" </dev/null 2>&1 |
   while IFS= read -r line; do
     line=${line%$'\r'}
