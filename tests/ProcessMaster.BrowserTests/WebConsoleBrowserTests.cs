@@ -38,7 +38,7 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
                 command: ["/bin/sh", "-c", "echo hello; sleep 30"]
             """);
         _daemon.AddShellService("web", "i=0; while :; do i=$((i+1)); printf '\\033[32mtick\\033[0m %d\\n' $i; sleep 0.3; done");
-        _daemon.AddShellService("worker", "exec sleep 1000", "resources:\n  max_memory: 256MiB");
+        _daemon.AddShellService("worker", "exec sleep 1000", "resources:\n  max_memory: 256MiB\n  io_weight: 300");
         _daemon.AddService("nightly", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/true\"]\n  schedule: \"30 2 * * *\"\n");
         _daemon.AddShellService("db", "exec sleep 1000", "readiness_probe:\n  exec: {command: [\"test\", \"-e\", \"ready\"]}\n  period: 300ms\n  timeout: 300ms");
         _daemon.AddShellService("api", "exec sleep 1000", "depends_on:\n  db: {condition: healthy}");
@@ -127,6 +127,7 @@ public sealed class WebConsoleBrowserTests : IAsyncLifetime
         // Service details with the charts.
         await Row("worker").Locator("button[data-action='details']").ClickAsync();
         await Expect(_page.Locator("#details-metrics")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"memory +[\d.]+ [KMG]?i?B of 256 MiB"));
+        await Expect(_page.Locator("#details-metrics")).ToContainTextAsync("io.weight     300");
         var worker = (await _daemon.StatusAsync("worker")).MainPid;
         await Expect(_page.Locator("#details-processes")).ToContainTextAsync(new System.Text.RegularExpressions.Regex($@"{worker}  root +[\d.]+s +[\d.]+ [KM]iB +\S+ +sleep 1000"));
         await _page.Locator("#details-close").ClickAsync();
