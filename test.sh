@@ -17,12 +17,14 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
 fi
 # Real programs of the tests: redis (sd_notify readiness), python3 (small servers that hang), openssl (a
-# self-signed certificate for an https probe) and PostgreSQL (run directly, as packaged).
+# self-signed certificate for an https probe), PostgreSQL (run directly, as packaged) and Prometheus with
+# promtool (scrapes of /metrics).
 need=()
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 if ((${#need[@]})) && command -v apt-get >/dev/null 2>&1; then
   echo "test.sh: installing ${need[*]} for the tests" >&2
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null

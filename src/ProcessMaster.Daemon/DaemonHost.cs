@@ -188,9 +188,10 @@ internal static class DaemonHost
         // find one (the default action would end the daemon); the swap itself waits until boot is done.
         var booted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Web.WebConsole? webConsole = null;
+        Metrics.MetricsServer? metricsServer = null;
         runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
             booted.Task, server, manager, records, loop, logLoop, reaper, events,
-            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd, notify?.Fd));
+            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd, notify?.Fd, metricsServer?.ListenerFd));
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
@@ -205,6 +206,9 @@ internal static class DaemonHost
         reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
         await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
         webConsole = web;
+        await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(runtime, dispatcher.Counters), stateDirectory,
+            inherited.Metrics, message => events.Record(null, "metrics", message));
+        metricsServer = metrics;
         if (inherited.Any)
         {
             events.Record(null, "reexec", $"re-executed in place as generation {records.Generation} ({BuildIdentity.Current.Describe()})");

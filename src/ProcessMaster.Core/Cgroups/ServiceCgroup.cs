@@ -8,6 +8,11 @@ namespace ProcessMaster.Core.Cgroups;
 /// <param name="CpuUsageMicroseconds">CPU time used since the group was created.</param>
 public sealed record CgroupUsage(long? MemoryBytes, long? CpuUsageMicroseconds);
 
+/// <summary>Counters for /metrics beyond <see cref="CgroupUsage"/>; null where the host has no such file.</summary>
+/// <param name="MemoryPeakBytes">The most memory the group used at once (v2 memory.peak, v1 max_usage_in_bytes).</param>
+/// <param name="OomKills">Processes the kernel's OOM killer ended inside the group.</param>
+public sealed record CgroupCounters(long? UserMicroseconds, long? SystemMicroseconds, long? MemoryPeakBytes, long? SwapBytes, long? OomKills);
+
 /// <summary>
 /// One service's cgroups: <c>pm-&lt;app&gt;</c> on the v2 hierarchy (its processes in <c>run/</c>) plus, on
 /// hybrid hosts, a parallel <c>pm-&lt;app&gt;</c> in each v1 hierarchy that carries a limit controller.
@@ -124,6 +129,27 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     public CgroupUsage ReadUsage() =>
         new(_memoryFile is null ? null : CgroupFs.ReadNumber(_v1MemoryDirectory ?? _directory, _memoryFile),
             CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "usage_usec "u8));
+
+    public CgroupCounters ReadCounters()
+    {
+        var user = CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "user_usec "u8);
+        var system = CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "system_usec "u8);
+        switch (layout.Backends[CgroupController.Memory])
+        {
+            case LimitBackendKind.V2:
+                return new CgroupCounters(user, system, CgroupFs.ReadNumber(_directory, "memory.peak"),
+                    CgroupFs.ReadNumber(_directory, "memory.swap.current"), CgroupFs.ReadKeyedNumber(_directory, "memory.events", "oom_kill "u8));
+            case LimitBackendKind.V1:
+                var memory = _v1MemoryDirectory!;
+                var swap = CgroupFs.ReadNumber(memory, "memory.memsw.usage_in_bytes") is { } both && CgroupFs.ReadNumber(memory, "memory.usage_in_bytes") is { } ram
+                    ? Math.Max(0, both - ram)
+                    : (long?)null;
+                return new CgroupCounters(user, system, CgroupFs.ReadNumber(memory, "memory.max_usage_in_bytes"), swap,
+                    CgroupFs.ReadKeyedNumber(memory, "memory.oom_control", "oom_kill "u8));
+            default:
+                return new CgroupCounters(user, system, null, null, null);
+        }
+    }
 
     public CgroupStats ReadStats()
     {

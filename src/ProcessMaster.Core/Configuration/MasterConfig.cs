@@ -17,6 +17,8 @@ public sealed record MasterConfig
 
     public required WebConsoleSettings WebConsole { get; init; }
 
+    public required MetricsSettings Metrics { get; init; }
+
     public required EquatableArray<AdminActionDefinition> AdminActions { get; init; }
 }
 
@@ -70,7 +72,14 @@ public sealed record WebConsoleSettings(
     public const string GeneratedLoginUser = "admin";
 }
 
-/// <summary>The <c>web_console.tls:</c> section.</summary>
+/// <summary>The <c>metrics:</c> section: Prometheus' <c>/metrics</c> on a listener of its own.</summary>
+/// <param name="AllowPlaintextRemote">Serve plain HTTP off loopback (the console's passwords then cross the network in clear).</param>
+public sealed record MetricsSettings(bool Enabled, IPAddress Bind, int Port, bool AllowPlaintextRemote, TlsSettings Tls)
+{
+    public const int DefaultPort = 9109;
+}
+
+/// <summary>The <c>web_console.tls:</c> and <c>metrics.tls:</c> sections.</summary>
 public sealed record TlsSettings(
     bool Enabled,
     string? CaPem,

@@ -30,6 +30,7 @@ public static class MasterConfigParser
         }
 
         var web = ParseWebConsole(root.Map("web_console"), baseDirectory);
+        var metrics = ParseMetrics(root.Map("metrics"), baseDirectory);
         var actions = ParseAdminActions(root.Map("admin_actions"));
         root.Finish();
 
@@ -45,6 +46,7 @@ public static class MasterConfigParser
             UnixSocket = socket,
             Global = global,
             WebConsole = web,
+            Metrics = metrics,
             AdminActions = actions,
         };
     }
@@ -162,28 +164,7 @@ public static class MasterConfigParser
             bind = IPAddress.Any;
         }
 
-        var tlsMap = map?.Map("tls");
-        var tls = new TlsSettings(
-            tlsMap?.Bool("enabled") ?? false,
-            ResolveOptional(tlsMap?.Scalar("ca_pem"), baseDirectory),
-            ResolveOptional(tlsMap?.Scalar("server_cert_pem"), baseDirectory),
-            ResolveOptional(tlsMap?.Scalar("server_key_pem"), baseDirectory),
-            tlsMap?.Scalar("client_host"),
-            tlsMap?.Bool("mtls") ?? false);
-        if (tlsMap is not null)
-        {
-            if (tls.Enabled && (tls.ServerCertPem is null) != (tls.ServerKeyPem is null))
-            {
-                tlsMap.Error("set both server_cert_pem and server_key_pem, or neither to generate a self-signed certificate");
-            }
-
-            if (tls.Mtls && tls.CaPem is null)
-            {
-                tlsMap.ErrorAt("mtls", "mtls needs ca_pem (the CA that signs client certificates)");
-            }
-
-            tlsMap.Finish();
-        }
+        var tls = ParseTls(map?.Map("tls"), baseDirectory);
 
         var authMap = map?.Map("auth");
         var basicMap = authMap?.Map("basic");
@@ -210,6 +191,56 @@ public static class MasterConfigParser
             tls,
             new EquatableArray<string>(users ?? []),
             usesDefault);
+        map?.Finish();
+        return settings;
+    }
+
+    private static TlsSettings ParseTls(YamlMap? tlsMap, string baseDirectory)
+    {
+        var tls = new TlsSettings(
+            tlsMap?.Bool("enabled") ?? false,
+            ResolveOptional(tlsMap?.Scalar("ca_pem"), baseDirectory),
+            ResolveOptional(tlsMap?.Scalar("server_cert_pem"), baseDirectory),
+            ResolveOptional(tlsMap?.Scalar("server_key_pem"), baseDirectory),
+            tlsMap?.Scalar("client_host"),
+            tlsMap?.Bool("mtls") ?? false);
+        if (tlsMap is not null)
+        {
+            if (tls.Enabled && (tls.ServerCertPem is null) != (tls.ServerKeyPem is null))
+            {
+                tlsMap.Error("set both server_cert_pem and server_key_pem, or neither to generate a self-signed certificate");
+            }
+
+            if (tls.Mtls && tls.CaPem is null)
+            {
+                tlsMap.ErrorAt("mtls", "mtls needs ca_pem (the CA that signs client certificates)");
+            }
+
+            tlsMap.Finish();
+        }
+
+        return tls;
+    }
+
+    /// <summary>
+    /// The <c>metrics:</c> section: its own listener, loopback by default; the console's users log in
+    /// elsewhere, by the console's rules (TLS, or plain HTTP only when allowed outright).
+    /// </summary>
+    private static MetricsSettings ParseMetrics(YamlMap? map, string baseDirectory)
+    {
+        var bindText = map?.Scalar("bind")?.Trim() ?? "127.0.0.1";
+        if (!TryParseBindAddress(bindText, out var bind))
+        {
+            map?.ErrorAt("bind", $"'{bindText}' is not an IP address (host names are not accepted)");
+            bind = IPAddress.Loopback;
+        }
+
+        var settings = new MetricsSettings(
+            map?.Bool("enabled") ?? false,
+            bind,
+            (int)(map?.Integer("port", 1, 65535) ?? MetricsSettings.DefaultPort),
+            map?.Bool("allow_plaintext_remote") ?? false,
+            ParseTls(map?.Map("tls"), baseDirectory));
         map?.Finish();
         return settings;
     }

@@ -28,6 +28,7 @@ public sealed class EventLog : IEventSink
     private readonly List<Action<EventEntry>> _followers = [];
     private SafeFileHandle? _handle;
     private long _fileBytes;
+    private long _recorded;
 
     /// <param name="file">The persistent file (null keeps history in memory only).</param>
     /// <param name="mirror">Also called for each event, e.g. to write the daemon log.</param>
@@ -44,8 +45,12 @@ public sealed class EventLog : IEventSink
         }
     }
 
+    /// <summary>Events recorded since this daemon image started.</summary>
+    public long Recorded => Interlocked.Read(ref _recorded);
+
     public void Record(string? app, string component, string message)
     {
+        Interlocked.Increment(ref _recorded);
         var entry = new EventEntry(_time.GetUtcNow(), app, component, message);
         Action<EventEntry>[] followers;
         lock (_lock)

@@ -22,8 +22,12 @@ internal sealed class RpcDispatcher
     {
         _log = log;
         _trimmer = trimmer;
+        Counters = new RpcCounters(() => _handlers.Keys);
         Register(Methods.Hello, (p, session) => Task.FromResult(Hello(p, session)));
     }
+
+    /// <summary>Requests and errors per method, for /metrics.</summary>
+    public RpcCounters Counters { get; }
 
     public void Register<TParams, TResult>(RpcMethod<TParams, TResult> method, Func<TParams, RpcSession, Task<TResult>> handler) =>
         _handlers[method.Name] = async (raw, session) =>
@@ -137,6 +141,7 @@ internal sealed class RpcDispatcher
         var parameters = request.TryGetProperty("params", out var p) ? p.Clone() : default;
         var isNotification = id is null;
         byte[] response;
+        var failed = true;
         try
         {
             if (session.RequiresHello && !session.HelloDone && method != Methods.Hello.Name)
@@ -151,6 +156,7 @@ internal sealed class RpcDispatcher
 
             var write = await handler(parameters, session);
             response = JsonRpc.Result(id ?? default, write, maxBytes);
+            failed = false;
         }
         catch (RpcException e)
         {
@@ -166,6 +172,7 @@ internal sealed class RpcDispatcher
             response = JsonRpc.Error(id, RpcErrorCodes.InternalError, $"internal error: {e.Message}");
         }
 
+        Counters.Record(method, failed);
         return isNotification ? null : response;
     }
 

@@ -29,6 +29,7 @@ public sealed class DefinitionTrustTests : IDisposable
         UnixSocket = new UnixSocketSettings("/tmp/x.sock", null, null, 0x180),
         Global = new GlobalSettings(Path.Combine(_dir.Path, "config.d"), Path.Combine(_dir.Path, "auto"), "root", "root"),
         WebConsole = new WebConsoleSettings(false, System.Net.IPAddress.Loopback, 9001, false, new TlsSettings(false, null, null, null, null, false), [], true),
+        Metrics = new MetricsSettings(false, System.Net.IPAddress.Loopback, MetricsSettings.DefaultPort, false, new TlsSettings(false, null, null, null, null, false)),
         AdminActions = EquatableArray<AdminActionDefinition>.Empty,
     }, FakeUserDatabase.Instance, readOnly, TimeZoneInfo.Utc).Load();
 

@@ -128,7 +128,7 @@ public class MasterConfigParserTests
         var (_, errors) = Parse("global:\n  config_directory: x\nzzzzzzzz: 1\n");
         var error = Assert.Single(errors);
         Assert.Equal(3, error.Line);
-        Assert.Contains("valid keys here: admin_actions, cgroup, global, unix_socket, web_console", error.Message);
+        Assert.Contains("valid keys here: admin_actions, cgroup, global, metrics, unix_socket, web_console", error.Message);
     }
 
     [Fact]

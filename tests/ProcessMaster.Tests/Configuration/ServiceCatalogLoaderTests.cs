@@ -21,6 +21,7 @@ public sealed class ServiceCatalogLoaderTests : IDisposable
             autoDirectory ? Path.Combine(_dir.Path, "auto") : null,
             "app", "app"),
         WebConsole = new WebConsoleSettings(false, System.Net.IPAddress.Loopback, 9001, false, new TlsSettings(false, null, null, null, null, false), [], true),
+        Metrics = new MetricsSettings(false, System.Net.IPAddress.Loopback, MetricsSettings.DefaultPort, false, new TlsSettings(false, null, null, null, null, false)),
         AdminActions = EquatableArray<AdminActionDefinition>.Empty,
     };
 

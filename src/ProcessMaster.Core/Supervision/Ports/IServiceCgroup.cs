@@ -21,8 +21,11 @@ public interface IServiceCgroup : IDisposable
 
     CgroupUsage ReadUsage();
 
-    /// <summary>CPU throttling and I/O, for perf_metrics.</summary>
+    /// <summary>CPU throttling and I/O, for perf_metrics and /metrics.</summary>
     CgroupStats ReadStats();
+
+    /// <summary>CPU split, memory peak, swap and OOM kills, for /metrics.</summary>
+    CgroupCounters ReadCounters();
 
     /// <summary>Creates the groups if needed and writes the limits; returns warnings.</summary>
     IReadOnlyList<string> Prepare(ResourceSettings resources);

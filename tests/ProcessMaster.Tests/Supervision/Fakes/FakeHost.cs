@@ -316,6 +316,8 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
 
     public CgroupStats ReadStats() => new(null, null, null);
 
+    public CgroupCounters ReadCounters() => new(null, null, null, null, null);
+
     public IReadOnlyList<string> Prepare(ResourceSettings resources)
     {
         Exists = true;

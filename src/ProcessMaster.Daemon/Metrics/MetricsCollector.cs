@@ -1,0 +1,191 @@
+using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Supervision;
+using ProcessMaster.Daemon.Control;
+using ProcessMaster.Protocol;
+
+namespace ProcessMaster.Daemon.Metrics;
+
+/// <summary>
+/// One scrape: every service's state and its cgroup's counters, and the daemon's own. A service whose
+/// cgroup is empty costs one read (its populated flag), as for status. Names follow Prometheus'
+/// conventions: base units (<c>_seconds</c>, <c>_bytes</c>), counters end in <c>_total</c>.
+/// </summary>
+internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
+{
+    private const string Prefix = "processmaster_";
+
+    private static readonly ServiceState[] States = Enum.GetValues<ServiceState>();
+
+    /// <summary>What one service's series are made of, read once per scrape.</summary>
+    private sealed record Reading(ServiceSnapshot Snapshot, string Kind, int Pids, CgroupUsage? Usage, CgroupCounters? Counters,
+        CgroupStats? Stats, Pressure?[] Pressure, string Group);
+
+    public (byte[] Body, string ContentType) Collect(bool openMetrics)
+    {
+        var services = runtime.Services.Services.Values.ToArray();
+        var readings = new Reading[services.Length];
+        Parallel.For(0, services.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i => readings[i] = Read(services[i]));
+        Array.Sort(readings, (a, b) => string.CompareOrdinal(a.Snapshot.Name, b.Snapshot.Name));
+
+        var w = new ExpositionWriter(openMetrics);
+        WriteDaemon(w, readings);
+        WriteServices(w, readings);
+        return (w.ToBytes(), w.ContentType);
+    }
+
+    private static Reading Read(ServiceSupervisor service)
+    {
+        var snapshot = service.Snapshot;
+        var cgroup = service.Cgroup;
+        var pids = snapshot.State.IsActive() || cgroup.IsPopulated ? cgroup.Pids().Count : 0;
+        var kind = snapshot.Definition.IsCron ? "cron" : "service";
+        if (pids == 0)
+        {
+            // A service that just ended keeps its group: its OOM kills and peak say why it ended.
+            var ended = snapshot.State is ServiceState.Failed or ServiceState.Backoff or ServiceState.Exited;
+            return new Reading(snapshot, kind, 0, null, ended ? cgroup.ReadCounters() : null, null, [], cgroup.Group);
+        }
+
+        return new Reading(snapshot, kind, pids, cgroup.ReadUsage(), cgroup.ReadCounters(), cgroup.ReadStats(),
+            [.. new[] { "cpu", "memory", "io" }.Select(r => ControlApi.ReadPressure(Path.Combine(cgroup.Group, $"{r}.pressure")))],
+            cgroup.Group);
+    }
+
+    private void WriteDaemon(ExpositionWriter w, Reading[] readings)
+    {
+        var build = BuildIdentity.Current;
+        w.Family(Prefix + "build_info", "gauge", "The daemon's build: always 1, the build in its labels.");
+        w.Sample(Prefix + "build_info", 1, ("build_id", build.BuildId), ("build_time", build.BuildTime), ("build_host", build.BuildHost));
+
+        w.Family(Prefix + "daemon_resident_memory_bytes", "gauge", "Resident memory of the daemon process.");
+        w.Sample(Prefix + "daemon_resident_memory_bytes", Environment.WorkingSet);
+
+        w.Family(Prefix + "daemon_generation", "gauge", "Daemon images since the host booted (a re-exec or a restart adds one).");
+        w.Sample(Prefix + "daemon_generation", runtime.Generation);
+
+        w.Family(Prefix + "services", "gauge", "Services and cron jobs by state.");
+        foreach (var state in States)
+        {
+            w.Sample(Prefix + "services", readings.Count(r => r.Snapshot.State == state), ("state", state.Name()));
+        }
+
+        w.Family(Prefix + "events_total", "counter", "Events recorded by this daemon image.");
+        w.Sample(Prefix + "events_total", runtime.Events.Recorded);
+
+        var totals = rpc.Totals().ToList();
+        w.Family(Prefix + "rpc_requests_total", "counter", "JSON-RPC requests by method (names not served count as other).");
+        foreach (var (method, requests, _) in totals)
+        {
+            w.Sample(Prefix + "rpc_requests_total", requests, ("method", method));
+        }
+
+        w.Family(Prefix + "rpc_errors_total", "counter", "JSON-RPC requests answered with an error, by method.");
+        foreach (var (method, _, errors) in totals)
+        {
+            w.Sample(Prefix + "rpc_errors_total", errors, ("method", method));
+        }
+    }
+
+    private static void WriteServices(ExpositionWriter w, Reading[] readings)
+    {
+        Gauge(w, readings, "service_up", "1 while the service runs (RUNNING), else 0.", r => r.Snapshot.State == ServiceState.Running ? 1 : 0);
+
+        w.Family(Prefix + "service_state", "gauge", "The service's state: 1 for the state it is in, 0 for the others.");
+        foreach (var r in readings)
+        {
+            foreach (var state in States)
+            {
+                w.Sample(Prefix + "service_state", r.Snapshot.State == state ? 1 : 0, ("service", r.Snapshot.Name), ("kind", r.Kind), ("state", state.Name()));
+            }
+        }
+
+        Gauge(w, readings, "service_enabled", "1 when the definition is enabled.", r => r.Snapshot.Definition.Enabled ? 1 : 0);
+        Gauge(w, readings, "service_healthy", "1 when its readiness probe passes, 0 when not (only services with probes).",
+            r => r.Snapshot.Health is { } health ? (health == "healthy" ? 1 : 0) : null);
+        Counter(w, readings, "service_restarts_total", "Automatic restarts since an operator last started it.", r => r.Snapshot.Restarts);
+        Gauge(w, readings, "service_last_exit_code", "Exit code of its last run (absent when it was killed by a signal).", r => r.Snapshot.LastExit?.Code);
+        Gauge(w, readings, "service_last_exit_signal", "Signal number that ended its last run (absent when it exited).", r => r.Snapshot.LastExit?.Signal);
+        Gauge(w, readings, "service_start_time_seconds", "When it entered RUNNING, as a Unix time.",
+            r => r.Snapshot.State == ServiceState.Running && r.Snapshot.StateSince is { } since ? since.ToUnixTimeMilliseconds() / 1000.0 : null);
+        Gauge(w, readings, "service_last_run_timestamp_seconds", "When its last run was started, as a Unix time.",
+            r => r.Snapshot.LastStartAttempt?.ToUnixTimeMilliseconds() / 1000.0);
+        Gauge(w, readings, "cron_next_run_timestamp_seconds", "When the cron job runs next, as a Unix time.",
+            r => r.Kind == "cron" ? r.Snapshot.NextRun?.ToUnixTimeMilliseconds() / 1000.0 : null);
+        Gauge(w, readings, "cron_last_run_overtime", "1 when the cron job's last run passed max_time_per_run.",
+            r => r.Kind == "cron" ? (r.Snapshot.LastRunOvertime ? 1 : 0) : null);
+        Gauge(w, readings, "service_processes", "Processes in its cgroup.", r => r.Pids);
+
+        w.Family(Prefix + "service_cpu_seconds_total", "counter", "CPU time its processes used, by mode (while it has processes).");
+        foreach (var r in readings)
+        {
+            if (r.Counters is { UserMicroseconds: { } user, SystemMicroseconds: { } system })
+            {
+                w.Sample(Prefix + "service_cpu_seconds_total", user / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("mode", "user"));
+                w.Sample(Prefix + "service_cpu_seconds_total", system / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("mode", "system"));
+            }
+        }
+
+        Gauge(w, readings, "service_memory_bytes", "Memory its cgroup uses.", r => r.Usage?.MemoryBytes);
+        Gauge(w, readings, "service_memory_peak_bytes", "The most memory its cgroup used at once.", r => r.Counters?.MemoryPeakBytes);
+        Gauge(w, readings, "service_memory_max_bytes", "Its max_memory (absent when unlimited).", r => r.Snapshot.Definition.Resources.MemoryMax);
+        Gauge(w, readings, "service_swap_bytes", "Swap its cgroup uses.", r => r.Counters?.SwapBytes);
+        Counter(w, readings, "service_oom_kills_total", "Processes of it the kernel's OOM killer ended.", r => r.Counters?.OomKills);
+
+        Counter(w, readings, "service_cpu_periods_total", "CPU quota periods in which it ran.", r => r.Stats?.Throttling?.Periods);
+        Counter(w, readings, "service_cpu_throttled_periods_total", "CPU quota periods in which it was held back.", r => r.Stats?.Throttling?.Throttled);
+        Counter(w, readings, "service_cpu_throttled_seconds_total", "Time its CPU quota held it back.", r => r.Stats?.Throttling?.ThrottledTime.TotalSeconds);
+
+        w.Family(Prefix + "service_pressure_seconds_total", "counter", "Pressure stall time (PSI) of its cgroup, by resource and level (some, full).");
+        string[] resources = ["cpu", "memory", "io"];
+        foreach (var r in readings)
+        {
+            for (var i = 0; i < r.Pressure.Length; i++)
+            {
+                foreach (var (level, line) in new[] { ("some", r.Pressure[i]?.Some), ("full", r.Pressure[i]?.Full) })
+                {
+                    if (line is not null)
+                    {
+                        w.Sample(Prefix + "service_pressure_seconds_total", line.Total / 1e6,
+                            ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", resources[i]), ("level", level));
+                    }
+                }
+            }
+        }
+
+        IoCounter(w, readings, "service_io_read_bytes_total", "Bytes it read, by disk.", d => d.ReadBytes);
+        IoCounter(w, readings, "service_io_written_bytes_total", "Bytes it wrote, by disk.", d => d.WriteBytes);
+        IoCounter(w, readings, "service_io_read_operations_total", "Read operations, by disk.", d => d.ReadOps);
+        IoCounter(w, readings, "service_io_write_operations_total", "Write operations, by disk.", d => d.WriteOps);
+    }
+
+    private static void Gauge(ExpositionWriter w, Reading[] readings, string name, string help, Func<Reading, double?> value) =>
+        Series(w, readings, name, "gauge", help, value);
+
+    private static void Counter(ExpositionWriter w, Reading[] readings, string name, string help, Func<Reading, double?> value) =>
+        Series(w, readings, name, "counter", help, value);
+
+    private static void Series(ExpositionWriter w, Reading[] readings, string name, string type, string help, Func<Reading, double?> value)
+    {
+        w.Family(Prefix + name, type, help);
+        foreach (var r in readings)
+        {
+            if (value(r) is { } v)
+            {
+                w.Sample(Prefix + name, v, ("service", r.Snapshot.Name), ("kind", r.Kind));
+            }
+        }
+    }
+
+    private static void IoCounter(ExpositionWriter w, Reading[] readings, string name, string help, Func<IoDeviceStat, long> value)
+    {
+        w.Family(Prefix + name, "counter", help);
+        foreach (var r in readings)
+        {
+            foreach (var device in r.Stats?.Io ?? [])
+            {
+                w.Sample(Prefix + name, value(device), ("service", r.Snapshot.Name), ("kind", r.Kind), ("device", device.Device));
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ProcessMaster.IntegrationTests.Support;
+
+namespace ProcessMaster.IntegrationTests;
+
+/// <summary>/metrics through the real daemon, checked with Prometheus' own tools.</summary>
+public class MetricsTests
+{
+    private static TestDaemon Daemon(string metrics)
+    {
+        var daemon = new TestDaemon(metrics);
+        daemon.AddShellService("web", "exec sleep 1000", "resources:\n  max_memory: 64MiB");
+        daemon.AddService("broken", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/sh\", \"-c\", \"exit 3\"]\nrestart_policy:\n  policy: never\n");
+        daemon.AddService("nightly", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/true\"]\n  schedule: \"30 2 * * *\"\n");
+        daemon.AddShellService("idle", "exec sleep 1000", "global:\n  enabled: false");
+        return daemon;
+    }
+
+    [SystemFact]
+    public async Task AScrape_PassesPromtool_InBothFormats_AndShowsEveryKindOfService()
+    {
+        var port = FreePort.Next();
+        await using var daemon = Daemon($"metrics:\n  enabled: true\n  port: {port}\n");
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("web", "RUNNING");
+        await daemon.WaitForStateAsync("broken", "FAILED");
+        await daemon.PmctlOkAsync("status");
+        Assert.Contains($"metrics served at http://127.0.0.1:{port}/metrics (loopback: no login)", await daemon.PmctlOkAsync("events"));
+
+        using var client = new HttpClient();
+        var response = await client.GetAsync($"http://127.0.0.1:{port}/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        var text = await response.Content.ReadAsStringAsync();
+        var lint = await Run.ProgramAsync("promtool", ["check", "metrics"], stdin: text);
+        Assert.True(lint.ExitCode == 0, lint.Stdout + lint.Stderr);
+
+        Assert.Contains("processmaster_service_up{service=\"web\",kind=\"service\"} 1\n", text);
+        Assert.Contains("processmaster_service_state{service=\"broken\",kind=\"service\",state=\"FAILED\"} 1\n", text);
+        Assert.Contains("processmaster_service_state{service=\"broken\",kind=\"service\",state=\"RUNNING\"} 0\n", text);
+        Assert.Contains("processmaster_service_last_exit_code{service=\"broken\",kind=\"service\"} 3\n", text);
+        Assert.Contains("processmaster_service_state{service=\"idle\",kind=\"service\",state=\"STOPPED\"} 1\n", text);
+        Assert.Contains("processmaster_service_enabled{service=\"idle\",kind=\"service\"} 0\n", text);
+        Assert.Matches(@"processmaster_cron_next_run_timestamp_seconds\{service=""nightly"",kind=""cron""\} \d{10}\n", text);
+        Assert.Contains("processmaster_service_memory_max_bytes{service=\"web\",kind=\"service\"} 67108864\n", text);
+        Assert.Matches(@"processmaster_service_memory_bytes\{service=""web"",kind=""service""\} [1-9]\d*\n", text);
+        Assert.Matches(@"processmaster_service_cpu_seconds_total\{service=""web"",kind=""service"",mode=""user""\} [\d.e-]+\n", text);
+        Assert.Contains("processmaster_service_processes{service=\"web\",kind=\"service\"} 1\n", text);
+        Assert.Contains("processmaster_services{state=\"RUNNING\"} 1\n", text);
+        Assert.Matches(@"processmaster_rpc_requests_total\{method=""status""\} [1-9]", text);
+        Assert.Matches(@"processmaster_build_info\{build_id=""[0-9a-f]{32}"",", text);
+
+        // OpenMetrics when asked, as Prometheus asks by default; promtool reads both.
+        using var openMetrics = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/metrics");
+        openMetrics.Headers.Accept.ParseAdd("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5");
+        var om = await client.SendAsync(openMetrics);
+        Assert.StartsWith("application/openmetrics-text; version=1.0.0", om.Content.Headers.ContentType!.ToString());
+        var omText = await om.Content.ReadAsStringAsync();
+        Assert.EndsWith("# EOF\n", omText);
+        Assert.Contains("# TYPE processmaster_service_restarts counter\n", omText);
+        Assert.Contains("processmaster_service_restarts_total{service=\"web\",kind=\"service\"} 0\n", omText);
+
+        // The listener is handed to the next image on a re-exec: the same port answers for the new generation.
+        Assert.Contains("generation 2 answers", await daemon.PmctlOkAsync("daemon-reexec"));
+        Assert.Contains("processmaster_daemon_generation 2\n", await client.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+
+        // Anything but GET /metrics is refused plainly.
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"http://127.0.0.1:{port}/")).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.PostAsync($"http://127.0.0.1:{port}/metrics", new StringContent(""))).StatusCode);
+    }
+
+    /// <summary>
+    /// Debian's Prometheus scrapes a daemon whose metrics need a login (bind 0.0.0.0): the job with the
+    /// console user's password gets the series with the right values, the job with a wrong one gets none.
+    /// </summary>
+    [SystemFact]
+    public async Task RealPrometheus_ScrapesWithTheConsolesLogin_AndAWrongPasswordGetsNoData()
+    {
+        var port = FreePort.Next();
+        var hash = WebConsoleSite.BCryptHash(WebConsoleSite.Password);
+        await using var daemon = Daemon($"web_console:\n  auth:\n    basic:\n      users: [\"{WebConsoleSite.User}:{hash}\"]\n" +
+                                        $"metrics:\n  enabled: true\n  bind: 0.0.0.0\n  port: {port}\n  allow_plaintext_remote: true\n");
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("broken", "FAILED");
+        using (var anonymous = new HttpClient())
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"http://127.0.0.1:{port}/metrics")).StatusCode);
+        }
+
+        var prometheusPort = FreePort.Next();
+        var storage = Directory.CreateDirectory(Path.Combine(daemon.Directory, "prometheus")).FullName;
+        var config = Path.Combine(storage, "prometheus.yml");
+        File.WriteAllText(config, $$"""
+            global: {scrape_interval: 1s, scrape_timeout: 1s}
+            scrape_configs:
+              - job_name: right
+                static_configs: [{targets: ["127.0.0.1:{{port}}"]}]
+                basic_auth: {username: {{WebConsoleSite.User}}, password: {{WebConsoleSite.Password}}}
+              - job_name: wrong
+                static_configs: [{targets: ["127.0.0.1:{{port}}"]}]
+                basic_auth: {username: {{WebConsoleSite.User}}, password: not-the-password}
+            """);
+        using var prometheus = Process.Start(new ProcessStartInfo("prometheus",
+            [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(storage, "data")}", $"--web.listen-address=127.0.0.1:{prometheusPort}"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        prometheus.BeginErrorReadLine();
+        prometheus.BeginOutputReadLine();
+        try
+        {
+            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{prometheusPort}/") };
+            Assert.Equal("1", await ValueWhenPresentAsync(api, "processmaster_service_up{job=\"right\",service=\"web\"}"));
+            Assert.Equal("1", await ValueWhenPresentAsync(api, "processmaster_service_state{job=\"right\",service=\"broken\",state=\"FAILED\"}"));
+            Assert.Equal("3", await ValueWhenPresentAsync(api, "processmaster_service_last_exit_code{job=\"right\",service=\"broken\"}"));
+            Assert.Equal("0", await ValueWhenPresentAsync(api, "up{job=\"wrong\"}"));
+            Assert.Null(await QueryAsync(api, "count({job=\"wrong\",__name__=~\"processmaster_.*\"})"));
+        }
+        finally
+        {
+            prometheus.Kill();
+            await prometheus.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>The value of an instant query once it has one (Prometheus scrapes every second).</summary>
+    private static async Task<string> ValueWhenPresentAsync(HttpClient api, string query)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await QueryAsync(api, query) is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"Prometheus never had {query}");
+    }
+
+    private static async Task<string?> QueryAsync(HttpClient api, string query)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(await api.GetStringAsync($"api/v1/query?query={Uri.EscapeDataString(query)}"));
+            var result = document.RootElement.GetProperty("data").GetProperty("result");
+            return result.GetArrayLength() == 0 ? null : result[0].GetProperty("value")[1].GetString();
+        }
+        catch (HttpRequestException)
+        {
+            return null; // not listening yet
+        }
+    }
+}
