@@ -14,8 +14,12 @@ stage() {
   install -m 644 "$ROOT/README.md" "$d/usr/share/doc/processmaster/README.md"
   cp -r "$ROOT/docs/." "$d/usr/share/doc/processmaster/"
   install -m 644 "$ROOT"/examples/*.yaml "$d/usr/share/doc/processmaster/examples/"
+  # For the monitoring side: Prometheus alert rules (with their promtool tests) and a Grafana dashboard.
+  install -d -m 755 "$d/usr/share/processmaster/prometheus" "$d/usr/share/processmaster/grafana"
+  install -m 644 "$ROOT"/packaging/prometheus/*.yml "$d/usr/share/processmaster/prometheus/"
+  install -m 644 "$ROOT/packaging/grafana/processmaster-dashboard.json" "$d/usr/share/processmaster/grafana/"
 }
 
 # Every path stage() creates that belongs to the package alone (removed on uninstall).
 OWNED_FILES=(usr/bin/processmaster usr/bin/pmctl usr/bin/processmaster-exec usr/lib/processmaster lib/systemd/system/processmaster.service
-  usr/share/bash-completion/completions/pmctl usr/share/doc/processmaster etc/processmaster/config.d/README)
+  usr/share/bash-completion/completions/pmctl usr/share/doc/processmaster usr/share/processmaster etc/processmaster/config.d/README)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ProcessMaster.IntegrationTests.Support;
 
 namespace ProcessMaster.IntegrationTests;
@@ -62,6 +63,15 @@ public class MetricsTests
         Assert.Contains("# TYPE processmaster_service_restarts counter\n", omText);
         Assert.Contains("processmaster_service_restarts_total{service=\"web\",kind=\"service\"} 0\n", omText);
 
+        // Every series the shipped alert rules and dashboard use is one the daemon exports.
+        var exported = Regex.Matches(text, @"^# TYPE (\S+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        foreach (var file in Shipped)
+        {
+            var used = Regex.Matches(File.ReadAllText(file), @"processmaster_[a-z_]+").Select(m => m.Value).ToHashSet();
+            Assert.NotEmpty(used);
+            Assert.True(used.IsSubsetOf(exported), $"{file} uses series the daemon does not export: {string.Join(", ", used.Except(exported))}");
+        }
+
         // The listener is handed to the next image on a re-exec: the same port answers for the new generation.
         Assert.Contains("generation 2 answers", await daemon.PmctlOkAsync("daemon-reexec"));
         Assert.Contains("processmaster_daemon_generation 2\n", await client.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
@@ -69,6 +79,27 @@ public class MetricsTests
         // Anything but GET /metrics is refused plainly.
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"http://127.0.0.1:{port}/")).StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.PostAsync($"http://127.0.0.1:{port}/metrics", new StringContent(""))).StatusCode);
+    }
+
+    private static readonly string[] Shipped =
+    [
+        Path.Combine(Dist.Root, "packaging", "prometheus", "processmaster-rules.yml"),
+        Path.Combine(Dist.Root, "packaging", "grafana", "processmaster-dashboard.json"),
+    ];
+
+    [SystemFact]
+    public async Task TheShippedAlertRules_PassTheirPromtoolTests()
+    {
+        var directory = Path.Combine(Dist.Root, "packaging", "prometheus");
+        var check = await Run.ProgramAsync("promtool", ["check", "rules", "processmaster-rules.yml"], workingDirectory: directory);
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+        Assert.Contains("SUCCESS: 7 rules found", check.Stdout);
+        var test = await Run.ProgramAsync("promtool", ["test", "rules", "processmaster-rules.test.yml"], workingDirectory: directory);
+        Assert.True(test.ExitCode == 0, test.Stdout + test.Stderr);
+        // Each alert has a test of its own that expects it to fire.
+        var rules = Regex.Matches(File.ReadAllText(Path.Combine(directory, "processmaster-rules.yml")), @"- alert: (\w+)").Select(m => m.Groups[1].Value);
+        var tests = File.ReadAllText(Path.Combine(directory, "processmaster-rules.test.yml"));
+        Assert.All(rules, rule => Assert.Matches($@"alertname: {rule}\n\s+exp_alerts:\n\s+- exp_labels", tests));
     }
 
     /// <summary>

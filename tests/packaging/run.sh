@@ -29,7 +29,8 @@ installed_files_present() { # installed_files_present ROOT
   [ -x "$r/usr/bin/processmaster" ] && [ -x "$r/usr/bin/pmctl" ] && [ -x "$r/usr/bin/processmaster-exec" ] &&
     [ -f "$r/etc/processmaster/config.yaml" ] && [ -d "$r/etc/processmaster/config.d" ] &&
     [ -f "$r/lib/systemd/system/processmaster.service" ] && [ -d "$r/var/lib/processmaster" ] &&
-    [ -f "$r/usr/share/bash-completion/completions/pmctl" ] && [ -f "$r/usr/share/doc/processmaster/configuration.md" ]
+    [ -f "$r/usr/share/bash-completion/completions/pmctl" ] && [ -f "$r/usr/share/doc/processmaster/configuration.md" ] &&
+    [ -f "$r/usr/share/processmaster/prometheus/processmaster-rules.yml" ] && [ -f "$r/usr/share/processmaster/grafana/processmaster-dashboard.json" ]
 }
 
 expected_identity=$("$ROOT/dist/processmaster" --version)
@@ -87,7 +88,7 @@ rm -f "$R/etc/processmaster/config.d/pkgdemo.yaml"
 
 "${DPKG[@]}" -r processmaster >/dev/null 2>&1
 check "dpkg -r removes the binaries, unit and docs" \
-  sh -c "! [ -e '$R/usr/bin/processmaster' ] && ! [ -e '$R/lib/systemd/system/processmaster.service' ] && ! [ -e '$R/usr/share/doc/processmaster' ]"
+  sh -c "! [ -e '$R/usr/bin/processmaster' ] && ! [ -e '$R/lib/systemd/system/processmaster.service' ] && ! [ -e '$R/usr/share/doc/processmaster' ] && ! [ -e '$R/usr/share/processmaster' ]"
 check "dpkg -r keeps the edited-or-not conffile" test -f "$R/etc/processmaster/config.yaml"
 "${DPKG[@]}" -P processmaster >/dev/null 2>&1
 check "dpkg -P leaves nothing behind" test -z "$(leftovers "$R")"
