@@ -207,7 +207,7 @@ internal static class DaemonHost
         await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
         webConsole = web;
         await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(runtime, dispatcher.Counters), stateDirectory,
-            inherited.Metrics, message => events.Record(null, "metrics", message));
+            inherited.Metrics, trimmer, message => events.Record(null, "metrics", message));
         metricsServer = metrics;
         if (inherited.Any)
         {

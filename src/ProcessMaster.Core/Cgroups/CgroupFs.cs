@@ -114,6 +114,13 @@ public static unsafe class CgroupFs
     public static long? ReadKeyedNumber(CgroupDirectory group, string file, ReadOnlySpan<byte> key) =>
         ParseKeyedNumber(ReadBytes(group.OpenRead(file), out var buffer), buffer, key);
 
+    /// <summary><c>user_usec</c> and <c>system_usec</c> of cpu.stat, read once.</summary>
+    public static (long? User, long? System) ReadCpuTimes(CgroupDirectory group)
+    {
+        var length = ReadBytes(group.OpenRead("cpu.stat"), out var buffer);
+        return (ParseKeyedNumber(length, buffer, "user_usec "u8), ParseKeyedNumber(length, buffer, "system_usec "u8));
+    }
+
     private static long? ParseKeyedNumber(int length, byte[] buffer, ReadOnlySpan<byte> key)
     {
         var text = buffer.AsSpan(0, Math.Max(length, 0));

@@ -11,7 +11,7 @@ public sealed record CgroupUsage(long? MemoryBytes, long? CpuUsageMicroseconds);
 /// <summary>Counters for /metrics beyond <see cref="CgroupUsage"/>; null where the host has no such file.</summary>
 /// <param name="MemoryPeakBytes">The most memory the group used at once (v2 memory.peak, v1 max_usage_in_bytes).</param>
 /// <param name="OomKills">Processes the kernel's OOM killer ended inside the group.</param>
-public sealed record CgroupCounters(long? UserMicroseconds, long? SystemMicroseconds, long? MemoryPeakBytes, long? SwapBytes, long? OomKills);
+public sealed record CgroupCounters(long? UserMicroseconds, long? SystemMicroseconds, long? MemoryBytes, long? MemoryPeakBytes, long? SwapBytes, long? OomKills);
 
 /// <summary>
 /// One service's cgroups: <c>pm-&lt;app&gt;</c> on the v2 hierarchy (its processes in <c>run/</c>) plus, on
@@ -132,26 +132,25 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
 
     public CgroupCounters ReadCounters()
     {
-        var user = CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "user_usec "u8);
-        var system = CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "system_usec "u8);
+        var (user, system) = CgroupFs.ReadCpuTimes(_directory);
         switch (layout.Backends[CgroupController.Memory])
         {
             case LimitBackendKind.V2:
-                return new CgroupCounters(user, system, CgroupFs.ReadNumber(_directory, "memory.peak"),
+                return new CgroupCounters(user, system, CgroupFs.ReadNumber(_directory, "memory.current"), CgroupFs.ReadNumber(_directory, "memory.peak"),
                     CgroupFs.ReadNumber(_directory, "memory.swap.current"), CgroupFs.ReadKeyedNumber(_directory, "memory.events", "oom_kill "u8));
             case LimitBackendKind.V1:
                 var memory = _v1MemoryDirectory!;
-                var swap = CgroupFs.ReadNumber(memory, "memory.memsw.usage_in_bytes") is { } both && CgroupFs.ReadNumber(memory, "memory.usage_in_bytes") is { } ram
-                    ? Math.Max(0, both - ram)
-                    : (long?)null;
-                return new CgroupCounters(user, system, CgroupFs.ReadNumber(memory, "memory.max_usage_in_bytes"), swap,
+                var ram = CgroupFs.ReadNumber(memory, "memory.usage_in_bytes");
+                var swap = CgroupFs.ReadNumber(memory, "memory.memsw.usage_in_bytes") is { } both && ram is { } used ? Math.Max(0, both - used) : (long?)null;
+                return new CgroupCounters(user, system, ram, CgroupFs.ReadNumber(memory, "memory.max_usage_in_bytes"), swap,
                     CgroupFs.ReadKeyedNumber(memory, "memory.oom_control", "oom_kill "u8));
             default:
-                return new CgroupCounters(user, system, null, null, null);
+                return new CgroupCounters(user, system, null, null, null, null);
         }
     }
 
-    public CgroupStats ReadStats()
+    /// <param name="withIoLimits">Also read the io.max (v1: blkio.throttle) rules in force.</param>
+    public CgroupStats ReadStats(bool withIoLimits = true)
     {
         var cpu = layout.Backends[CgroupController.Cpu] == LimitBackendKind.V1 ? layout.V1ServiceGroup(CgroupController.Cpu, App) : Group;
         var throttling = CgroupStatsParser.Throttling(CgroupFs.Read(Path.Combine(cpu, "cpu.stat")));
@@ -159,16 +158,15 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         {
             case LimitBackendKind.V2:
                 var stat = CgroupFs.Read(Path.Combine(Group, "io.stat"));
-                var max = CgroupFs.Read(Path.Combine(Group, "io.max"));
                 return new CgroupStats(throttling, stat is null ? null : CgroupStatsParser.IoStatV2(stat),
-                    max?.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                    withIoLimits ? CgroupFs.Read(Path.Combine(Group, "io.max"))?.Split('\n', StringSplitOptions.RemoveEmptyEntries) : null);
             case LimitBackendKind.V1:
                 var io = layout.V1ServiceGroup(CgroupController.Io, App);
                 string? Read(string file) => CgroupFs.Read(Path.Combine(io, file));
                 // The recursive counters include groups the service made below its own.
                 var bytes = Read("blkio.throttle.io_service_bytes_recursive") ?? Read("blkio.throttle.io_service_bytes");
                 var ops = Read("blkio.throttle.io_serviced_recursive") ?? Read("blkio.throttle.io_serviced");
-                return new CgroupStats(throttling, bytes is null ? null : CgroupStatsParser.IoStatV1(bytes, ops),
+                return new CgroupStats(throttling, bytes is null ? null : CgroupStatsParser.IoStatV1(bytes, ops), !withIoLimits ? null :
                     CgroupStatsParser.IoMaxFromV1(Read("blkio.throttle.read_bps_device"), Read("blkio.throttle.write_bps_device"),
                         Read("blkio.throttle.read_iops_device"), Read("blkio.throttle.write_iops_device")));
             default:

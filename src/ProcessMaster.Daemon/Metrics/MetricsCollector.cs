@@ -16,11 +16,15 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
 
     private static readonly ServiceState[] States = Enum.GetValues<ServiceState>();
 
-    /// <summary>What one service's series are made of, read once per scrape.</summary>
-    private sealed record Reading(ServiceSnapshot Snapshot, string Kind, int Pids, CgroupUsage? Usage, CgroupCounters? Counters,
-        CgroupStats? Stats, Pressure?[] Pressure, string Group);
+    private static readonly string[] PressureResources = ["cpu", "memory", "io"];
 
-    public (byte[] Body, string ContentType) Collect(bool openMetrics)
+    private static readonly string[] PressureFiles = [.. PressureResources.Select(r => r + ".pressure")];
+
+    /// <summary>What one service's series are made of, read once per scrape.</summary>
+    private sealed record Reading(ServiceSnapshot Snapshot, string Kind, int Pids, CgroupCounters? Counters, CgroupStats? Stats, Pressure?[] Pressure);
+
+    /// <summary>The scrape, in a writer the caller sends (<see cref="ExpositionWriter.Finish"/>) and disposes.</summary>
+    public ExpositionWriter Collect(bool openMetrics)
     {
         var services = runtime.Services.Services.Values.ToArray();
         var readings = new Reading[services.Length];
@@ -31,7 +35,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         var w = new ExpositionWriter(openMetrics);
         WriteDaemon(w, readings);
         WriteServices(w, readings);
-        return (w.ToBytes(), w.ContentType);
+        return w;
     }
 
     private static Reading Read(ServiceSupervisor service)
@@ -44,12 +48,11 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         {
             // A service that just ended keeps its group: its OOM kills and peak say why it ended.
             var ended = snapshot.State is ServiceState.Failed or ServiceState.Backoff or ServiceState.Exited;
-            return new Reading(snapshot, kind, 0, null, ended ? cgroup.ReadCounters() : null, null, [], cgroup.Group);
+            return new Reading(snapshot, kind, 0, ended ? cgroup.ReadCounters() : null, null, []);
         }
 
-        return new Reading(snapshot, kind, pids, cgroup.ReadUsage(), cgroup.ReadCounters(), cgroup.ReadStats(),
-            [.. new[] { "cpu", "memory", "io" }.Select(r => ControlApi.ReadPressure(Path.Combine(cgroup.Group, $"{r}.pressure")))],
-            cgroup.Group);
+        return new Reading(snapshot, kind, pids, cgroup.ReadCounters(), cgroup.ReadStats(withIoLimits: false),
+            [.. PressureFiles.Select(file => ControlApi.ReadPressure(Path.Combine(cgroup.Group, file)))]);
     }
 
     private void WriteDaemon(ExpositionWriter w, Reading[] readings)
@@ -126,7 +129,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
             }
         }
 
-        Gauge(w, readings, "service_memory_bytes", "Memory its cgroup uses.", r => r.Usage?.MemoryBytes);
+        Gauge(w, readings, "service_memory_bytes", "Memory its cgroup uses.", r => r.Counters?.MemoryBytes);
         Gauge(w, readings, "service_memory_peak_bytes", "The most memory its cgroup used at once.", r => r.Counters?.MemoryPeakBytes);
         Gauge(w, readings, "service_memory_max_bytes", "Its max_memory (absent when unlimited).", r => r.Snapshot.Definition.Resources.MemoryMax);
         Gauge(w, readings, "service_swap_bytes", "Swap its cgroup uses.", r => r.Counters?.SwapBytes);
@@ -137,18 +140,18 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         Counter(w, readings, "service_cpu_throttled_seconds_total", "Time its CPU quota held it back.", r => r.Stats?.Throttling?.ThrottledTime.TotalSeconds);
 
         w.Family(Prefix + "service_pressure_seconds_total", "counter", "Pressure stall time (PSI) of its cgroup, by resource and level (some, full).");
-        string[] resources = ["cpu", "memory", "io"];
         foreach (var r in readings)
         {
             for (var i = 0; i < r.Pressure.Length; i++)
             {
-                foreach (var (level, line) in new[] { ("some", r.Pressure[i]?.Some), ("full", r.Pressure[i]?.Full) })
+                if (r.Pressure[i]?.Some is { } some)
                 {
-                    if (line is not null)
-                    {
-                        w.Sample(Prefix + "service_pressure_seconds_total", line.Total / 1e6,
-                            ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", resources[i]), ("level", level));
-                    }
+                    w.Sample(Prefix + "service_pressure_seconds_total", some.Total / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", PressureResources[i]), ("level", "some"));
+                }
+
+                if (r.Pressure[i]?.Full is { } full)
+                {
+                    w.Sample(Prefix + "service_pressure_seconds_total", full.Total / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", PressureResources[i]), ("level", "full"));
                 }
             }
         }

@@ -30,13 +30,15 @@ internal sealed class MetricsServer : IAsyncDisposable
     private readonly X509Certificate2? _certificate;
     private readonly X509Certificate2? _clientAuthority;
     private readonly Action<string> _report;
+    private readonly Memory.MemoryTrimmer _trimmer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _slots = new(MaxConnections);
     private readonly Task _accepting;
 
     private MetricsServer(Socket listener, MetricsCollector collector, MetricsSettings settings, BasicAuthenticator? authenticator,
-        LoginRateLimiter limiter, X509Certificate2? certificate, X509Certificate2? clientAuthority, Action<string> report)
+        LoginRateLimiter limiter, X509Certificate2? certificate, X509Certificate2? clientAuthority, Memory.MemoryTrimmer trimmer, Action<string> report)
     {
+        _trimmer = trimmer;
         _listener = listener;
         _collector = collector;
         _settings = settings;
@@ -57,7 +59,8 @@ internal sealed class MetricsServer : IAsyncDisposable
     /// Starts serving, or says why not (an event) and returns null: the daemon runs on without metrics.
     /// <paramref name="inherited"/> is the listening socket a previous image handed over.
     /// </summary>
-    public static MetricsServer? Start(MasterConfig master, MetricsCollector collector, string stateDirectory, int? inherited, Action<string> report)
+    public static MetricsServer? Start(MasterConfig master, MetricsCollector collector, string stateDirectory, int? inherited,
+        Memory.MemoryTrimmer trimmer, Action<string> report)
     {
         var settings = master.Metrics;
         if (!settings.Enabled)
@@ -98,7 +101,7 @@ internal sealed class MetricsServer : IAsyncDisposable
         var host = settings.Bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
         var server = new MetricsServer(listener, collector, settings,
             loopback || authority is not null ? null : new BasicAuthenticator(master.WebConsole.Users, time, limiter),
-            limiter, certificate, authority, report)
+            limiter, certificate, authority, trimmer, report)
         {
             Url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/metrics",
         };
@@ -201,8 +204,18 @@ internal sealed class MetricsServer : IAsyncDisposable
             await using (stream)
             {
                 var request = await MetricsRequest.ReadAsync(stream, MaxRequestHeadBytes, deadline.Token);
-                var (status, headers, body) = Respond(request, source);
-                await WriteAsync(stream, status, headers, request?.Method == "HEAD" ? [] : body, body.Length, deadline.Token);
+                if (Refusal(request, source) is { } refusal)
+                {
+                    await WriteAsync(stream, refusal.Status, refusal.Headers, Encoding.UTF8.GetBytes(refusal.Body), deadline.Token);
+                    return;
+                }
+
+                var accept = request!.Accept?.Contains("application/openmetrics-text", StringComparison.OrdinalIgnoreCase) == true;
+                using var exposition = _collector.Collect(accept);
+                var body = exposition.Finish();
+                await WriteAsync(stream, "200 OK", $"Content-Type: {exposition.ContentType}\r\n", request.Method == "HEAD" ? body[..0] : body, deadline.Token, body.Length);
+                // A scrape is a burst of garbage every interval: give the heap back once scrapes pause.
+                _trimmer.Request();
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
@@ -234,47 +247,47 @@ internal sealed class MetricsServer : IAsyncDisposable
         return custom.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
-    private (string Status, string Headers, byte[] Body) Respond(MetricsRequest? request, IPAddress source)
+    /// <summary>Why this request gets no metrics (status, headers, text), or null when it does.</summary>
+    private (string Status, string Headers, string Body)? Refusal(MetricsRequest? request, IPAddress source)
     {
         if (request is null)
         {
-            return ("400 Bad Request", "", "bad request\n"u8.ToArray());
+            return ("400 Bad Request", "", "bad request\n");
         }
 
         if (request.Method is not ("GET" or "HEAD"))
         {
-            return ("405 Method Not Allowed", "Allow: GET, HEAD\r\n", "only GET and HEAD\n"u8.ToArray());
+            return ("405 Method Not Allowed", "Allow: GET, HEAD\r\n", "only GET and HEAD\n");
         }
 
         if (request.Path != "/metrics")
         {
-            return ("404 Not Found", "", "not found; metrics are at /metrics\n"u8.ToArray());
+            return ("404 Not Found", "", "not found; metrics are at /metrics\n");
         }
 
-        if (_authenticator is not null)
+        if (_authenticator is null)
         {
-            var (user, retryAfter, _) = _limiter.RetryAfter(source) is { } blocked
-                ? new BasicAuthenticator.Outcome(null, blocked)
-                : _authenticator.Authenticate(request.Authorization, source);
-            if (retryAfter is { } wait)
-            {
-                return ("429 Too Many Requests", $"Retry-After: {Math.Ceiling(Math.Max(wait.TotalSeconds, 1))}\r\n", "too many failed logins; try again later\n"u8.ToArray());
-            }
-
-            if (user is null)
-            {
-                return ("401 Unauthorized", "WWW-Authenticate: Basic realm=\"processmaster metrics\", charset=\"UTF-8\"\r\n", "login required\n"u8.ToArray());
-            }
+            return null;
         }
 
-        var (body, contentType) = _collector.Collect(openMetrics: request.Accept?.Contains("application/openmetrics-text", StringComparison.OrdinalIgnoreCase) == true);
-        return ("200 OK", $"Content-Type: {contentType}\r\n", body);
+        var (user, retryAfter, _) = _limiter.RetryAfter(source) is { } blocked
+            ? new BasicAuthenticator.Outcome(null, blocked)
+            : _authenticator.Authenticate(request.Authorization, source);
+        if (retryAfter is { } wait)
+        {
+            return ("429 Too Many Requests", $"Retry-After: {Math.Ceiling(Math.Max(wait.TotalSeconds, 1))}\r\n", "too many failed logins; try again later\n");
+        }
+
+        return user is null
+            ? ("401 Unauthorized", "WWW-Authenticate: Basic realm=\"processmaster metrics\", charset=\"UTF-8\"\r\n", "login required\n")
+            : null;
     }
 
-    private static async Task WriteAsync(Stream stream, string status, string headers, byte[] body, int length, CancellationToken cancellation)
+    /// <param name="length">Content-Length when it differs from the body's (HEAD: the length a GET would get).</param>
+    private static async Task WriteAsync(Stream stream, string status, string headers, ReadOnlyMemory<byte> body, CancellationToken cancellation, int? length = null)
     {
         var type = headers.Contains("Content-Type:", StringComparison.Ordinal) ? "" : "Content-Type: text/plain; charset=utf-8\r\n";
-        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\n{type}{headers}Content-Length: {length}\r\nConnection: close\r\n\r\n");
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\n{type}{headers}Content-Length: {length ?? body.Length}\r\nConnection: close\r\n\r\n");
         await stream.WriteAsync(head, cancellation);
         await stream.WriteAsync(body, cancellation);
         await stream.FlushAsync(cancellation);

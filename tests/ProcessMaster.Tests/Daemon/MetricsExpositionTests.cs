@@ -10,13 +10,16 @@ public class MetricsExpositionTests
 {
     private static string Write(bool openMetrics)
     {
-        var w = new ExpositionWriter(openMetrics);
+        using var w = new ExpositionWriter(openMetrics);
         w.Family("pm_restarts_total", "counter", "Restarts.");
         w.Sample("pm_restarts_total", 3, ("service", "web"));
         w.Family("pm_memory_bytes", "gauge", "Memory.");
         w.Sample("pm_memory_bytes", 1.5e9, ("service", "a\"b\\c\nd"));
         w.Sample("pm_memory_bytes", double.PositiveInfinity);
-        return Encoding.UTF8.GetString(w.ToBytes());
+        // Past the pooled buffer's first size, so growing keeps what was written.
+        w.Family("pm_padding", "gauge", new string('x', 70_000));
+        var text = Encoding.UTF8.GetString(w.Finish().Span);
+        return text.Replace($"# HELP pm_padding {new string('x', 70_000)}\n# TYPE pm_padding gauge\n", "");
     }
 
     [Fact]
@@ -40,6 +43,7 @@ public class MetricsExpositionTests
         var text = Write(openMetrics: true);
         Assert.StartsWith("# HELP pm_restarts Restarts.\n# TYPE pm_restarts counter\npm_restarts_total{service=\"web\"} 3\n", text);
         Assert.EndsWith("pm_memory_bytes +Inf\n# EOF\n", text);
+        Assert.Contains("pm_memory_bytes{service=\"a\\\"b\\\\c\\nd\"} 1500000000\n", text);
     }
 
     [Theory]

@@ -21,10 +21,10 @@ public interface IServiceCgroup : IDisposable
 
     CgroupUsage ReadUsage();
 
-    /// <summary>CPU throttling and I/O, for perf_metrics and /metrics.</summary>
-    CgroupStats ReadStats();
+    /// <summary>CPU throttling and I/O (and the I/O ceilings in force, <paramref name="withIoLimits"/>), for perf_metrics and /metrics.</summary>
+    CgroupStats ReadStats(bool withIoLimits = true);
 
-    /// <summary>CPU split, memory peak, swap and OOM kills, for /metrics.</summary>
+    /// <summary>CPU split, memory now and at its peak, swap and OOM kills, for /metrics.</summary>
     CgroupCounters ReadCounters();
 
     /// <summary>Creates the groups if needed and writes the limits; returns warnings.</summary>

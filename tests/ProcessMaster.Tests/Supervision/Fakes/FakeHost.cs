@@ -314,9 +314,9 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
 
     public CgroupUsage ReadUsage() => new(0, 0);
 
-    public CgroupStats ReadStats() => new(null, null, null);
+    public CgroupStats ReadStats(bool withIoLimits = true) => new(null, null, null);
 
-    public CgroupCounters ReadCounters() => new(null, null, null, null, null);
+    public CgroupCounters ReadCounters() => new(null, null, null, null, null, null);
 
     public IReadOnlyList<string> Prepare(ResourceSettings resources)
     {
