@@ -60,6 +60,13 @@ public static unsafe class CgroupFs
         return length < 0 ? null : Encoding.UTF8.GetString(buffer, 0, length);
     }
 
+    /// <summary><see cref="Read(string)"/> of a file of <paramref name="group"/>.</summary>
+    public static string? Read(CgroupDirectory group, string file)
+    {
+        var length = ReadBytes(group.OpenRead(file), out var buffer);
+        return length < 0 ? null : Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
     private static int OpenRead(string path) => Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
 
     /// <summary>Reads a whole control file from <paramref name="fd"/> (then closed) into the thread's buffer; -1 when it cannot be read.</summary>

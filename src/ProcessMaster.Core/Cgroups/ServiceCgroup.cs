@@ -41,6 +41,14 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         ? new CgroupDirectory(layout.V1ServiceGroup(CgroupController.Memory, app))
         : null;
 
+    private readonly CgroupDirectory? _v1CpuDirectory = layout.Backends[CgroupController.Cpu] == LimitBackendKind.V1
+        ? new CgroupDirectory(layout.V1ServiceGroup(CgroupController.Cpu, app))
+        : null;
+
+    private readonly CgroupDirectory? _v1IoDirectory = layout.Backends[CgroupController.Io] == LimitBackendKind.V1
+        ? new CgroupDirectory(layout.V1ServiceGroup(CgroupController.Io, app))
+        : null;
+
     private readonly string? _memoryFile = layout.Backends[CgroupController.Memory] switch
     {
         LimitBackendKind.V2 => "memory.current",
@@ -152,27 +160,28 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     /// <param name="withIoLimits">Also read the io.max (v1: blkio.throttle) rules in force.</param>
     public CgroupStats ReadStats(bool withIoLimits = true)
     {
-        var cpu = layout.Backends[CgroupController.Cpu] == LimitBackendKind.V1 ? layout.V1ServiceGroup(CgroupController.Cpu, App) : Group;
-        var throttling = CgroupStatsParser.Throttling(CgroupFs.Read(Path.Combine(cpu, "cpu.stat")));
+        var throttling = CgroupStatsParser.Throttling(CgroupFs.Read(_v1CpuDirectory ?? _directory, "cpu.stat"));
         switch (layout.Backends[CgroupController.Io])
         {
             case LimitBackendKind.V2:
-                var stat = CgroupFs.Read(Path.Combine(Group, "io.stat"));
+                var stat = CgroupFs.Read(_directory, "io.stat");
                 return new CgroupStats(throttling, stat is null ? null : CgroupStatsParser.IoStatV2(stat),
-                    withIoLimits ? CgroupFs.Read(Path.Combine(Group, "io.max"))?.Split('\n', StringSplitOptions.RemoveEmptyEntries) : null);
+                    withIoLimits ? CgroupFs.Read(_directory, "io.max")?.Split('\n', StringSplitOptions.RemoveEmptyEntries) : null);
             case LimitBackendKind.V1:
-                var io = layout.V1ServiceGroup(CgroupController.Io, App);
-                string? Read(string file) => CgroupFs.Read(Path.Combine(io, file));
+                var io = _v1IoDirectory!;
                 // The recursive counters include groups the service made below its own.
-                var bytes = Read("blkio.throttle.io_service_bytes_recursive") ?? Read("blkio.throttle.io_service_bytes");
-                var ops = Read("blkio.throttle.io_serviced_recursive") ?? Read("blkio.throttle.io_serviced");
+                var bytes = CgroupFs.Read(io, "blkio.throttle.io_service_bytes_recursive") ?? CgroupFs.Read(io, "blkio.throttle.io_service_bytes");
+                var ops = CgroupFs.Read(io, "blkio.throttle.io_serviced_recursive") ?? CgroupFs.Read(io, "blkio.throttle.io_serviced");
                 return new CgroupStats(throttling, bytes is null ? null : CgroupStatsParser.IoStatV1(bytes, ops), !withIoLimits ? null :
-                    CgroupStatsParser.IoMaxFromV1(Read("blkio.throttle.read_bps_device"), Read("blkio.throttle.write_bps_device"),
-                        Read("blkio.throttle.read_iops_device"), Read("blkio.throttle.write_iops_device")));
+                    CgroupStatsParser.IoMaxFromV1(CgroupFs.Read(io, "blkio.throttle.read_bps_device"), CgroupFs.Read(io, "blkio.throttle.write_bps_device"),
+                        CgroupFs.Read(io, "blkio.throttle.read_iops_device"), CgroupFs.Read(io, "blkio.throttle.write_iops_device")));
             default:
                 return new CgroupStats(throttling, null, null);
         }
     }
+
+    /// <summary>A pressure (PSI) file of the group, e.g. <c>cpu.pressure</c>; null where the kernel has none.</summary>
+    public string? ReadPressure(string file) => CgroupFs.Read(_directory, file);
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
     internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);
@@ -194,5 +203,7 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     {
         _directory.Dispose();
         _v1MemoryDirectory?.Dispose();
+        _v1CpuDirectory?.Dispose();
+        _v1IoDirectory?.Dispose();
     }
 }

@@ -35,9 +35,9 @@ internal sealed partial class ControlApi
             limits.SwapMax,
             cpuMax.ToString(),
             cpuStat,
-            ReadPressure(Path.Combine(group, "cpu.pressure")),
-            ReadPressure(Path.Combine(group, "memory.pressure")),
-            ReadPressure(Path.Combine(group, "io.pressure")),
+            ParsePressure(service.Cgroup.ReadPressure("cpu.pressure")),
+            ParsePressure(service.Cgroup.ReadPressure("memory.pressure")),
+            ParsePressure(service.Cgroup.ReadPressure("io.pressure")),
             service.Cgroup.Pids(),
             cpuMax.QuotaMicroseconds is { } quota ? (double)quota / cpuMax.PeriodMicroseconds : null,
             stats.Throttling is { } t ? new CpuThrottlingInfo(t.Periods, t.Throttled, t.ThrottledTime.TotalSeconds) : null,
@@ -51,9 +51,9 @@ internal sealed partial class ControlApi
         devices.Sum(d => d.ReadBytes), devices.Sum(d => d.WriteBytes), devices.Sum(d => d.ReadOps), devices.Sum(d => d.WriteOps));
 
     /// <summary>Parses a PSI file: "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" and the same for "full".</summary>
-    internal static Pressure? ReadPressure(string path)
+    internal static Pressure? ParsePressure(string? text)
     {
-        if (CgroupFs.Read(path) is not { } text)
+        if (text is null)
         {
             return null;
         }

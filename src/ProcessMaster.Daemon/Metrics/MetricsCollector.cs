@@ -52,7 +52,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         }
 
         return new Reading(snapshot, kind, pids, cgroup.ReadCounters(), cgroup.ReadStats(withIoLimits: false),
-            [.. PressureFiles.Select(file => ControlApi.ReadPressure(Path.Combine(cgroup.Group, file)))]);
+            [.. PressureFiles.Select(file => ControlApi.ParsePressure(cgroup.ReadPressure(file)))]);
     }
 
     private void WriteDaemon(ExpositionWriter w, Reading[] readings)

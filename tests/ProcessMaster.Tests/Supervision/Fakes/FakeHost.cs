@@ -316,6 +316,8 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
 
     public CgroupStats ReadStats(bool withIoLimits = true) => new(null, null, null);
 
+    public string? ReadPressure(string file) => null;
+
     public CgroupCounters ReadCounters() => new(null, null, null, null, null, null);
 
     public IReadOnlyList<string> Prepare(ResourceSettings resources)
