@@ -24,7 +24,6 @@ internal sealed class MetricsServer : IAsyncDisposable
 
     private readonly Socket _listener;
     private readonly MetricsCollector _collector;
-    private readonly MetricsSettings _settings;
     private readonly BasicAuthenticator? _authenticator;
     private readonly LoginRateLimiter _limiter;
     private readonly X509Certificate2? _certificate;
@@ -35,13 +34,12 @@ internal sealed class MetricsServer : IAsyncDisposable
     private readonly SemaphoreSlim _slots = new(MaxConnections);
     private readonly Task _accepting;
 
-    private MetricsServer(Socket listener, MetricsCollector collector, MetricsSettings settings, BasicAuthenticator? authenticator,
+    private MetricsServer(Socket listener, MetricsCollector collector, BasicAuthenticator? authenticator,
         LoginRateLimiter limiter, X509Certificate2? certificate, X509Certificate2? clientAuthority, Memory.MemoryTrimmer trimmer, Action<string> report)
     {
         _trimmer = trimmer;
         _listener = listener;
         _collector = collector;
-        _settings = settings;
         _authenticator = authenticator;
         _limiter = limiter;
         _certificate = certificate;
@@ -99,7 +97,7 @@ internal sealed class MetricsServer : IAsyncDisposable
         }
 
         var host = settings.Bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
-        var server = new MetricsServer(listener, collector, settings,
+        var server = new MetricsServer(listener, collector,
             loopback || authority is not null ? null : new BasicAuthenticator(master.WebConsole.Users, time, limiter),
             limiter, certificate, authority, trimmer, report)
         {
