@@ -50,7 +50,7 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
             : throw new RpcException(RpcErrorCodes.NotFound, $"unknown service: {name}");
 
     /// <summary>The service's processes; its cgroup is only read while it runs or still holds something.</summary>
-    private static List<int> LivePids(ServiceSupervisor service) =>
+    internal static List<int> LivePids(ServiceSupervisor service) =>
         service.Snapshot.State.IsActive() || service.Cgroup.IsPopulated ? service.Cgroup.Pids() : [];
 
     private IReadOnlyList<ServiceSupervisor> Targets(string? name) =>

@@ -42,7 +42,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
     {
         var snapshot = service.Snapshot;
         var cgroup = service.Cgroup;
-        var pids = snapshot.State.IsActive() || cgroup.IsPopulated ? cgroup.Pids().Count : 0;
+        var pids = ControlApi.LivePids(service).Count;
         var kind = snapshot.Definition.IsCron ? "cron" : "service";
         if (pids == 0)
         {

@@ -87,7 +87,7 @@ internal sealed class MetricsServer : IAsyncDisposable
                 authority = settings.Tls.Mtls && settings.Tls.CaPem is { } ca ? X509CertificateLoader.LoadCertificate(Encoding.ASCII.GetBytes(File.ReadAllText(ca))) : null;
             }
 
-            listener = inherited is { } fd ? new Socket(new SafeSocketHandle(fd, ownsHandle: true)) : Listen(settings.Bind, settings.Port);
+            listener = new Socket(new SafeSocketHandle(inherited ?? WebListener.Open(settings.Bind, settings.Port), ownsHandle: true));
         }
         catch (Exception e) when (e is IOException or SocketException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
@@ -127,28 +127,6 @@ internal sealed class MetricsServer : IAsyncDisposable
         }
 
         return null;
-    }
-
-    private static Socket Listen(IPAddress address, int port)
-    {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            if (address.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                socket.DualMode = address.Equals(IPAddress.IPv6Any);
-            }
-
-            socket.Bind(new IPEndPoint(address, port));
-            socket.Listen(64);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     private async Task AcceptAsync()
@@ -238,11 +216,8 @@ internal sealed class MetricsServer : IAsyncDisposable
             return false;
         }
 
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.Add(_clientAuthority);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return custom.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        using var client = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return ClientCertificates.IsSignedBy(_clientAuthority, client);
     }
 
     /// <summary>Why this request gets no metrics (status, headers, text), or null when it does.</summary>

@@ -5,7 +5,7 @@ using ProcessMaster.Core.Interop;
 namespace ProcessMaster.Daemon.Web;
 
 /// <summary>
-/// The web console's listening socket, opened by the daemon rather than by Kestrel so that its descriptor
+/// The web console's (and the metrics') listening socket, opened by the daemon rather than by Kestrel so that its descriptor
 /// is known: a re-exec hands it to the next image, and clients never see the port closed.
 /// </summary>
 internal static class WebListener

@@ -232,6 +232,8 @@ public class ValueParserTests
     [InlineData("253")]
     [InlineData("253:")]
     [InlineData("-1:0")]
+    [InlineData("/home/alice/fuse/disk")]
+    [InlineData("/dev/../home/alice/disk")]
     [InlineData("")]
     public void BlockDeviceName_RejectsAnythingElse(string text) =>
         Assert.Contains("not a block device", Assert.Throws<FormatException>(() => BlockDeviceName.Parse(text)).Message);
