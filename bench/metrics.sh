@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # /metrics at scale: N services (default 1000, all running sleep) with metrics on. Per scrape: the
 # time a client waits (curl, median and worst of SCRAPES), the daemon's own CPU time (utime+stime
-# over all scrapes / SCRAPES) and the body size; beside it the same for `pmctl status --format json`.
+# over all scrapes / SCRAPES), the body size and the managed bytes allocated per scrape; beside it the
+# same for `pmctl status --format json`.
 # Then the daemon's PSS with metrics off and on (50 services, after 20 scrapes), in the same run.
 # Usage: bench/metrics.sh   env: N (1000), SCRAPES (20)
 source "$(dirname "$0")/lib.sh"
@@ -39,6 +40,10 @@ pm_start
 for _ in $(seq 600); do [ "$(running)" -eq "$N" ] && break; sleep 0.5; done
 sleep 2
 measure "GET /metrics" scrape
+# Managed allocation per scrape: the daemon's own allocation counter, read by two scrapes SCRAPES apart.
+allocated() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^processmaster_daemon_allocated_bytes_total / { print $2 }'; }
+a1=$(allocated); for _ in $(seq "$SCRAPES"); do scrape >/dev/null; done; a2=$(allocated)
+awk -v a="$a1" -v b="$a2" -v n="$SCRAPES" 'BEGIN { printf "%-28s %.0f bytes allocated per scrape\n", "GET /metrics", (b - a) / (n + 1) }'
 measure "pmctl status --format json" status
 pm_stop
 "$ROOT/tests/cleanup-stale-cgroups.sh" "$PM_CGROUP" >/dev/null 2>&1 || true

@@ -151,8 +151,8 @@ internal static class DaemonHost
         EarlierDaemon.Report(holder, records, events, log);
         ServiceManager? notified = null;
         using var notify = OpenNotifySocket(master, layout, inherited, loop, (app, pid, message) => notified?.Notify(app, pid, message), events);
-        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher,
-            new LogFileRegistry(time, message => events.Record(null, "logs", message)), users, holder, notify?.Name);
+        var logFiles = new LogFileRegistry(time, message => events.Record(null, "logs", message));
+        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify?.Name);
         var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records,
             new ProbeRunner(spawner), time);
         var manager = notified = new ServiceManager(context);
@@ -176,7 +176,7 @@ internal static class DaemonHost
 
         spawner.ResumeOutput(holder.Recovered ?? [], accepted.ToDictionary(d => d.Name, StringComparer.Ordinal));
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
-        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags);
+        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags, logFiles);
         var trimmer = new MemoryTrimmer(time);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
         var api = new ControlApi(runtime, new BulkReads());

@@ -2,6 +2,7 @@ using ProcessMaster.Core.AdminActions;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Processes;
 using ProcessMaster.Core.State;
 using ProcessMaster.Core.Supervision;
@@ -17,7 +18,8 @@ internal sealed class DaemonRuntime(
     InotifyWatcher logInotify,
     AdminActionRunner adminActions,
     IUserDatabase users,
-    OperatorFlags flags)
+    OperatorFlags flags,
+    LogFileRegistry logFiles)
 {
     public MasterConfig Master => master;
 
@@ -33,6 +35,9 @@ internal sealed class DaemonRuntime(
     public AdminActionRunner AdminActions => adminActions;
 
     public OperatorFlags Flags => flags;
+
+    /// <summary>The log files written now, with what each wrote and dropped.</summary>
+    public LogFileRegistry LogFiles => logFiles;
 
     /// <summary>Replaces the daemon image in place; set before the control socket serves.</summary>
     public Reexec.DaemonReexec Reexec { get; set; } = null!;

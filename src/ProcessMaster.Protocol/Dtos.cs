@@ -60,6 +60,9 @@ public sealed record ServiceStatus
 
     public bool LastRunOvertime { get; init; }
 
+    /// <summary>How long the last run that ended took, from its start until its last process was gone.</summary>
+    public double? LastRunDurationSeconds { get; init; }
+
     public bool StoppedByOperator { get; init; }
 
     public required string Cgroup { get; init; }

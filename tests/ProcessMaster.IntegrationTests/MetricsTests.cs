@@ -12,7 +12,7 @@ public class MetricsTests
     private static TestDaemon Daemon(string metrics)
     {
         var daemon = new TestDaemon(metrics);
-        daemon.AddShellService("web", "exec sleep 1000", "resources:\n  max_memory: 64MiB");
+        daemon.AddShellService("web", "echo web-is-up; exec sleep 1000", "resources:\n  max_memory: 64MiB\n  max_cpu: 500m");
         daemon.AddService("broken", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/sh\", \"-c\", \"exit 3\"]\nrestart_policy:\n  policy: never\n");
         daemon.AddService("nightly", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/true\"]\n  schedule: \"30 2 * * *\"\n");
         daemon.AddShellService("idle", "exec sleep 1000", "global:\n  enabled: false");
@@ -49,6 +49,12 @@ public class MetricsTests
         Assert.Matches(@"processmaster_service_memory_bytes\{service=""web"",kind=""service""\} [1-9]\d*\n", text);
         Assert.Matches(@"processmaster_service_cpu_seconds_total\{service=""web"",kind=""service"",mode=""user""\} [\d.e-]+\n", text);
         Assert.Contains("processmaster_service_processes{service=\"web\",kind=\"service\"} 1\n", text);
+        Assert.Matches(@"processmaster_service_cpu_periods_total\{service=""web"",kind=""service""\} \d+\n", text);
+        Assert.Matches(@"processmaster_service_log_written_bytes_total\{service=""web"",kind=""service"",stream=""(stdout|combined)""\} 1[0-9]\n", text);
+        Assert.Matches(@"processmaster_service_log_dropped_bytes_total\{service=""web"",kind=""service"",stream=""(stdout|combined)""\} 0\n", text);
+        Assert.Matches(@"processmaster_service_last_run_duration_seconds\{service=""broken"",kind=""service""\} [\d.e-]+\n", text);
+        Assert.DoesNotContain("processmaster_service_last_run_duration_seconds{service=\"web\"", text);
+        Assert.Matches(@"processmaster_daemon_allocated_bytes_total [1-9]\d*\n", text);
         Assert.Contains("processmaster_services{state=\"RUNNING\"} 1\n", text);
         Assert.Matches(@"processmaster_rpc_requests_total\{method=""status""\} [1-9]", text);
         Assert.Matches(@"processmaster_build_info\{build_id=""[0-9a-f]{32}"",", text);

@@ -11,6 +11,20 @@ public class ProcessTrackingTests
     private const string Forker =
         "sleep 1000 & (sleep 1001 &) ; setsid sh -c 'sleep 1002 & exec sleep 1003' & exit 0";
 
+    /// <summary>A pid list longer than the page the kernel hands out per read is still read whole.</summary>
+    [SystemFact]
+    public async Task ServiceWithFifteenHundredProcesses_StatusCountsEveryOne()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("many", "for i in $(seq 1500); do sleep 1000 & done; exec sleep 1000");
+        await daemon.StartAsync();
+        var status = await Eventually.ValueAsync(() => daemon.StatusAsync("many"), s => s.Pids.Count == 1501,
+            TimeSpan.FromSeconds(30), "1501 processes in status");
+        Assert.Equal(daemon.Cgroups.Pids("many").Order(), status.Pids.Order());
+        await daemon.PmctlOkAsync("stop", "many");
+        Assert.Empty(daemon.Cgroups.Pids("many"));
+    }
+
     [SystemFact]
     public async Task ServiceThatBackgroundsChildrenAndExits_StaysRunning_AndStopLeavesNothing_EveryTime()
     {

@@ -70,7 +70,11 @@ public static unsafe class CgroupFs
     private static int OpenRead(string path) => Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
 
     /// <summary>Reads a whole control file from <paramref name="fd"/> (then closed) into the thread's buffer; -1 when it cannot be read.</summary>
-    private static int ReadBytes(int fd, out byte[] buffer)
+    /// <param name="manyRecords">
+    /// A file the kernel hands out one page at a time (pid lists): read until it says end of file. Every
+    /// other control file is generated whole, so a read that returns less than asked is its end.
+    /// </param>
+    private static int ReadBytes(int fd, out byte[] buffer, bool manyRecords = false)
     {
         buffer = t_buffer ??= new byte[ReadBufferBytes];
         if (fd < 0)
@@ -85,13 +89,18 @@ public static unsafe class CgroupFs
             {
                 while (total < buffer.Length)
                 {
-                    var n = (int)Libc.Read(fd, p + total, buffer.Length - total);
+                    var wanted = buffer.Length - total;
+                    var n = (int)Libc.Read(fd, p + total, wanted);
                     if (n <= 0)
                     {
                         return n < 0 ? -1 : total;
                     }
 
                     total += n;
+                    if (n < wanted && !manyRecords)
+                    {
+                        break;
+                    }
                 }
             }
 
@@ -146,6 +155,33 @@ public static unsafe class CgroupFs
         return null;
     }
 
+    /// <summary>The stall time (<c>total=</c>, microseconds) of a PSI file's <c>some</c> and <c>full</c> lines; null where absent.</summary>
+    public static (long? Some, long? Full) ReadPressureTotals(CgroupDirectory group, string file)
+    {
+        var length = ReadBytes(group.OpenRead(file), out var buffer);
+        return (PressureTotal(length, buffer, "some "u8), PressureTotal(length, buffer, "full "u8));
+    }
+
+    private static long? PressureTotal(int length, byte[] buffer, ReadOnlySpan<byte> level)
+    {
+        var text = buffer.AsSpan(0, Math.Max(length, 0));
+        while (!text.IsEmpty)
+        {
+            var end = text.IndexOf((byte)'\n');
+            var line = end < 0 ? text : text[..end];
+            var total = line.IndexOf(" total="u8);
+            if (line.StartsWith(level) && total >= 0 &&
+                long.TryParse(line[(total + 7)..], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            text = end < 0 ? default : text[(end + 1)..];
+        }
+
+        return null;
+    }
+
     /// <summary>The populated flag from <c>cgroup.events</c>; false when the group is gone.</summary>
     public static bool IsPopulated(string group) => ParsePopulated(ReadBytes(OpenRead(Path.Combine(group, "cgroup.events")), out var buffer), buffer);
 
@@ -184,11 +220,11 @@ public static unsafe class CgroupFs
     }
 
     /// <summary>Adds the pids listed in a cgroup.procs file; false when it cannot be read.</summary>
-    public static bool ReadPids(string procsFile, List<int> pids) => ParsePids(ReadBytes(OpenRead(procsFile), out var buffer), buffer, pids);
+    public static bool ReadPids(string procsFile, List<int> pids) => ParsePids(ReadBytes(OpenRead(procsFile), out var buffer, manyRecords: true), buffer, pids);
 
     /// <summary><see cref="ReadPids(string, List{int})"/> of a file of <paramref name="group"/> (e.g. <c>run/cgroup.procs</c>).</summary>
     public static bool ReadPids(CgroupDirectory group, string procsFile, List<int> pids) =>
-        ParsePids(ReadBytes(group.OpenRead(procsFile), out var buffer), buffer, pids);
+        ParsePids(ReadBytes(group.OpenRead(procsFile), out var buffer, manyRecords: true), buffer, pids);
 
     private static bool ParsePids(int length, byte[] buffer, List<int> pids)
     {

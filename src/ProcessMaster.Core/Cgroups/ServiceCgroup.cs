@@ -158,9 +158,10 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     }
 
     /// <param name="withIoLimits">Also read the io.max (v1: blkio.throttle) rules in force.</param>
-    public CgroupStats ReadStats(bool withIoLimits = true)
+    /// <param name="withThrottling">Also read CPU throttling, which only a CPU quota causes.</param>
+    public CgroupStats ReadStats(bool withIoLimits = true, bool withThrottling = true)
     {
-        var throttling = CgroupStatsParser.Throttling(CgroupFs.Read(_v1CpuDirectory ?? _directory, "cpu.stat"));
+        var throttling = withThrottling ? CgroupStatsParser.Throttling(CgroupFs.Read(_v1CpuDirectory ?? _directory, "cpu.stat")) : null;
         switch (layout.Backends[CgroupController.Io])
         {
             case LimitBackendKind.V2:
@@ -182,6 +183,9 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
 
     /// <summary>A pressure (PSI) file of the group, e.g. <c>cpu.pressure</c>; null where the kernel has none.</summary>
     public string? ReadPressure(string file) => CgroupFs.Read(_directory, file);
+
+    /// <summary>The some and full stall microseconds of a pressure file; null where the kernel has none.</summary>
+    public (long? Some, long? Full) ReadPressureTotals(string file) => CgroupFs.ReadPressureTotals(_directory, file);
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
     internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);

@@ -42,6 +42,7 @@ public sealed class LogFile : IDisposable
     private bool _atLineStart = true;
     private string _period = "";
     private long _droppedBytes;
+    private long _writtenBytes;
     private bool _failing;
 
     /// <summary>Timestamp (of <see cref="_time"/>) before which a failed file is not opened again.</summary>
@@ -65,6 +66,9 @@ public sealed class LogFile : IDisposable
 
     /// <summary>Bytes lost to failed or refused writes since the file was opened.</summary>
     public long DroppedBytes => Interlocked.Read(ref _droppedBytes);
+
+    /// <summary>Bytes written to the file (across rotations) since it was opened.</summary>
+    public long WrittenBytes => Interlocked.Read(ref _writtenBytes);
 
     /// <summary>Creates the file now, so it exists from the moment its service starts.</summary>
     public void EnsureCreated() => Append([]);
@@ -182,6 +186,7 @@ public sealed class LogFile : IDisposable
                 if (moved > 0)
                 {
                     _size += moved;
+                    Interlocked.Add(ref _writtenBytes, moved);
                     _atLineStart = LastByte(_handle, _size) == (byte)'\n';
                     return SpliceResult.Moved;
                 }
@@ -222,6 +227,7 @@ public sealed class LogFile : IDisposable
         {
             RandomAccess.Write(_handle!, data, fileOffset: 0); // O_APPEND: the kernel appends whatever the offset
             _size += data.Length;
+            Interlocked.Add(ref _writtenBytes, data.Length);
             _atLineStart = data[^1] == (byte)'\n';
         }
     }

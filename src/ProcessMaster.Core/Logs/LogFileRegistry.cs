@@ -31,6 +31,15 @@ public sealed class LogFileRegistry(TimeProvider time, Action<string> report)
         }
     }
 
+    /// <summary>The open file for <paramref name="path"/>, null while nothing writes to it.</summary>
+    public LogFile? Find(string path)
+    {
+        lock (_lock)
+        {
+            return _files.GetValueOrDefault(path);
+        }
+    }
+
     public void Release(LogFile file)
     {
         lock (_lock)

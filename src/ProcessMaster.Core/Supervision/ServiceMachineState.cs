@@ -33,6 +33,12 @@ public sealed record ServiceMachineState
 
     public DateTimeOffset? LastStartAttempt { get; init; }
 
+    /// <summary>The monotonic time of <see cref="LastStartAttempt"/>, so a clock step cannot change a run's length.</summary>
+    public TimeSpan? LastStartMonotonic { get; init; }
+
+    /// <summary>How long the last run that ended took, from its start to its last process gone.</summary>
+    public TimeSpan? LastRunDuration { get; init; }
+
     public int Restarts { get; init; }
 
     public bool StoppedByOperator { get; init; }

@@ -17,6 +17,7 @@ public sealed record ServiceSnapshot(
     bool StoppedByOperator,
     bool ForcedWhileDisabled,
     bool LastRunOvertime,
+    TimeSpan? LastRunDuration,
     DateTimeOffset? NextRun,
     bool Ready,
     string? Health,

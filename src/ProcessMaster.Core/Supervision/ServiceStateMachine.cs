@@ -282,6 +282,7 @@ public sealed partial class ServiceStateMachine
             MainPid = null,
             MainAlive = false,
             LastStartAttempt = _at.Wall,
+            LastStartMonotonic = _at.Monotonic,
         };
         SetState(ServiceState.Starting, $"starting ({reason.Name()})");
         Effect(new SpawnMain());
@@ -374,6 +375,11 @@ public sealed partial class ServiceStateMachine
         if (HasProcesses)
         {
             return;
+        }
+
+        if (_s.LastStartMonotonic is { } started && _s.State is ServiceState.Starting or ServiceState.Running or ServiceState.Stopping)
+        {
+            _s = _s with { LastRunDuration = _at.Monotonic - started };
         }
 
         switch (_s.State)

@@ -299,6 +299,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             s.StoppedByOperator,
             s.ForcedWhileDisabled,
             s.LastRunOvertime,
+            s.LastRunDuration,
             s.NextRun,
             s.Ready,
             ServiceStateMachine.Health(definition, s),

@@ -51,6 +51,7 @@ internal sealed partial class ControlApi
             NextRun = snapshot.NextRun,
             Schedule = definition.Schedule?.Cron.Text,
             LastRunOvertime = snapshot.LastRunOvertime,
+            LastRunDurationSeconds = snapshot.LastRunDuration is { } duration ? Math.Round(duration.TotalSeconds, 3) : null,
             StoppedByOperator = snapshot.StoppedByOperator,
             Cgroup = service.Cgroup.Group,
             WorkingDirectory = definition.WorkingDirectory,

@@ -15,7 +15,10 @@ internal sealed class ExpositionWriter(bool openMetrics) : IDisposable
     public const string PrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
     public const string OpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    /// <summary>The size of the last exposition: the next one starts with room for it rather than doubling up to it.</summary>
+    private static int s_lastLength = 64 * 1024;
+
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(Volatile.Read(ref s_lastLength) + 4096);
     private int _length;
     private bool _finished;
 
@@ -51,6 +54,7 @@ internal sealed class ExpositionWriter(bool openMetrics) : IDisposable
         }
 
         _finished = true;
+        Volatile.Write(ref s_lastLength, _length);
         return _buffer.AsMemory(0, _length);
     }
 

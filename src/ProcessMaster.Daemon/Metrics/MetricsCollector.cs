@@ -1,4 +1,6 @@
 using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Supervision;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Protocol;
@@ -21,7 +23,8 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
     private static readonly string[] PressureFiles = [.. PressureResources.Select(r => r + ".pressure")];
 
     /// <summary>What one service's series are made of, read once per scrape.</summary>
-    private sealed record Reading(ServiceSnapshot Snapshot, string Kind, int Pids, CgroupCounters? Counters, CgroupStats? Stats, Pressure?[] Pressure);
+    private sealed record Reading(ServiceSnapshot Snapshot, string Kind, int Pids, CgroupCounters? Counters, CgroupStats? Stats,
+        (long? Some, long? Full)[] Pressure, (string Stream, LogFile File)[] Logs);
 
     /// <summary>The scrape, in a writer the caller sends (<see cref="ExpositionWriter.Finish"/>) and disposes.</summary>
     public ExpositionWriter Collect(bool openMetrics)
@@ -29,7 +32,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         var services = runtime.Services.Services.Values.ToArray();
         var readings = new Reading[services.Length];
         Parallel.For(0, services.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => readings[i] = Read(services[i]));
+            i => readings[i] = Read(services[i], runtime.LogFiles));
         Array.Sort(readings, (a, b) => string.CompareOrdinal(a.Snapshot.Name, b.Snapshot.Name));
 
         var w = new ExpositionWriter(openMetrics);
@@ -38,9 +41,10 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         return w;
     }
 
-    private static Reading Read(ServiceSupervisor service)
+    private static Reading Read(ServiceSupervisor service, LogFileRegistry logFiles)
     {
         var snapshot = service.Snapshot;
+        var logs = OpenLogs(snapshot.Definition.Logs, logFiles);
         var cgroup = service.Cgroup;
         var pids = ControlApi.LivePids(service).Count;
         var kind = snapshot.Definition.IsCron ? "cron" : "service";
@@ -48,11 +52,36 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         {
             // A service that just ended keeps its group: its OOM kills and peak say why it ended.
             var ended = snapshot.State is ServiceState.Failed or ServiceState.Backoff or ServiceState.Exited;
-            return new Reading(snapshot, kind, 0, ended ? cgroup.ReadCounters() : null, null, []);
+            return new Reading(snapshot, kind, 0, ended ? cgroup.ReadCounters() : null, null, [], logs);
         }
 
-        return new Reading(snapshot, kind, pids, cgroup.ReadCounters(), cgroup.ReadStats(withIoLimits: false),
-            [.. PressureFiles.Select(file => ControlApi.ParsePressure(cgroup.ReadPressure(file)))]);
+        var pressure = new (long? Some, long? Full)[PressureFiles.Length];
+        for (var i = 0; i < pressure.Length; i++)
+        {
+            pressure[i] = cgroup.ReadPressureTotals(PressureFiles[i]);
+        }
+
+        return new Reading(snapshot, kind, pids, cgroup.ReadCounters(),
+            cgroup.ReadStats(withIoLimits: false, withThrottling: snapshot.Definition.Resources.Cpu is not null), pressure, logs);
+    }
+
+    /// <summary>The service's open log files by stream; one entry when stdout and stderr share a file.</summary>
+    private static (string Stream, LogFile File)[] OpenLogs(LogSettings logs, LogFileRegistry logFiles)
+    {
+        var stdout = logs.Stdout is { } o ? logFiles.Find(o) : null;
+        if (logs.Stderr is { } e && e == logs.Stdout)
+        {
+            return stdout is null ? [] : [("combined", stdout)];
+        }
+
+        var stderr = logs.Stderr is { } path ? logFiles.Find(path) : null;
+        return (stdout, stderr) switch
+        {
+            (null, null) => [],
+            ({ } a, null) => [("stdout", a)],
+            (null, { } b) => [("stderr", b)],
+            ({ } a, { } b) => [("stdout", a), ("stderr", b)],
+        };
     }
 
     private void WriteDaemon(ExpositionWriter w, Reading[] readings)
@@ -63,6 +92,9 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
 
         w.Family(Prefix + "daemon_resident_memory_bytes", "gauge", "Resident memory of the daemon process.");
         w.Sample(Prefix + "daemon_resident_memory_bytes", Environment.WorkingSet);
+
+        w.Family(Prefix + "daemon_allocated_bytes_total", "counter", "Bytes the daemon's managed code allocated (most of them already reclaimed).");
+        w.Sample(Prefix + "daemon_allocated_bytes_total", GC.GetTotalAllocatedBytes());
 
         w.Family(Prefix + "daemon_generation", "gauge", "Daemon images since the host booted (a re-exec or a restart adds one).");
         w.Sample(Prefix + "daemon_generation", runtime.Generation);
@@ -113,6 +145,8 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
             r => r.Snapshot.State == ServiceState.Running && r.Snapshot.StateSince is { } since ? since.ToUnixTimeMilliseconds() / 1000.0 : null);
         Gauge(w, readings, "service_last_run_timestamp_seconds", "When its last run was started, as a Unix time.",
             r => r.Snapshot.LastStartAttempt?.ToUnixTimeMilliseconds() / 1000.0);
+        Gauge(w, readings, "service_last_run_duration_seconds", "How long its last run that ended took, start to last process gone.",
+            r => r.Snapshot.LastRunDuration?.TotalSeconds);
         Gauge(w, readings, "cron_next_run_timestamp_seconds", "When the cron job runs next, as a Unix time.",
             r => r.Kind == "cron" ? r.Snapshot.NextRun?.ToUnixTimeMilliseconds() / 1000.0 : null);
         Gauge(w, readings, "cron_last_run_overtime", "1 when the cron job's last run passed max_time_per_run.",
@@ -144,17 +178,20 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         {
             for (var i = 0; i < r.Pressure.Length; i++)
             {
-                if (r.Pressure[i]?.Some is { } some)
+                if (r.Pressure[i].Some is { } some)
                 {
-                    w.Sample(Prefix + "service_pressure_seconds_total", some.Total / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", PressureResources[i]), ("level", "some"));
+                    w.Sample(Prefix + "service_pressure_seconds_total", some / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", PressureResources[i]), ("level", "some"));
                 }
 
-                if (r.Pressure[i]?.Full is { } full)
+                if (r.Pressure[i].Full is { } full)
                 {
-                    w.Sample(Prefix + "service_pressure_seconds_total", full.Total / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", PressureResources[i]), ("level", "full"));
+                    w.Sample(Prefix + "service_pressure_seconds_total", full / 1e6, ("service", r.Snapshot.Name), ("kind", r.Kind), ("resource", PressureResources[i]), ("level", "full"));
                 }
             }
         }
+
+        LogCounter(w, readings, "service_log_written_bytes_total", "Bytes of its output written to its log file, by stream (while the file is open).", f => f.WrittenBytes);
+        LogCounter(w, readings, "service_log_dropped_bytes_total", "Bytes of its output lost because the log file could not be written, by stream.", f => f.DroppedBytes);
 
         IoCounter(w, readings, "service_io_read_bytes_total", "Bytes it read, by disk.", d => d.ReadBytes);
         IoCounter(w, readings, "service_io_written_bytes_total", "Bytes it wrote, by disk.", d => d.WriteBytes);
@@ -176,6 +213,18 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
             if (value(r) is { } v)
             {
                 w.Sample(Prefix + name, v, ("service", r.Snapshot.Name), ("kind", r.Kind));
+            }
+        }
+    }
+
+    private static void LogCounter(ExpositionWriter w, Reading[] readings, string name, string help, Func<LogFile, long> value)
+    {
+        w.Family(Prefix + name, "counter", help);
+        foreach (var r in readings)
+        {
+            foreach (var (stream, file) in r.Logs)
+            {
+                w.Sample(Prefix + name, value(file), ("service", r.Snapshot.Name), ("kind", r.Kind), ("stream", stream));
             }
         }
     }

@@ -36,4 +36,17 @@ public class CgroupDirectoryTests
         Assert.True(CgroupFs.ReadPids(directory, "run/cgroup.procs", pids));
         Assert.Equal([12, 345, 12, 345], pids);
     }
+
+    [Fact]
+    public void ReadsPressureTotals_OfBothLevels_OrOnlySomeOnKernelsWithoutFull()
+    {
+        using var root = new TempDirectory();
+        root.File("pm-web/memory.pressure", "some avg10=0.50 avg60=0.10 avg300=0.00 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=789\n");
+        root.File("pm-web/cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=42\n");
+        using var directory = new CgroupDirectory(Path.Combine(root.Path, "pm-web"));
+
+        Assert.Equal((123456L, 789L), CgroupFs.ReadPressureTotals(directory, "memory.pressure"));
+        Assert.Equal((42L, (long?)null), CgroupFs.ReadPressureTotals(directory, "cpu.pressure"));
+        Assert.Equal(((long?)null, (long?)null), CgroupFs.ReadPressureTotals(directory, "io.pressure"));
+    }
 }

@@ -22,10 +22,13 @@ public interface IServiceCgroup : IDisposable
     CgroupUsage ReadUsage();
 
     /// <summary>CPU throttling and I/O (and the I/O ceilings in force, <paramref name="withIoLimits"/>), for perf_metrics and /metrics.</summary>
-    CgroupStats ReadStats(bool withIoLimits = true);
+    CgroupStats ReadStats(bool withIoLimits = true, bool withThrottling = true);
 
     /// <summary>A pressure (PSI) file of the group, e.g. <c>cpu.pressure</c>; null where the kernel has none.</summary>
     string? ReadPressure(string file);
+
+    /// <summary>The some and full stall microseconds of a pressure file; null where the kernel has none.</summary>
+    (long? Some, long? Full) ReadPressureTotals(string file);
 
     /// <summary>CPU split, memory now and at its peak, swap and OOM kills, for /metrics.</summary>
     CgroupCounters ReadCounters();

@@ -314,9 +314,11 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
 
     public CgroupUsage ReadUsage() => new(0, 0);
 
-    public CgroupStats ReadStats(bool withIoLimits = true) => new(null, null, null);
+    public CgroupStats ReadStats(bool withIoLimits = true, bool withThrottling = true) => new(null, null, null);
 
     public string? ReadPressure(string file) => null;
+
+    public (long? Some, long? Full) ReadPressureTotals(string file) => (null, null);
 
     public CgroupCounters ReadCounters() => new(null, null, null, null, null, null);
 
