@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Ansible collection against a real daemon (Debian's ansible-core, connection local): the module
 # starts, stops, restarts, enables and disables; the role writes a service file and reloads; a second
-# identical run reports changed=0; check mode changes nothing. Also ansible-doc and --syntax-check.
+# identical run reports changed=0; check mode changes nothing. Also ansible-doc, --syntax-check, the
+# offline part of ansible-test sanity, pep8 and yamllint.
 # Exits 0 only if every check passes. Usage: tests/ansible/run.sh (after ./build.sh)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +52,21 @@ play() { # play FILE [ansible-playbook args...]: runs it, prints the recap's cha
 
 check "ansible-doc shows the module" sh -c "ansible-doc processmaster.processmaster.processmaster_service | grep -q 'Starts, stops or restarts a service of the processmaster'"
 check "the playbook and the role pass --syntax-check" ansible-playbook -i localhost, --syntax-check "$HERE/converge.yml"
+
+# ansible-test sanity, in a copy (it writes tests/output): every test that runs offline. The ones that
+# install their linters from PyPI (ansible-doc, import, pep8, pylint, validate-modules, yamllint) cannot
+# here; ansible-doc runs above, and pep8 and yamllint run below through Debian's packages, with
+# ansible-test's pep8 settings.
+mkdir -p "$T/sanity/ansible_collections/processmaster"
+cp -r "$ROOT/packaging/ansible/ansible_collections/processmaster/processmaster" "$T/sanity/ansible_collections/processmaster/"
+python=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+check "ansible-test sanity (offline tests)" sh -c "cd '$T/sanity/ansible_collections/processmaster/processmaster' && ansible-test sanity --local --python $python \
+  --skip-test ansible-doc --skip-test import --skip-test pep8 --skip-test pylint --skip-test validate-modules --skip-test yamllint > '$T/sanity.log' 2>&1 || { cat '$T/sanity.log'; false; }"
+command -v pycodestyle >/dev/null && command -v yamllint >/dev/null ||
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends pycodestyle yamllint >/dev/null
+check "pep8 as ansible-test checks it" pycodestyle --max-line-length=160 --ignore=E402,W503,W504,E741 "$ROOT/packaging/ansible/ansible_collections/processmaster/processmaster/plugins"
+check "yamllint" yamllint -s -d "{extends: default, rules: {line-length: {max: 170}, document-start: disable, truthy: disable}}" \
+  "$ROOT/packaging/ansible/ansible_collections/processmaster/processmaster"
 
 first=$(play "$HERE/converge.yml")
 check "the first run changes things (changed=$first)" test "${first:-0}" -gt 0
