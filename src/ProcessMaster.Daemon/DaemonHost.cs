@@ -89,6 +89,7 @@ internal static class DaemonHost
         var inherited = InheritedDescriptors.Take();
         using var systemd = SystemdNotifier.FromEnvironment();
         using var instanceLock = InstanceLock.Acquire(master.UnixSocket.Path + ".lock", inherited.Lock);
+        var mountedCgroup2 = PrivateCgroup2.EnsureMounted(File.ReadAllText("/proc/self/mountinfo"));
         var layout = CgroupDetector.Detect(master.Cgroup);
         var workingDirectory = Environment.CurrentDirectory;
         using var log = new DaemonLog(Path.Combine(workingDirectory, "logs", "processmaster.log"));
@@ -104,7 +105,7 @@ internal static class DaemonHost
             Background.Report("a background task", e.Exception.GetBaseException(), message => events.Record(null, "daemon", message));
         };
         log.Write("boot", null, $"{BuildIdentity.Current.Describe()}; config {master.SourceFile}; pid {Environment.ProcessId}");
-        foreach (var note in layout.Notes)
+        foreach (var note in new[] { mountedCgroup2 }.OfType<string>().Concat(layout.Notes))
         {
             log.Write("cgroup", null, note);
         }
@@ -136,9 +137,20 @@ internal static class DaemonHost
         using var inotify = new InotifyWatcher(loop);
         using var logInotify = new InotifyWatcher(logLoop);
         var cgroups = new CgroupManager(layout);
-        foreach (var warning in cgroups.SetupMaster(master.Cgroup))
+        var disabled = KernelFeatures.ParseDisabled(Environment.GetEnvironmentVariable(KernelFeatures.DisableVariable), out var unknownFeatures);
+        foreach (var name in unknownFeatures)
+        {
+            log.Write("cgroup", null, $"{KernelFeatures.DisableVariable}: no feature is called '{name}' (known: {KernelFeatures.KnownNames}); ignored");
+        }
+
+        foreach (var warning in cgroups.SetupMaster(master.Cgroup, disabled))
         {
             log.Write("cgroup", null, warning);
+        }
+
+        foreach (var line in layout.Features.Describe(layout.KillMethod, layout.Backends[CgroupController.Memory] == LimitBackendKind.V2))
+        {
+            log.Write("cgroup", null, line);
         }
 
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
@@ -234,6 +246,10 @@ internal static class DaemonHost
         holder.Quit();
         await records.FlushAsync();
         cgroups.RemoveMasterIfEmpty();
+        if (PrivateCgroup2.UnmountIfUnused(layout.V2Root) is { } unmounted)
+        {
+            log.Write("cgroup", null, unmounted);
+        }
         await server.DisposeAsync();
         File.Delete(master.UnixSocket.Path);
         events.Record(null, "shutdown", "done; every service cgroup is empty");

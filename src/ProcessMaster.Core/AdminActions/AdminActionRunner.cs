@@ -60,12 +60,12 @@ public sealed class AdminActionRunner(
 
     public List<int> RunningPids() => CgroupFs.ReadPidsRecursive(layout.AdminActions);
 
-    /// <summary>SIGKILLs every running admin action (cgroup.kill); returns how many there were.</summary>
+    /// <summary>SIGKILLs every running admin action (<see cref="GroupKiller"/>); returns how many there were.</summary>
     public int KillAll(string by)
     {
         var count = RunningPids().Count;
-        CgroupFs.Write(Path.Combine(layout.AdminActions, "cgroup.kill"), "1");
-        events.Record(null, "admin_action", $"kill all via cgroup.kill (pids_before={count}) by {by}");
+        GroupKiller.Kill(layout, layout.AdminActions, null);
+        events.Record(null, "admin_action", $"kill all (pids_before={count}) by {by}");
         return count;
     }
 }

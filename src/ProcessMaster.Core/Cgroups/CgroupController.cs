@@ -1,12 +1,15 @@
 namespace ProcessMaster.Core.Cgroups;
 
-/// <summary>The controllers processmaster sets limits through.</summary>
+/// <summary>The controllers processmaster sets limits through, and the v1 freezer it kills through on old kernels.</summary>
 public enum CgroupController
 {
     Cpu,
     Memory,
     Pids,
     Io,
+
+    /// <summary>Not a limit: used only where cgroup2 has neither cgroup.kill nor cgroup.freeze.</summary>
+    Freezer,
 }
 
 /// <summary>Where limits of one controller are written.</summary>
@@ -30,10 +33,12 @@ public static class CgroupControllerNames
         CgroupController.Memory => "memory",
         CgroupController.Pids => "pids",
         CgroupController.Io => "io",
+        CgroupController.Freezer => "freezer",
     };
 
     /// <summary>The controller's name on cgroup v1, where I/O is <c>blkio</c>.</summary>
     public static string V1Name(this CgroupController controller) => controller == CgroupController.Io ? "blkio" : controller.Name();
 
+    /// <summary>The limit controllers.</summary>
     public static readonly CgroupController[] All = [CgroupController.Cpu, CgroupController.Memory, CgroupController.Pids, CgroupController.Io];
 }

@@ -31,14 +31,12 @@ public static class CgroupDetector
                 continue;
             }
 
-            var v1Name = controller.V1Name();
-            var v1 = mounts.FirstOrDefault(m => m.FileSystemType == "cgroup" && m.SuperOptions.Contains(v1Name));
-            if (v1 is not null && ownPaths.TryGetValue(v1Name, out var own))
+            if (V1Master(mounts, ownPaths, controller.V1Name(), settings.Name) is { } v1Master)
             {
                 backends[controller] = LimitBackendKind.V1;
-                var relative = own.StartsWith(v1.Root, StringComparison.Ordinal) ? own[v1.Root.Length..] : own;
-                v1Masters[controller] = Path.Combine(v1.MountPoint + "/" + relative.Trim('/'), settings.Name).Replace("//", "/");
-                notes.Add($"{name} limits go through the cgroup v1 hierarchy at {v1.MountPoint} (not offered by cgroup v2 here)");
+                v1Masters[controller] = v1Master;
+                var mount = mounts.First(m => m.FileSystemType == "cgroup" && m.SuperOptions.Contains(controller.V1Name()));
+                notes.Add($"{name} limits go through the cgroup v1 hierarchy at {mount.MountPoint} (not offered by cgroup v2 here)");
             }
             else
             {
@@ -47,7 +45,19 @@ public static class CgroupDetector
             }
         }
 
-        return new CgroupLayout(v2Root, settings.Name, backends, v1Masters, notes);
+        return new CgroupLayout(v2Root, settings.Name, backends, v1Masters, notes, V1Master(mounts, ownPaths, "freezer", settings.Name));
+    }
+
+    private static string? V1Master(IReadOnlyList<MountEntry> mounts, IReadOnlyDictionary<string, string> ownPaths, string v1Name, string name)
+    {
+        var v1 = mounts.FirstOrDefault(m => m.FileSystemType == "cgroup" && m.SuperOptions.Contains(v1Name));
+        if (v1 is null || !ownPaths.TryGetValue(v1Name, out var own))
+        {
+            return null;
+        }
+
+        var relative = own.StartsWith(v1.Root, StringComparison.Ordinal) ? own[v1.Root.Length..] : own;
+        return Path.Combine(v1.MountPoint + "/" + relative.Trim('/'), name).Replace("//", "/");
     }
 
     private static string FindV2Root(CgroupSettings settings, IReadOnlyList<MountEntry> mounts, List<string> notes)

@@ -14,15 +14,45 @@ public sealed class CgroupLayout
     public const string AdminActionsGroup = "admin_actions";
     public const string PipeHolderGroup = "pipe_holder";
 
+    private readonly Dictionary<CgroupController, string> _v1Masters;
+
     public CgroupLayout(string v2Root, string name, IReadOnlyDictionary<CgroupController, LimitBackendKind> backends,
-        IReadOnlyDictionary<CgroupController, string> v1Masters, IReadOnlyList<string> notes)
+        IReadOnlyDictionary<CgroupController, string> v1Masters, IReadOnlyList<string> notes, string? v1FreezerMaster = null)
     {
         V2Root = v2Root;
         Master = Path.Combine(v2Root, name);
         Backends = backends;
-        V1Masters = v1Masters;
+        _v1Masters = new Dictionary<CgroupController, string>(v1Masters);
         Notes = notes;
+        V1FreezerMaster = v1FreezerMaster;
     }
+
+    /// <summary>Where the master group would go in a v1 freezer hierarchy, when one is mounted.</summary>
+    public string? V1FreezerMaster { get; }
+
+    /// <summary>What the kernel offers; found by <see cref="CgroupManager.SetupMaster"/> before any service group exists.</summary>
+    public KernelFeatures Features { get; private set; } = KernelFeatures.All;
+
+    /// <summary>Whether services also join a v1 freezer group (the kill fallback on kernels without cgroup.freeze).</summary>
+    public bool UsesV1Freezer => _v1Masters.ContainsKey(CgroupController.Freezer);
+
+    /// <summary>Takes the probed features; services join the v1 freezer when only it can hold them still for a kill.</summary>
+    internal void Adopt(KernelFeatures features)
+    {
+        Features = features;
+        if (!features.Has(KernelFeature.CgroupKill) && !features.Has(KernelFeature.CgroupFreeze) && features.Has(KernelFeature.V1Freezer) &&
+            V1FreezerMaster is { } freezer)
+        {
+            _v1Masters[CgroupController.Freezer] = freezer;
+        }
+    }
+
+    /// <summary>How a stop kills what is left, for the boot log.</summary>
+    public string KillMethod =>
+        Features.Has(KernelFeature.CgroupKill) ? "through cgroup.kill"
+        : Features.Has(KernelFeature.CgroupFreeze) ? "by freezing it (cgroup.freeze) and sending SIGKILL to each process"
+        : UsesV1Freezer ? "by freezing it (the v1 freezer) and sending SIGKILL to each process"
+        : "by sending SIGKILL to each process until it is empty (no freezer on this host: a fast-forking service may take a few rounds)";
 
     /// <summary>The cgroup2 directory the master group is created in.</summary>
     public string V2Root { get; }
@@ -33,7 +63,7 @@ public sealed class CgroupLayout
     public IReadOnlyDictionary<CgroupController, LimitBackendKind> Backends { get; }
 
     /// <summary>The master group of each controller that goes through a v1 hierarchy.</summary>
-    public IReadOnlyDictionary<CgroupController, string> V1Masters { get; }
+    public IReadOnlyDictionary<CgroupController, string> V1Masters => _v1Masters;
 
     /// <summary>What the daemon should tell the operator at boot about the host.</summary>
     public IReadOnlyList<string> Notes { get; }

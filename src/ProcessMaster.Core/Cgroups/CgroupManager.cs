@@ -17,8 +17,11 @@ public sealed class CgroupManager
 
     public LimitWriter Limits { get; }
 
-    /// <summary>Creates the master (v2 and v1) and admin_actions groups and writes the master limits.</summary>
-    public IReadOnlyList<string> SetupMaster(CgroupSettings settings)
+    /// <summary>
+    /// Creates the master (v2 and v1) and admin_actions groups and writes the master limits; in between,
+    /// finds what the kernel offers in the new master group (less <paramref name="disabled"/>).
+    /// </summary>
+    public IReadOnlyList<string> SetupMaster(CgroupSettings settings, IReadOnlySet<KernelFeature>? disabled = null)
     {
         var warnings = new List<string>();
         var v2Limited = Layout.Backends.Where(b => b.Value == LimitBackendKind.V2).Select(b => b.Key.Name()).ToList();
@@ -38,6 +41,8 @@ public sealed class CgroupManager
         }
 
         warnings.AddRange(CgroupFs.EnableSubtreeControllers(Layout.Master, settings.SubtreeControlAllow ? null : BasicControllers));
+        Layout.Adopt(KernelFeatures.Probe(Layout.Master, Layout.Backends[CgroupController.Memory] == LimitBackendKind.V2,
+            Layout.V1FreezerMaster is not null, disabled ?? new HashSet<KernelFeature>(), File.Exists));
         foreach (var group in Layout.DistinctV1Masters)
         {
             CgroupFs.Create(group);

@@ -68,6 +68,7 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
             CgroupFs.Create(group);
         }
 
+        GroupKiller.Thaw(layout, Group, V1FreezerGroup);
         // Let the service use controllers in cgroups it creates next to run/.
         var warnings = new List<string>(CgroupFs.EnableSubtreeControllers(Group, null));
         warnings.AddRange(limits.Apply(CgroupLimits.From(resources), Group, c => layout.V1ServiceGroup(c, App)));
@@ -76,7 +77,7 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
 
     public bool Exists => Directory.Exists(Group);
 
-    public bool IsPopulated => CgroupFs.IsPopulated(_directory);
+    public bool IsPopulated => layout.Features.Has(KernelFeature.CgroupEvents) ? CgroupFs.IsPopulated(_directory) : Pids().Count > 0;
 
     /// <summary>Every pid in the service's subtree, sorted.</summary>
     public List<int> Pids()
@@ -94,45 +95,17 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         return CgroupFs.ReadPidsRecursive(Group);
     }
 
-    /// <summary>SIGKILLs every process in the subtree at once (<c>cgroup.kill</c>).</summary>
-    public void Kill()
-    {
-        if (Exists)
-        {
-            CgroupFs.Write(Path.Combine(Group, "cgroup.kill"), "1");
-        }
-    }
+    /// <summary>SIGKILLs every process in the subtree, so that none escapes (<see cref="GroupKiller"/>).</summary>
+    public void Kill() => GroupKiller.Kill(layout, Group, V1FreezerGroup);
+
+    /// <summary>The service's v1 freezer group, on kernels where only it can hold the service still for a kill.</summary>
+    private string? V1FreezerGroup => layout.UsesV1Freezer ? layout.V1ServiceGroup(CgroupController.Freezer, App) : null;
 
     /// <summary>
-    /// Sends <paramref name="signal"/> to every process in the subtree through pidfds, checking each is
-    /// still in this group, so a pid reused by another process is never signalled. Returns how many got it.
+    /// Sends <paramref name="signal"/> to every process in the subtree, checking each is still in this group,
+    /// so a pid reused by another process is never signalled. Returns how many got it.
     /// </summary>
-    public int Signal(int signal)
-    {
-        var sent = 0;
-        foreach (var pid in Pids())
-        {
-            var pidfd = Linux.PidfdOpen(pid);
-            if (pidfd < 0)
-            {
-                continue; // already gone
-            }
-
-            try
-            {
-                if (CgroupFs.PidIsInGroup(pid, layout.V2Root, Group) && Linux.PidfdSendSignal(pidfd, signal) == 0)
-                {
-                    sent++;
-                }
-            }
-            finally
-            {
-                Libc.Close(pidfd);
-            }
-        }
-
-        return sent;
-    }
+    public int Signal(int signal) => GroupSignals.Send(layout, Group, Pids(), signal);
 
     public CgroupUsage ReadUsage() =>
         new(_memoryFile is null ? null : CgroupFs.ReadNumber(_v1MemoryDirectory ?? _directory, _memoryFile),
@@ -144,7 +117,8 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         switch (layout.Backends[CgroupController.Memory])
         {
             case LimitBackendKind.V2:
-                return new CgroupCounters(user, system, CgroupFs.ReadNumber(_directory, "memory.current"), CgroupFs.ReadNumber(_directory, "memory.peak"),
+                return new CgroupCounters(user, system, CgroupFs.ReadNumber(_directory, "memory.current"),
+                    layout.Features.Has(KernelFeature.MemoryPeak) ? CgroupFs.ReadNumber(_directory, "memory.peak") : null,
                     CgroupFs.ReadNumber(_directory, "memory.swap.current"), CgroupFs.ReadKeyedNumber(_directory, "memory.events", "oom_kill "u8));
             case LimitBackendKind.V1:
                 var memory = _v1MemoryDirectory!;
@@ -182,10 +156,11 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     }
 
     /// <summary>A pressure (PSI) file of the group, e.g. <c>cpu.pressure</c>; null where the kernel has none.</summary>
-    public string? ReadPressure(string file) => CgroupFs.Read(_directory, file);
+    public string? ReadPressure(string file) => layout.Features.Has(KernelFeature.Pressure) ? CgroupFs.Read(_directory, file) : null;
 
     /// <summary>The some and full stall microseconds of a pressure file; null where the kernel has none.</summary>
-    public (long? Some, long? Full) ReadPressureTotals(string file) => CgroupFs.ReadPressureTotals(_directory, file);
+    public (long? Some, long? Full) ReadPressureTotals(string file) =>
+        layout.Features.Has(KernelFeature.Pressure) ? CgroupFs.ReadPressureTotals(_directory, file) : (null, null);
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
     internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);

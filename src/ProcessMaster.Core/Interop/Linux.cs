@@ -155,6 +155,19 @@ internal static unsafe partial class Linux
     /// <summary>A pidfd refers to one process for its whole life, so signalling through it cannot hit a reused pid.</summary>
     public static int PidfdOpen(int pid) => (int)Syscall(SYS_pidfd_open, pid, 0, 0, 0);
 
+    /// <summary>Whether this kernel has pidfd_open (5.3): tried on the daemon's own pid.</summary>
+    public static bool PidfdSupported()
+    {
+        var fd = PidfdOpen(Environment.ProcessId);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        Libc.Close(fd);
+        return true;
+    }
+
     public static int PidfdSendSignal(int pidfd, int signal) => (int)Syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0);
 
     public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
