@@ -31,8 +31,10 @@ if ((${#need[@]})) && command -v apt-get >/dev/null 2>&1; then
 fi
 dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" --blame-hang-timeout 10m --blame-hang-dump-type none -- RunConfiguration.TestSessionTimeout=1500000
 
-# Limits on a real pure cgroup v2 kernel (this machine may be hybrid): a Debian kernel under QEMU.
+# Limits on a real pure cgroup v2 kernel (this machine may be hybrid): a Debian kernel under QEMU; then
+# the same kernel with RHEL 8's legacy v1 layout (no cgroup2 until the daemon mounts its own).
 tests/purev2/run.sh
+SCENARIO=legacy tests/purev2/run.sh
 
 # The .deb and install.sh on temporary roots: install, run, remove without leftovers.
 tests/packaging/run.sh

@@ -3,10 +3,18 @@
 # no KVM needed) with an initramfs holding busybox, the NativeAOT processmaster, pmctl and
 # processmaster-exec (with the libraries they load) and a scenario (guest/init) that checks limits
 # (CPU, memory, pids, and I/O on a virtio disk), tracking and shutdown on /sys/fs/cgroup. Exits 0 only if every RESULT line is PASS.
-# Usage: tests/purev2/run.sh     env: APPEND_EXTRA (extra kernel arguments), TIMEOUT (seconds, default 240)
+# SCENARIO=legacy boots the same kernel with RHEL 8's layout instead (guest/legacy-init: v1 controllers,
+# no cgroup2 until the daemon mounts its own).
+# Usage: tests/purev2/run.sh     env: SCENARIO (purev2 | legacy), APPEND_EXTRA (extra kernel arguments), TIMEOUT (seconds, default 240)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+SCENARIO=${SCENARIO:-purev2}
+case $SCENARIO in
+  purev2) INIT=$HERE/guest/init; SERVICES=$(ls "$HERE/guest/config.d" | sed "s/\.yaml$//") ;;
+  legacy) INIT=$HERE/guest/legacy-init; SERVICES="hog limited forker forkloop" ;;
+  *) echo "purev2: SCENARIO is purev2 or legacy" >&2; exit 2 ;;
+esac
 WORK=${PUREV2_WORK:-$HERE/work}
 TIMEOUT=${TIMEOUT:-240}
 mkdir -p "$WORK"
@@ -49,10 +57,11 @@ rm -rf "$R"; mkdir -p "$R"/{bin,sbin,usr/bin,proc,sys,dev,tmp,etc,opt/pm,lib/x86
 cp /bin/busybox "$R/bin/busybox"
 for applet in $("$R/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$R/bin/$applet"; done
 gcc -O2 -static -o "$R/opt/pm/helper" "$HERE/helper.c"
-install -m 755 "$HERE/guest/init" "$R/init"
+install -m 755 "$INIT" "$R/init"
 cp "$ROOT"/dist/{processmaster,pmctl,processmaster-exec} "$R/opt/pm/"
 cp "$HERE/guest/config.yaml" "$R/opt/pm/"
-cp -r "$HERE/guest/config.d" "$R/opt/pm/"
+mkdir -p "$R/opt/pm/config.d"
+for service in $SERVICES; do cp "$HERE"/guest/config.d/"$service".yaml "$R/opt/pm/config.d/"; done
 mkdir -p "$R/lib/modules" && cp "$MODULES"/[0-9]-*.ko "$R/lib/modules/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$R/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$R/etc/group"
@@ -74,7 +83,7 @@ done
 echo "purev2: kernel $kpkg, initramfs $(stat -c %s "$WORK/initrd.cpio.gz") bytes"
 
 # 4. Boot; every console line is timestamped on the host.
-LOG=$WORK/console.log; : > "$LOG"
+LOG=$WORK/console-$SCENARIO.log; : > "$LOG"
 T0=${EPOCHREALTIME/./}
 elapsed() { local d=$(( ${EPOCHREALTIME/./} - T0 )); printf '%d.%02d' $((d / 1000000)) $((d % 1000000 / 10000)); }
 set +e
@@ -95,4 +104,4 @@ grep -q '@@ ALL-DONE' "$LOG" || { echo "purev2: FAIL: the guest never finished t
 if grep -q 'RESULT .* FAIL' "$LOG"; then
   echo "purev2: FAIL:"; grep 'RESULT .* FAIL' "$LOG"; exit 1
 fi
-echo "purev2: PASS: $(grep -c 'RESULT .* PASS' "$LOG") checks on a pure cgroup v2 kernel"
+echo "purev2: PASS: $(grep -c 'RESULT .* PASS' "$LOG") checks ($SCENARIO scenario)"
