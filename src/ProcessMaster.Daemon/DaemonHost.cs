@@ -164,7 +164,8 @@ internal static class DaemonHost
         ServiceManager? notified = null;
         using var notify = OpenNotifySocket(master, layout, inherited, loop, (app, pid, message) => notified?.Notify(app, pid, message), events);
         var logFiles = new LogFileRegistry(time, message => events.Record(null, "logs", message));
-        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify?.Name);
+        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify?.Name,
+            pidfds: layout.Features.Has(KernelFeature.Pidfd));
         var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records,
             new ProbeRunner(spawner), time);
         var manager = notified = new ServiceManager(context);

@@ -50,6 +50,39 @@ public class CrashRecoveryTests
         await AssertCapturedWithoutGapsAsync(daemon, "counter");
     }
 
+    /// <summary>Kernels before 5.3 have no pidfds: an adopted main process is watched in /proc instead.</summary>
+    [SystemFact]
+    public async Task WithoutPidfds_AnAdoptedMainProcessIsKept_AndItsEndIsStillNoticed()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.Environment["PM_DISABLE_FEATURES"] = "pidfd";
+        daemon.AddShellService("sleeper", "exec sleep 1000", "restart_policy:\n  policy: always\n  restart_backoff_ms: 100");
+        await daemon.StartAsync();
+        Assert.Contains("no pidfd: signals go by pid", daemon.Output);
+        var first = await daemon.WaitForStateAsync("sleeper", "RUNNING");
+        await daemon.WaitForSavedAsync("sleeper", first.MainPid!.Value);
+
+        await daemon.KillAsync();
+        await daemon.StartAsync();
+        var adopted = await daemon.StatusAsync("sleeper");
+        Assert.Equal("RUNNING", adopted.State);
+        Assert.Equal(first.MainPid, adopted.MainPid);
+
+        // Stopping signals by pid; the end of the adopted process is seen by looking at it.
+        Assert.Contains("sleeper: stopped", await daemon.PmctlOkAsync("stop", "sleeper"));
+        Assert.Empty(daemon.Cgroups.Pids("sleeper"));
+        await daemon.PmctlOkAsync("start", "sleeper");
+        var second = await daemon.WaitForStateAsync("sleeper", "RUNNING");
+        await daemon.WaitForSavedAsync("sleeper", second.MainPid!.Value);
+        await daemon.KillAsync();
+        await daemon.StartAsync();
+        Assert.Equal(second.MainPid, (await daemon.StatusAsync("sleeper")).MainPid);
+        ProcessMaster.Core.Interop.Libc.Kill(second.MainPid!.Value, 9);
+        var restarted = await Eventually.ValueAsync(() => daemon.StatusAsync("sleeper"), s => s.State == "RUNNING" && s.MainPid != second.MainPid,
+            TimeSpan.FromSeconds(10), "the adopted process's end to be noticed and the service restarted");
+        Assert.Equal(1, restarted.Restarts);
+    }
+
     [SystemFact]
     public async Task KilledPipeHolder_IsReplacedAtOnce_AndAServiceStillOutlivesTheDaemonAfterwards()
     {

@@ -129,7 +129,7 @@ public sealed class KernelFeatures(IReadOnlySet<KernelFeature> present, IReadOnl
 
         if (!Has(KernelFeature.Pidfd))
         {
-            yield return "no pidfd: signals go by pid, each checked to be in the service's cgroup just before";
+            yield return "no pidfd: signals go by pid, each checked to be in the service's cgroup just before; an adopted main process is looked at in /proc every 100 ms";
         }
 
         if (!Has(KernelFeature.Pressure))

@@ -22,7 +22,8 @@ public sealed class ServiceProcessSpawner(
     LogFileRegistry logs,
     IUserDatabase users,
     PipeHolderClient? holder,
-    string? notifySocket = null) : IProcessSpawner
+    string? notifySocket = null,
+    bool pidfds = true) : IProcessSpawner
 {
     private const int SigKill = 9;
 
@@ -78,7 +79,8 @@ public sealed class ServiceProcessSpawner(
 
     /// <summary>
     /// A main process that outlived the daemon image: still its child after a re-exec (the reaper then
-    /// reads its exit status), or, after a crash, a process it can only watch through a pidfd.
+    /// reads its exit status), or, after a crash, a process it can only watch through a pidfd (or, on
+    /// kernels without, by looking at it in /proc).
     /// </summary>
     public IDisposable Watch(int pid, Action<ExitStatus> exited)
     {
@@ -87,7 +89,7 @@ public sealed class ServiceProcessSpawner(
         {
             if (!reaper.Claim(pid, exited))
             {
-                watch.Set(AdoptedProcess.Watch(loop, pid, exited));
+                watch.Set(pidfds ? AdoptedProcess.Watch(loop, pid, exited) : PolledProcess.Watch(loop, pid, exited));
             }
         });
         return watch;
