@@ -87,6 +87,25 @@ public class MetricsTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.PostAsync($"http://127.0.0.1:{port}/metrics", new StringContent(""))).StatusCode);
     }
 
+    /// <summary>A kernel without PSI files (or PSI turned off) leaves pressure out of /metrics and perf-metrics: absent, not zero.</summary>
+    [SystemTheory]
+    [InlineData("", true)]
+    [InlineData("psi", false)]
+    public async Task Pressure_IsExportedWhereTheKernelHasIt_AndAbsentWhereNot(string disabled, bool present)
+    {
+        var port = FreePort.Next();
+        await using var daemon = new TestDaemon($"metrics:\n  enabled: true\n  port: {port}\n");
+        daemon.Environment["PM_DISABLE_FEATURES"] = disabled;
+        daemon.AddShellService("web", "exec sleep 1000");
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("web", "RUNNING");
+        using var client = new HttpClient();
+        var text = await client.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        var perf = await daemon.PmctlOkAsync("perf-metrics", "web", "--once");
+        Assert.Equal(present, text.Contains("processmaster_service_pressure_seconds_total{service=\"web\",kind=\"service\",resource=\"cpu\",level=\"some\"}"));
+        Assert.Equal(present, perf.Contains("psi.cpu: some avg10=", StringComparison.Ordinal));
+    }
+
     private static readonly string[] Shipped =
     [
         Path.Combine(Dist.Root, "packaging", "prometheus", "processmaster-rules.yml"),
