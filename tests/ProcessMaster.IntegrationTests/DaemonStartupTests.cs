@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Cgroups;
 using ProcessMaster.IntegrationTests.Support;
 
 namespace ProcessMaster.IntegrationTests;
@@ -237,16 +238,68 @@ public class DaemonStartupTests
         Assert.Equal("processmaster: must run as root (it manages cgroups and runs services as their users); running as uid 65534\n", result.Stderr);
     }
 
+    /// <summary>
+    /// A legacy v1 host has no cgroup2 mounted: in a private mount namespace without one, the daemon mounts
+    /// its own at /run/processmaster/cgroup2, tracks its service there, removes its groups at shutdown and
+    /// leaves the mount only while other groups use the hierarchy.
+    /// </summary>
     [SystemFact]
-    public async Task NoCgroup2_ExitsOneWithAOneLineReason()
+    public async Task NoCgroup2_MountsAPrivateHierarchy_TracksServicesThere_AndKeepsItOnlyWhileOthersUseIt()
     {
         await using var daemon = new TestDaemon();
-        // A private mount namespace without any cgroup2 mount; the host is not affected.
-        var script = "for m in $(awk '$3 == \"cgroup2\" {print $2}' /proc/self/mounts); do umount \"$m\" || exit 99; done; " +
-                     $"exec {Dist.Daemon} -c {daemon.ConfigPath}";
-        var result = await Run.ProgramAsync("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script]);
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal("processmaster: no cgroup2 file system is mounted; processmaster needs cgroup v2 (e.g. mount -t cgroup2 none /sys/fs/cgroup)\n", result.Stderr);
+        daemon.AddShellService("web", "exec sleep 1000");
+        var procs = $"{PrivateCgroup2.MountPoint}/{daemon.CgroupName}/pm-web/run/cgroup.procs";
+        var script = $$"""
+            for m in $(awk '$3 == "cgroup2" {print $2}' /proc/self/mounts); do umount "$m" || exit 99; done
+            cd {{daemon.Directory}}
+            {{Dist.Daemon}} -c {{daemon.ConfigPath}} > legacy.out 2>&1 &
+            pm=$!
+            trap 'kill -TERM $pm 2>/dev/null && wait $pm' EXIT
+            i=0
+            until [ -n "$(cat {{procs}} 2>/dev/null)" ]; do
+              i=$((i + 1)); [ $i -gt 300 ] && { cat legacy.out; exit 98; }
+              kill -0 $pm || { cat legacy.out; exit 97; }
+              sleep 0.1
+            done
+            echo "tracked $(wc -l < {{procs}})"
+            grep -q " {{PrivateCgroup2.MountPoint}} cgroup2 " /proc/self/mounts && echo mounted
+            kill -TERM $pm; wait $pm; echo "exit $?"
+            grep -q " cgroup2 " /proc/self/mounts && echo "still mounted" || echo unmounted
+            cat legacy.out
+            """;
+        try
+        {
+            var result = await Run.ProgramAsync("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script]);
+            Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+            Assert.Contains("tracked 1\nmounted\nexit 0\n", result.Stdout);
+            Assert.Contains($"no cgroup2 was mounted (legacy cgroup v1 host): mounted a private cgroup2 hierarchy at {PrivateCgroup2.MountPoint}", result.Stdout);
+            // The kernel has one cgroup2 hierarchy, the host's: while other tests' groups are in it the daemon
+            // leaves it mounted and says why, else it unmounts it (the legacy QEMU guest always checks that).
+            if (result.Stdout.Contains("still mounted\n", StringComparison.Ordinal))
+            {
+                Assert.Contains($"left the private cgroup2 hierarchy at {PrivateCgroup2.MountPoint} mounted: other groups are in it", result.Stdout);
+                Assert.DoesNotContain(daemon.CgroupName, result.Stdout.Split("other groups are in it")[1]);
+            }
+            else
+            {
+                Assert.Contains("exit 0\nunmounted\n", result.Stdout);
+                Assert.Contains($"unmounted the private cgroup2 hierarchy at {PrivateCgroup2.MountPoint}", result.Stdout);
+            }
+        }
+        finally
+        {
+            // The mount was private to the namespace; only the empty directories are left on the host.
+            foreach (var directory in new[] { PrivateCgroup2.MountPoint, Path.GetDirectoryName(PrivateCgroup2.MountPoint)! })
+            {
+                try
+                {
+                    Directory.Delete(directory);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
     }
 
     [SystemFact]

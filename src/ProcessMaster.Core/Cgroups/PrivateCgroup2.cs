@@ -42,12 +42,18 @@ public static class PrivateCgroup2
         return $"no cgroup2 was mounted (legacy cgroup v1 host): mounted a private cgroup2 hierarchy at {MountPoint} to track services; limits go through cgroup v1";
     }
 
-    /// <summary>Unmounts it when <paramref name="v2Root"/> is it and no group is left in it; returns what to log, or null.</summary>
+    /// <summary>Unmounts it when <paramref name="v2Root"/> is it and no group is left in it (the kernel has one cgroup2 hierarchy: others may use it); returns what to log, or null.</summary>
     public static string? UnmountIfUnused(string v2Root)
     {
-        if (v2Root != MountPoint || Directory.EnumerateDirectories(MountPoint).Any())
+        if (v2Root != MountPoint)
         {
             return null;
+        }
+
+        var others = Directory.EnumerateDirectories(MountPoint).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        if (others.Count > 0)
+        {
+            return $"left the private cgroup2 hierarchy at {MountPoint} mounted: other groups are in it ({string.Join(", ", others.Take(3))}{(others.Count > 3 ? ", ..." : "")})";
         }
 
         return Libc.Unmount(MountPoint, 0) == 0

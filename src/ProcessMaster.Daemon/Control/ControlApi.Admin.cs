@@ -15,7 +15,7 @@ internal sealed partial class ControlApi
         dispatcher.Register(Methods.AdminKill, (_, session) =>
         {
             var killed = admin.KillAll(session.Actor);
-            return Task.FromResult(new AdminKillResult(killed, $"killed admin actions via cgroup.kill (pids_before={killed})"));
+            return Task.FromResult(new AdminKillResult(killed, $"killed admin actions (pids_before={killed})"));
         });
         dispatcher.Register(Methods.AdminRun, async (p, session) =>
         {
