@@ -137,22 +137,29 @@ public static unsafe class CgroupFs
         return (ParseKeyedNumber(length, buffer, "user_usec "u8), ParseKeyedNumber(length, buffer, "system_usec "u8));
     }
 
-    private static long? ParseKeyedNumber(int length, byte[] buffer, ReadOnlySpan<byte> key)
+    private static long? ParseKeyedNumber(int length, byte[] buffer, ReadOnlySpan<byte> key) =>
+        FindLine(buffer.AsSpan(0, Math.Max(length, 0)), key, out var line) &&
+        long.TryParse(line[key.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
+    /// <summary>The first line of <paramref name="text"/> that starts with <paramref name="prefix"/>.</summary>
+    private static bool FindLine(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix, out ReadOnlySpan<byte> line)
     {
-        var text = buffer.AsSpan(0, Math.Max(length, 0));
         while (!text.IsEmpty)
         {
             var end = text.IndexOf((byte)'\n');
-            var line = end < 0 ? text : text[..end];
-            if (line.StartsWith(key) && long.TryParse(line[key.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            line = end < 0 ? text : text[..end];
+            if (line.StartsWith(prefix))
             {
-                return value;
+                return true;
             }
 
             text = end < 0 ? default : text[(end + 1)..];
         }
 
-        return null;
+        line = default;
+        return false;
     }
 
     /// <summary>The stall time (<c>total=</c>, microseconds) of a PSI file's <c>some</c> and <c>full</c> lines; null where absent.</summary>
@@ -164,22 +171,13 @@ public static unsafe class CgroupFs
 
     private static long? PressureTotal(int length, byte[] buffer, ReadOnlySpan<byte> level)
     {
-        var text = buffer.AsSpan(0, Math.Max(length, 0));
-        while (!text.IsEmpty)
+        if (!FindLine(buffer.AsSpan(0, Math.Max(length, 0)), level, out var line))
         {
-            var end = text.IndexOf((byte)'\n');
-            var line = end < 0 ? text : text[..end];
-            var total = line.IndexOf(" total="u8);
-            if (line.StartsWith(level) && total >= 0 &&
-                long.TryParse(line[(total + 7)..], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-
-            text = end < 0 ? default : text[(end + 1)..];
+            return null;
         }
 
-        return null;
+        var total = line.IndexOf(" total="u8);
+        return total >= 0 && long.TryParse(line[(total + 7)..], NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 
     /// <summary>The populated flag from <c>cgroup.events</c>; false when the group is gone.</summary>
