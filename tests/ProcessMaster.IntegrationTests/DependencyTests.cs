@@ -68,7 +68,10 @@ public class DependencyTests
         var migrated = Read(daemon, "migrate", "done");
         Assert.True(Read(daemon, "migrate", "ran") >= opened, "migrate started before db was ready");
         Assert.True(Read(daemon, "web", "started") >= migrated, "web started before migrate exited 0");
-        Assert.True(Read(daemon, "worker", "started") >= Read(daemon, "web", "started"), "worker started before web");
+        // depends_on [web] waits for web to be RUNNING (its command executed), not for what web's shell does
+        // next: worker's first line is compared with the moment web became RUNNING.
+        var webRunning = (await daemon.StatusAsync("web")).StateSince!.Value.ToUnixTimeMilliseconds() / 1000.0;
+        Assert.True(Read(daemon, "worker", "started") >= webRunning, "worker started before web was RUNNING");
         Assert.Equal("healthy", (await daemon.StatusAsync("db")).Health);
         Assert.Equal("EXITED", (await daemon.StatusAsync("migrate")).State);
 
