@@ -302,6 +302,20 @@ public class DaemonStartupTests
         }
     }
 
+    /// <summary>Where the private cgroup2 cannot be set up, the daemon exits 1 saying why, before it touches anything.</summary>
+    [SystemFact]
+    public async Task NoCgroup2_AndNoWayToMountOne_ExitsOneWithAOneLineReason()
+    {
+        await using var daemon = new TestDaemon();
+        // A private mount namespace without cgroup2 and with a read-only /run.
+        var script = "for m in $(awk '$3 == \"cgroup2\" {print $2}' /proc/self/mounts); do umount \"$m\" || exit 99; done; " +
+                     $"mount -t tmpfs -o ro tmpfs /run && exec {Dist.Daemon} -c {daemon.ConfigPath}";
+        var result = await Run.ProgramAsync("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"processmaster: no cgroup2 file system is mounted, and {PrivateCgroup2.MountPoint} cannot be created to mount one: " +
+                     $"Read-only file system : '/run/processmaster'\n", result.Stderr);
+    }
+
     [SystemFact]
     public async Task SecondDaemonOnTheSameSocket_IsRefused()
     {
