@@ -45,11 +45,7 @@ internal sealed class RpcDispatcher
     public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> line, RpcSession session)
     {
         var reply = await HandleLineAsync(line, session);
-        if (reply?.Length >= MemoryTrimmer.LargeReplyBytes)
-        {
-            _trimmer.Request(); // a burst: give the memory back once things are quiet
-        }
-
+        _trimmer.Request(); // give what the requests grew back once things are quiet
         return reply;
     }
 
