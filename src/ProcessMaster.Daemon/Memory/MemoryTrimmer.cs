@@ -3,17 +3,15 @@ using ProcessMaster.Core.Interop;
 namespace ProcessMaster.Daemon.Memory;
 
 /// <summary>
-/// Gives memory back after bursts: the GC keeps a heap that grew for a few large replies (or a reload)
-/// and would hold it for the daemon's life. A compacting collection in aggressive mode, which also
-/// decommits the freed regions, runs once the daemon has been quiet for <see cref="Quiet"/> after the
-/// last burst (so a stream of requests is not slowed by one per request).
+/// Gives memory back after activity: the GC keeps the regions a few requests (or a reload) grew the heap
+/// by, and would hold them for the daemon's life (measured: 50 services, 20 status calls, 4.8 MB). A
+/// compacting collection in aggressive mode, which also decommits the freed regions, runs once the
+/// daemon has been quiet for <see cref="Quiet"/> after the last request (so a stream of requests is not
+/// slowed by one per request; a small heap takes a millisecond or two).
 /// </summary>
 internal sealed class MemoryTrimmer(TimeProvider time)
 {
     public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
-
-    /// <summary>Replies at least this large count as a burst.</summary>
-    public const int LargeReplyBytes = 1024 * 1024;
 
     private readonly Lock _lock = new();
     private ITimer? _timer;
