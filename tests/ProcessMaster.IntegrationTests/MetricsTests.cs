@@ -27,6 +27,8 @@ public class MetricsTests
         await daemon.StartAsync();
         await daemon.WaitForStateAsync("web", "RUNNING");
         await daemon.WaitForStateAsync("broken", "FAILED");
+        var webLog = Path.Combine(daemon.WorkDir("web"), "logs", "stdout.log");
+        await Eventually.TrueAsync(() => File.Exists(webLog) && File.ReadAllText(webLog) == "web-is-up\n", TimeSpan.FromSeconds(10), "web's line in its log");
         await daemon.PmctlOkAsync("status");
         Assert.Contains($"metrics served at http://127.0.0.1:{port}/metrics (loopback: no login)", await daemon.PmctlOkAsync("events"));
 

@@ -31,12 +31,11 @@ public static class CgroupDetector
                 continue;
             }
 
-            if (V1Master(mounts, ownPaths, controller.V1Name(), settings.Name) is { } v1Master)
+            if (V1Master(mounts, ownPaths, controller.V1Name(), settings.Name) is var (v1Master, mountPoint))
             {
                 backends[controller] = LimitBackendKind.V1;
                 v1Masters[controller] = v1Master;
-                var mount = mounts.First(m => m.FileSystemType == "cgroup" && m.SuperOptions.Contains(controller.V1Name()));
-                notes.Add($"{name} limits go through the cgroup v1 hierarchy at {mount.MountPoint} (not offered by cgroup v2 here)");
+                notes.Add($"{name} limits go through the cgroup v1 hierarchy at {mountPoint} (not offered by cgroup v2 here)");
             }
             else
             {
@@ -45,10 +44,11 @@ public static class CgroupDetector
             }
         }
 
-        return new CgroupLayout(v2Root, settings.Name, backends, v1Masters, notes, V1Master(mounts, ownPaths, "freezer", settings.Name));
+        return new CgroupLayout(v2Root, settings.Name, backends, v1Masters, notes, V1Master(mounts, ownPaths, "freezer", settings.Name)?.Master);
     }
 
-    private static string? V1Master(IReadOnlyList<MountEntry> mounts, IReadOnlyDictionary<string, string> ownPaths, string v1Name, string name)
+    /// <summary>The master group under the daemon's own group of the v1 hierarchy carrying <paramref name="v1Name"/>, and where that is mounted.</summary>
+    private static (string Master, string MountPoint)? V1Master(IReadOnlyList<MountEntry> mounts, IReadOnlyDictionary<string, string> ownPaths, string v1Name, string name)
     {
         var v1 = mounts.FirstOrDefault(m => m.FileSystemType == "cgroup" && m.SuperOptions.Contains(v1Name));
         if (v1 is null || !ownPaths.TryGetValue(v1Name, out var own))
@@ -57,7 +57,7 @@ public static class CgroupDetector
         }
 
         var relative = own.StartsWith(v1.Root, StringComparison.Ordinal) ? own[v1.Root.Length..] : own;
-        return Path.Combine(v1.MountPoint + "/" + relative.Trim('/'), name).Replace("//", "/");
+        return (Path.Combine(v1.MountPoint + "/" + relative.Trim('/'), name).Replace("//", "/"), v1.MountPoint);
     }
 
     private static string FindV2Root(CgroupSettings settings, IReadOnlyList<MountEntry> mounts, List<string> notes)

@@ -42,7 +42,7 @@ public sealed class CgroupManager
 
         warnings.AddRange(CgroupFs.EnableSubtreeControllers(Layout.Master, settings.SubtreeControlAllow ? null : BasicControllers));
         Layout.Adopt(KernelFeatures.Probe(Layout.Master, Layout.Backends[CgroupController.Memory] == LimitBackendKind.V2,
-            Layout.V1FreezerMaster is not null, disabled ?? new HashSet<KernelFeature>(), File.Exists));
+            Layout.V1FreezerMaster is not null, Interop.Linux.PidfdSupported(), disabled ?? new HashSet<KernelFeature>(), File.Exists));
         foreach (var group in Layout.DistinctV1Masters)
         {
             CgroupFs.Create(group);

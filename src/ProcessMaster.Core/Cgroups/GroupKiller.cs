@@ -71,14 +71,16 @@ public static class GroupKiller
 
     private static void SetFrozen(KernelFeatures features, string group, string? v1FreezerGroup, bool frozen)
     {
-        string file, value, settled;
+        // Freezing completes asynchronously: cgroup.events says "frozen 1", freezer.state "FROZEN" (not FREEZING).
+        string file, value, state, settled;
         if (features.Has(KernelFeature.CgroupFreeze))
         {
-            (file, value, settled) = (Path.Combine(group, "cgroup.freeze"), frozen ? "1" : "0", frozen ? "frozen 1" : "frozen 0");
+            (file, value, state, settled) = (Path.Combine(group, "cgroup.freeze"), frozen ? "1" : "0", Path.Combine(group, "cgroup.events"), "frozen 1");
         }
         else if (v1FreezerGroup is not null)
         {
-            (file, value, settled) = (Path.Combine(v1FreezerGroup, "freezer.state"), frozen ? "FROZEN" : "THAWED", frozen ? "FROZEN" : "THAWED");
+            file = state = Path.Combine(v1FreezerGroup, "freezer.state");
+            (value, settled) = (frozen ? "FROZEN" : "THAWED", "FROZEN");
         }
         else
         {
@@ -90,10 +92,8 @@ public static class GroupKiller
             return;
         }
 
-        // Freezing completes asynchronously: cgroup.events says "frozen 1", freezer.state "FROZEN" (not FREEZING).
-        var state = features.Has(KernelFeature.CgroupFreeze) ? Path.Combine(group, "cgroup.events") : file;
         var deadline = Environment.TickCount64 + (long)FreezeWait.TotalMilliseconds;
-        while ((CgroupFs.Read(state) ?? settled).Contains(settled, StringComparison.Ordinal) is false && Environment.TickCount64 < deadline)
+        while (CgroupFs.Read(state)?.Contains(settled, StringComparison.Ordinal) is false && Environment.TickCount64 < deadline)
         {
             Thread.Sleep(1);
         }

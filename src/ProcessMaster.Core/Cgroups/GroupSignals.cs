@@ -16,32 +16,26 @@ public static class GroupSignals
         var sent = 0;
         foreach (var pid in pids)
         {
-            if (!pidfds)
-            {
-                if (CgroupFs.PidIsInGroup(pid, layout.V2Root, group) && Libc.Kill(pid, signal) == 0)
-                {
-                    sent++;
-                }
-
-                continue;
-            }
-
-            var pidfd = Linux.PidfdOpen(pid);
-            if (pidfd < 0)
+            var pidfd = pidfds ? Linux.PidfdOpen(pid) : -1;
+            if (pidfds && pidfd < 0)
             {
                 continue; // already gone
             }
 
             try
             {
-                if (CgroupFs.PidIsInGroup(pid, layout.V2Root, group) && Linux.PidfdSendSignal(pidfd, signal) == 0)
+                if (CgroupFs.PidIsInGroup(pid, layout.V2Root, group) &&
+                    (pidfds ? Linux.PidfdSendSignal(pidfd, signal) : Libc.Kill(pid, signal)) == 0)
                 {
                     sent++;
                 }
             }
             finally
             {
-                Libc.Close(pidfd);
+                if (pidfd >= 0)
+                {
+                    Libc.Close(pidfd);
+                }
             }
         }
 

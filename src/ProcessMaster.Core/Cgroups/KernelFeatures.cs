@@ -53,12 +53,10 @@ public sealed class KernelFeatures(IReadOnlySet<KernelFeature> present, IReadOnl
 
     public IReadOnlySet<KernelFeature> Present => present;
 
-    public IReadOnlySet<KernelFeature> Disabled => disabled;
-
     /// <summary>Present and not turned off.</summary>
     public bool Has(KernelFeature feature) => present.Contains(feature) && !disabled.Contains(feature);
 
-    public static string Name(KernelFeature feature) => Names.First(n => n.Feature == feature).Name;
+    private static string Name(KernelFeature feature) => Names.First(n => n.Feature == feature).Name;
 
     /// <summary>The features named in <paramref name="text"/> (comma- or space-separated); names it does not know go to <paramref name="unknown"/>.</summary>
     public static HashSet<KernelFeature> ParseDisabled(string? text, out List<string> unknown)
@@ -81,13 +79,22 @@ public sealed class KernelFeatures(IReadOnlySet<KernelFeature> present, IReadOnl
         return disabled;
     }
 
-    /// <summary>Looks for each interface in <paramref name="group"/>, a non-root cgroup2 group (the root has no cgroup.kill).</summary>
-    public static KernelFeatures Probe(string group, bool memoryOnV2, bool v1FreezerMounted, IReadOnlySet<KernelFeature> disabled, Func<string, bool> exists)
+    /// <summary>
+    /// Looks for each interface in <paramref name="group"/>, a non-root cgroup2 group (the root has no
+    /// cgroup.kill), given whether a v1 freezer is mounted and whether pidfd_open works.
+    /// </summary>
+    public static KernelFeatures Probe(string group, bool memoryOnV2, bool v1FreezerMounted, bool pidfds, IReadOnlySet<KernelFeature> disabled,
+        Func<string, bool> exists)
     {
         var present = new HashSet<KernelFeature>();
         if (v1FreezerMounted)
         {
             present.Add(KernelFeature.V1Freezer);
+        }
+
+        if (pidfds)
+        {
+            present.Add(KernelFeature.Pidfd);
         }
 
         void Check(KernelFeature feature, string file)
@@ -105,11 +112,6 @@ public sealed class KernelFeatures(IReadOnlySet<KernelFeature> present, IReadOnl
         if (memoryOnV2)
         {
             Check(KernelFeature.MemoryPeak, "memory.peak");
-        }
-
-        if (Interop.Linux.PidfdSupported())
-        {
-            present.Add(KernelFeature.Pidfd);
         }
 
         return new KernelFeatures(present, disabled);

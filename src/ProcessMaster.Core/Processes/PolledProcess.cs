@@ -32,7 +32,7 @@ public sealed class PolledProcess : IDisposable
         if (ProcessInfo.Read(pid) is not { } sample)
         {
             exited(ExitStatus.Unknown);
-            return new PolledProcess(pid, 0, () => { }) { _done = true };
+            return new LateDisposable(); // nothing left to watch
         }
 
         return new PolledProcess(pid, sample.StartTicks, () => loop.Post(() => exited(ExitStatus.Unknown)));

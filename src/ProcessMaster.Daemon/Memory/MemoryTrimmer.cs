@@ -19,10 +19,11 @@ internal sealed class MemoryTrimmer(TimeProvider time)
     /// <summary>Asks for a trim once the daemon has been quiet for a moment.</summary>
     public void Request()
     {
+        // Every request re-arms the one timer: no allocation per request.
         lock (_lock)
         {
-            _timer?.Dispose();
-            _timer = time.CreateTimer(_ => TrimNow(), null, Quiet, Timeout.InfiniteTimeSpan);
+            _timer ??= time.CreateTimer(_ => TrimNow(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(Quiet, Timeout.InfiniteTimeSpan);
         }
     }
 

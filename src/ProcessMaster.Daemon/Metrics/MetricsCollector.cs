@@ -2,6 +2,7 @@ using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Logs;
 using ProcessMaster.Core.Supervision;
+using ProcessMaster.Core.Supervision.Ports;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Protocol;
 
@@ -44,7 +45,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
     private static Reading Read(ServiceSupervisor service, LogFileRegistry logFiles)
     {
         var snapshot = service.Snapshot;
-        var logs = OpenLogs(snapshot.Definition.Logs, logFiles);
+        var logs = OpenLogs(snapshot.Definition, logFiles);
         var cgroup = service.Cgroup;
         var pids = ControlApi.LivePids(service).Count;
         var kind = snapshot.Definition.IsCron ? "cron" : "service";
@@ -66,22 +67,22 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
     }
 
     /// <summary>The service's open log files by stream; one entry when stdout and stderr share a file.</summary>
-    private static (string Stream, LogFile File)[] OpenLogs(LogSettings logs, LogFileRegistry logFiles)
+    private static (string Stream, LogFile File)[] OpenLogs(ServiceDefinition definition, LogFileRegistry logFiles)
     {
-        var stdout = logs.Stdout is { } o ? logFiles.Find(o) : null;
-        if (logs.Stderr is { } e && e == logs.Stdout)
+        var stdout = SpawnRequest.OutputPath(definition, ProcessRole.Main, stderr: false);
+        var stderr = SpawnRequest.OutputPath(definition, ProcessRole.Main, stderr: true);
+        var open = new List<(string Stream, LogFile File)>(2);
+        if (stdout is not null && logFiles.Find(stdout) is { } o)
         {
-            return stdout is null ? [] : [("combined", stdout)];
+            open.Add((stderr == stdout ? "combined" : "stdout", o));
         }
 
-        var stderr = logs.Stderr is { } path ? logFiles.Find(path) : null;
-        return (stdout, stderr) switch
+        if (stderr is not null && stderr != stdout && logFiles.Find(stderr) is { } e)
         {
-            (null, null) => [],
-            ({ } a, null) => [("stdout", a)],
-            (null, { } b) => [("stderr", b)],
-            ({ } a, { } b) => [("stdout", a), ("stderr", b)],
-        };
+            open.Add(("stderr", e));
+        }
+
+        return [.. open];
     }
 
     private void WriteDaemon(ExpositionWriter w, Reading[] readings)

@@ -37,7 +37,7 @@ public class KernelFeaturesTests
     public void Probe_FindsFilesOfTheGroup_AndDisabledOnesAreOffEvenWherePresent()
     {
         string[] files = ["/cg/pm/cgroup.freeze", "/cg/pm/cgroup.events", "/cg/pm/cpu.pressure"];
-        var features = KernelFeatures.Probe("/cg/pm", memoryOnV2: true, v1FreezerMounted: false,
+        var features = KernelFeatures.Probe("/cg/pm", memoryOnV2: true, v1FreezerMounted: false, pidfds: true,
             new HashSet<KernelFeature> { KernelFeature.Pressure }, files.Contains);
 
         Assert.False(features.Has(KernelFeature.CgroupKill)); // a 5.2–5.13 kernel
@@ -66,7 +66,7 @@ public class KernelFeaturesTests
         Assert.False(layout.UsesV1Freezer);
         Assert.Equal("through cgroup.kill", layout.KillMethod);
 
-        var rhel8 = KernelFeatures.Probe(layout.Master, memoryOnV2: false, v1FreezerMounted: true, new HashSet<KernelFeature>(),
+        var rhel8 = KernelFeatures.Probe(layout.Master, memoryOnV2: false, v1FreezerMounted: true, pidfds: false, new HashSet<KernelFeature>(),
             path => path.EndsWith("/cgroup.events", StringComparison.Ordinal));
         layout.Adopt(rhel8);
         Assert.True(layout.UsesV1Freezer);
