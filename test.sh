@@ -48,7 +48,7 @@ tests/upgrade/run.sh
 # The Ansible collection (module and role) against a real daemon: idempotent, check mode changes nothing.
 tests/ansible/run.sh
 
-# Fuzzing: the YAML loader and the JSON-RPC request path under afl-fuzz, a minute each
+# Fuzzing: the YAML loader, the JSON-RPC request path and the HTTP request head under afl-fuzz, a minute each
 # (docs/security.md has a longer run). A crash fails the suite and keeps its input.
 tests/fuzz/run.sh
 

@@ -217,7 +217,7 @@ internal static class DaemonHost
         // Served as soon as every service has its supervisor: after a re-exec, the pause clients see ends here.
         await manager.BootAsync(accepted, server.Start);
         reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
-        await using var web = await Web.WebConsole.StartAsync(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
+        await using var web = Web.WebConsole.Start(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
         webConsole = web;
         await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(runtime, dispatcher.Counters), stateDirectory,
             inherited.Metrics, trimmer, message => events.Record(null, "metrics", message));

@@ -237,4 +237,38 @@ public class WebConsoleHttpTests
         var key = Path.Combine(daemon.Directory, "state", "web-console.key.pem");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
     }
+
+    [SystemFact]
+    public async Task RequestsItDoesNotTake_AreAnsweredWithAStatus_AndTheConsoleServesOn()
+    {
+        var (daemon, url) = await StartAsync();
+        await using var _ = daemon;
+        var port = new Uri(url).Port;
+        var login = $"Authorization: Basic {Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}"))}\r\n";
+
+        Assert.StartsWith("HTTP/1.1 400 ", await RawAsync(port, "GARBAGE\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 400 ", await RawAsync(port, $"POST /processmaster/rpc HTTP/1.1\r\n{login}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 400 ", await RawAsync(port, $"POST /processmaster/rpc HTTP/1.1\r\n{login}Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello"));
+        Assert.StartsWith("HTTP/1.1 413 ", await RawAsync(port, $"POST /processmaster/rpc HTTP/1.1\r\n{login}Content-Length: {ProcessMaster.Protocol.JsonRpc.MaxRequestBytes + 1}\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 400 ", await RawAsync(port, "GET /processmaster/ HTTP/1.1\r\nX: " + new string('a', 9000) + "\r\n\r\n"));
+        var head = await RawAsync(port, $"HEAD /processmaster/static/app.js HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 ", head);
+        Assert.EndsWith("\r\n\r\n", head); // a length, no body
+
+        using var client = Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url)).StatusCode);
+        Assert.Equal("RUNNING", (await daemon.StatusAsync("web")).State);
+    }
+
+    /// <summary>Sends <paramref name="request"/> as it is and reads the reply until the server closes.</summary>
+    private static async Task<string> RawAsync(int port, string request)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var reply = new MemoryStream();
+        await stream.CopyToAsync(reply).WaitAsync(TimeSpan.FromSeconds(30));
+        return Encoding.ASCII.GetString(reply.ToArray());
+    }
 }

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Fuzzes the YAML loader and the JSON-RPC request path: afl-fuzz (afl++, from Debian) drives the
-# SharpFuzz-instrumented assemblies (Core, Protocol, the daemon, YamlDotNet) through the targets in
+# Fuzzes the YAML loader, the JSON-RPC request path and the HTTP request head: afl-fuzz (afl++, from
+# Debian) drives the SharpFuzz-instrumented assemblies (Core, Protocol, the daemon, YamlDotNet) through the targets in
 # ProcessMaster.Fuzz. FUZZ_SECONDS per target (default 60; see docs/security.md for a long run),
-# FUZZ_TARGETS (default "yaml rpc"), FUZZ_WORK (default tests/fuzz/work) to run beside another run.
+# FUZZ_TARGETS (default "yaml rpc http"), FUZZ_WORK (default tests/fuzz/work) to run beside another run.
 # Any crash fails the run; its inputs are copied to tests/fuzz/findings/<target>/ to be replayed with
 #   dotnet tests/fuzz/work/replay/ProcessMaster.Fuzz.dll replay FILE...
 # and to become regression tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-yaml rpc}
+targets=${FUZZ_TARGETS:-yaml rpc http}
 work=${FUZZ_WORK:-$PWD/work}
 
 if ! command -v afl-fuzz >/dev/null 2>&1; then

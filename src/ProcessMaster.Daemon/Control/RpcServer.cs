@@ -6,8 +6,7 @@ using ProcessMaster.Protocol;
 namespace ProcessMaster.Daemon.Control;
 
 /// <summary>
-/// The unix-socket JSON-RPC server: a plain accept loop with newline framing (ASP.NET is only started
-/// for the web console). Each connection carries many requests; a request line over 1 MiB, a client
+/// The unix-socket JSON-RPC server: a plain accept loop with newline framing. Each connection carries many requests; a request line over 1 MiB, a client
 /// that stops reading, or one that vanishes only ever affects its own connection. Connections are
 /// counted per peer uid (from the kernel): one user cannot hold more than <see cref="MaxPerUser"/>, all
 /// users together no more than <see cref="MaxUnprivileged"/>, and root has <see cref="MaxRoot"/> of its own,

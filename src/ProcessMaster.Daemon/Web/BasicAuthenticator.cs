@@ -7,8 +7,11 @@ namespace ProcessMaster.Daemon.Web;
 /// <summary>
 /// HTTP Basic authentication against htpasswd bcrypt entries (<c>$2a$</c>, <c>$2b$</c>, <c>$2y$</c>).
 /// An unknown user is checked against a dummy hash, so timing does not tell which users exist. A
-/// successful check is remembered for ten minutes under a keyed digest of the password (bcrypt costs
-/// tens of milliseconds per request otherwise). Every bcrypt check is counted by the
+/// successful check is remembered for ten minutes (bcrypt costs tens of milliseconds per request
+/// otherwise): the password itself, padded to a fixed size so that comparing it in constant time does not
+/// tell its length either. No digest is kept instead because every digest .NET has on Linux is OpenSSL's,
+/// 3.5 MB of libcrypto for a console without TLS; the password stays in memory that the request carrying
+/// it was in anyway, readable by root only. Every bcrypt check is counted by the
 /// <see cref="LoginRateLimiter"/> before it runs; a malformed header is refused without one.
 /// </summary>
 internal sealed class BasicAuthenticator
@@ -18,11 +21,13 @@ internal sealed class BasicAuthenticator
 
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(10);
     private const int MaxCacheEntries = 1024;
+    private const int MaxCachedPasswordBytes = 512; // longer passwords are checked by bcrypt every time
 
     private readonly Dictionary<string, string> _users = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (byte[] Digest, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
-    private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
-    private readonly string _dummyHash = BCrypt.Net.BCrypt.HashPassword("processmaster-dummy", 10);
+    private readonly ConcurrentDictionary<string, (byte[] Password, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>A hash of a random string at the cost `pmctl password generate` uses, checked for unknown users: it takes as long as a real one.</summary>
+    private const string DummyHash = "$2b$12$cEpITqzZuRWp8VenytY1EesQ4ZyT7YD5ILK56FubUcTw6kbzPDLw6";
     private readonly TimeProvider _time;
     private readonly LoginRateLimiter _limiter;
 
@@ -64,9 +69,9 @@ internal sealed class BasicAuthenticator
 
         var user = credentials[..colon];
         var password = credentials[(colon + 1)..];
-        var digest = HMACSHA256.HashData(_cacheKey, Encoding.UTF8.GetBytes(user + "\0" + password));
+        var padded = Padded(password);
         var now = _time.GetUtcNow();
-        if (_cache.TryGetValue(user, out var cached) && cached.Expires > now && CryptographicOperations.FixedTimeEquals(cached.Digest, digest))
+        if (padded is not null && _cache.TryGetValue(user, out var cached) && cached.Expires > now && CryptographicOperations.FixedTimeEquals(cached.Password, padded))
         {
             return new Outcome(user, null);
         }
@@ -80,7 +85,7 @@ internal sealed class BasicAuthenticator
         bool valid;
         try
         {
-            valid = BCrypt.Net.BCrypt.Verify(password, known ? hash : _dummyHash) && known;
+            valid = BCrypt.Net.BCrypt.Verify(password, known ? hash : DummyHash) && known;
         }
         catch (BCrypt.Net.SaltParseException)
         {
@@ -94,12 +99,30 @@ internal sealed class BasicAuthenticator
         }
 
         _limiter.Succeeded(source);
+        if (padded is null)
+        {
+            return new Outcome(user, null);
+        }
+
         if (_cache.Count >= MaxCacheEntries)
         {
             _cache.Clear();
         }
 
-        _cache[user] = (digest, now + CacheLifetime);
+        _cache[user] = (padded, now + CacheLifetime);
         return new Outcome(user, null);
+    }
+
+    /// <summary>The password's length and bytes in a buffer of fixed size; null when it does not fit.</summary>
+    private static byte[]? Padded(string password)
+    {
+        var padded = new byte[sizeof(int) + MaxCachedPasswordBytes];
+        if (!Encoding.UTF8.TryGetBytes(password, padded.AsSpan(sizeof(int)), out var length))
+        {
+            return null;
+        }
+
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(padded, length);
+        return padded;
     }
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http;
+using ProcessMaster.Daemon.Http;
 
 namespace ProcessMaster.Daemon.Web;
 
@@ -14,31 +14,25 @@ internal static class Csrf
     public const string HeaderName = "X-CSRF-Token";
 
     /// <summary>The session's token, issuing a new cookie when there is none.</summary>
-    public static string EnsureToken(HttpContext context)
+    public static string EnsureToken(HttpExchange exchange)
     {
-        if (context.Request.Cookies.TryGetValue(CookieName, out var existing) && existing.Length == 43)
+        if (exchange.Request.Cookie(CookieName) is { Length: 43 } existing && System.Buffers.Text.Base64Url.IsValid(existing))
         {
             return existing;
         }
 
-        var token = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        context.Response.Cookies.Append(CookieName, token, new CookieOptions
-        {
-            Path = "/processmaster/",
-            SameSite = SameSiteMode.Strict,
-            HttpOnly = true,
-            Secure = context.Request.IsHttps,
-        });
+        var token = System.Buffers.Text.Base64Url.EncodeToString(Core.Interop.KernelRandom.GetBytes(32));
+        exchange.SetHeader("Set-Cookie", $"{CookieName}={token}; path=/processmaster/; samesite=strict; httponly{(exchange.IsHttps ? "; secure" : "")}");
         return token;
     }
 
-    public static bool IsSafeMethod(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+    public static bool IsSafeMethod(string method) => method is "GET" or "HEAD" or "OPTIONS";
 
     /// <summary>True when the header matches the cookie (compared in constant time).</summary>
-    public static bool Validate(HttpContext context)
+    public static bool Validate(HttpRequest request)
     {
-        var cookie = context.Request.Cookies[CookieName];
-        var header = context.Request.Headers[HeaderName].ToString();
+        var cookie = request.Cookie(CookieName);
+        var header = request.Header(HeaderName) ?? "";
         return cookie is { Length: > 0 } && header.Length > 0 &&
                CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cookie), Encoding.UTF8.GetBytes(header));
     }

@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Files;
+using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Daemon.Web;
 
@@ -25,7 +25,7 @@ internal static class GeneratedPassword
         var password = Read(directory);
         if (password is null)
         {
-            password = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
+            password = System.Buffers.Text.Base64Url.EncodeToString(KernelRandom.GetBytes(18));
             using var file = directory.CreateNew(FileName, FileMode);
             RandomAccess.Write(file, Encoding.UTF8.GetBytes(password + "\n"), 0);
             report($"web console login: user {WebConsoleSettings.GeneratedLoginUser}, password generated into {path} (readable by root only)");
@@ -35,7 +35,19 @@ internal static class GeneratedPassword
             report($"web console login: user {WebConsoleSettings.GeneratedLoginUser}, password in {path} (readable by root only)");
         }
 
-        return $"{WebConsoleSettings.GeneratedLoginUser}:{BCrypt.Net.BCrypt.HashPassword(password, 10)}";
+        return $"{WebConsoleSettings.GeneratedLoginUser}:{BCrypt.Net.BCrypt.HashPassword(password, NewSalt())}";
+    }
+
+    /// <summary>
+    /// A bcrypt salt (cost 10) from the kernel's random bytes: BCrypt.Net would draw its own from OpenSSL,
+    /// loading libcrypto at every start for one hash. The encoding is base64 in bcrypt's alphabet, 22 characters.
+    /// </summary>
+    internal static string NewSalt()
+    {
+        const string Standard = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const string Bcrypt = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        var encoded = Convert.ToBase64String(KernelRandom.GetBytes(16))[..22];
+        return "$2b$10$" + string.Concat(encoded.Select(c => Bcrypt[Standard.IndexOf(c, StringComparison.Ordinal)]));
     }
 
     /// <summary>The kept password (its file made root-only again if it was not), or null when there is none yet.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using ProcessMaster.Daemon.Control;
+using ProcessMaster.Daemon.Http;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Web;
@@ -20,19 +20,30 @@ internal sealed partial class WebConsoleHandler
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
 
     /// <summary><c>/stream</c>: the status (on every change and every two seconds) and new events.</summary>
-    private Task StatusStreamAsync(HttpContext context, string peer) => StreamAsync(context, peer,
+    private Task StatusStreamAsync(HttpExchange exchange, string peer) => StreamAsync(exchange, peer,
     [
         JsonRpc.Request(Methods.StatusFollow.Name, 1, new StatusFollowParams(StatusIntervalMs), Methods.StatusFollow.Params),
         JsonRpc.Request(Methods.EventsFollow.Name, 2, new EventsFollowParams(), Methods.EventsFollow.Params),
     ]);
 
     /// <summary><c>/logs?name=…&amp;n=…</c>: the last lines of a service's files, then new lines as they are written.</summary>
-    private Task LogStreamAsync(HttpContext context, string peer)
+    private Task LogStreamAsync(HttpExchange exchange, string peer)
     {
-        var query = context.Request.Query;
-        var lines = int.TryParse(query["n"], out var n) ? n : new LogsFollowParams().N;
-        return StreamAsync(context, peer,
-            [JsonRpc.Request(Methods.LogsFollow.Name, 1, new LogsFollowParams(query["name"].ToString(), N: lines), Methods.LogsFollow.Params)]);
+        var request = exchange.Request;
+        var lines = int.TryParse(request.QueryValue("n"), out var n) ? n : new LogsFollowParams().N;
+        return StreamAsync(exchange, peer,
+            [JsonRpc.Request(Methods.LogsFollow.Name, 1, new LogsFollowParams(request.QueryValue("name") ?? "", N: lines), Methods.LogsFollow.Params)]);
+    }
+
+    /// <summary>One SSE event of one message: a single write, so a frame never goes out in pieces.</summary>
+    private static byte[] Frame(byte[] line)
+    {
+        var message = line.AsSpan().TrimEnd((byte)'\n');
+        var frame = new byte[DataField.Length + message.Length + EventEnd.Length];
+        DataField.CopyTo(frame, 0);
+        message.CopyTo(frame.AsSpan(DataField.Length));
+        EventEnd.CopyTo(frame, DataField.Length + message.Length);
+        return frame;
     }
 
     private static bool IsError(byte[] reply)
@@ -42,13 +53,12 @@ internal sealed partial class WebConsoleHandler
     }
 
     /// <summary>Sends each request's reply, then the notifications, until the page goes or the session is dropped.</summary>
-    private async Task StreamAsync(HttpContext context, string peer, byte[][] requests)
+    private async Task StreamAsync(HttpExchange exchange, string peer, byte[][] requests)
     {
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        var aborted = context.RequestAborted;
+        exchange.SetHeader("Cache-Control", "no-cache");
+        exchange.SetHeader("X-Accel-Buffering", "no");
+        await exchange.StartStreamAsync("text/event-stream");
+        var aborted = exchange.Aborted;
         var writeLock = new SemaphoreSlim(1, 1);
 
         async ValueTask SendAsync(byte[] line)
@@ -56,10 +66,7 @@ internal sealed partial class WebConsoleHandler
             await writeLock.WaitAsync(aborted);
             try
             {
-                await response.Body.WriteAsync(DataField, aborted);
-                await response.Body.WriteAsync(line.AsMemory().TrimEnd((byte)'\n'), aborted);
-                await response.Body.WriteAsync(EventEnd, aborted);
-                await response.Body.FlushAsync(aborted);
+                await exchange.WriteAsync(Frame(line));
             }
             finally
             {

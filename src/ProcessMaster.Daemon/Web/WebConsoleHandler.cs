@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using ProcessMaster.Daemon.Control;
+using ProcessMaster.Daemon.Http;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Web;
@@ -19,41 +19,39 @@ internal sealed partial class WebConsoleHandler(
 {
     private const string Prefix = "/processmaster";
 
-    public async Task HandleAsync(HttpContext context)
+    public async Task HandleAsync(HttpExchange exchange)
     {
-        var request = context.Request;
-        var response = context.Response;
-        SetSecurityHeaders(response);
-        var path = request.Path.Value ?? "/";
+        var request = exchange.Request;
+        SetSecurityHeaders(exchange);
+        var path = request.Path;
 
         if (path is "/" or "/index.html" || path == Prefix)
         {
-            response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-            response.Headers.Location = Prefix + "/";
+            exchange.SetHeader("Location", Prefix + "/");
+            await exchange.RespondAsync(307, "text/plain; charset=utf-8", ReadOnlyMemory<byte>.Empty);
             return;
         }
 
-        if (path.StartsWith(Prefix + "/static/", StringComparison.Ordinal) && HttpMethods.IsGet(request.Method))
+        if (path.StartsWith(Prefix + "/static/", StringComparison.Ordinal) && (request.IsGet || request.IsHead))
         {
-            await ServeAssetAsync(response, path[(Prefix.Length + "/static/".Length)..]);
+            await ServeAssetAsync(exchange, path[(Prefix.Length + "/static/".Length)..]);
             return;
         }
 
         if (!path.StartsWith(Prefix + "/", StringComparison.Ordinal))
         {
-            await TextAsync(response, StatusCodes.Status404NotFound, "not found");
+            await exchange.RespondTextAsync(404, "not found");
             return;
         }
 
-        var source = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        var header = request.Headers.Authorization.ToString();
+        var source = exchange.Source;
         var (user, retryAfter, wrongPassword) = limiter.RetryAfter(source) is { } blocked
             ? new BasicAuthenticator.Outcome(null, blocked)
-            : authenticator.Authenticate(header.Length > 0 ? header : null, source);
+            : authenticator.Authenticate(request.Header("Authorization") is { Length: > 0 } header ? header : null, source);
         if (retryAfter is { } wait)
         {
-            response.Headers.RetryAfter = Math.Ceiling(Math.Max(wait.TotalSeconds, 1)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await TextAsync(response, StatusCodes.Status429TooManyRequests, "too many failed logins; try again later");
+            exchange.SetHeader("Retry-After", Math.Ceiling(Math.Max(wait.TotalSeconds, 1)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await exchange.RespondTextAsync(429, "too many failed logins; try again later");
             return;
         }
 
@@ -64,14 +62,14 @@ internal sealed partial class WebConsoleHandler(
                 runtime.Events.Record(null, "web", $"failed login from {source}"); // bounded by the limiter's budget
             }
 
-            response.Headers.WWWAuthenticate = "Basic realm=\"processmaster\", charset=\"UTF-8\"";
-            await TextAsync(response, StatusCodes.Status401Unauthorized, "login required");
+            exchange.SetHeader("WWW-Authenticate", "Basic realm=\"processmaster\", charset=\"UTF-8\"");
+            await exchange.RespondTextAsync(401, "login required");
             return;
         }
 
-        if (!Csrf.IsSafeMethod(request.Method) && !Csrf.Validate(context))
+        if (!Csrf.IsSafeMethod(request.Method) && !Csrf.Validate(request))
         {
-            await TextAsync(response, StatusCodes.Status403Forbidden, "csrf check failed");
+            await exchange.RespondTextAsync(403, "csrf check failed");
             return;
         }
 
@@ -79,79 +77,63 @@ internal sealed partial class WebConsoleHandler(
         switch (route)
         {
             // The original's console lived at /processmaster/status: its bookmarks open this one.
-            case "/" or "/status" when HttpMethods.IsGet(request.Method):
-                await ServePageAsync(context);
+            case "/" or "/status" when request.IsGet:
+                await ServePageAsync(exchange);
                 break;
-            case "/rpc" when HttpMethods.IsPost(request.Method):
-                await RpcAsync(context, user, source);
+            case "/rpc" when request.Method == "POST":
+                await RpcAsync(exchange, user, source);
                 break;
-            case "/stream" when HttpMethods.IsGet(request.Method):
-                await StatusStreamAsync(context, Peer(user, source));
+            case "/stream" when request.IsGet:
+                await StatusStreamAsync(exchange, Peer(user, source));
                 break;
-            case "/logs" when HttpMethods.IsGet(request.Method):
-                await LogStreamAsync(context, Peer(user, source));
+            case "/logs" when request.IsGet:
+                await LogStreamAsync(exchange, Peer(user, source));
                 break;
             default:
-                await TextAsync(response, StatusCodes.Status404NotFound, "not found");
+                await exchange.RespondTextAsync(404, "not found");
                 break;
         }
     }
 
-    private static void SetSecurityHeaders(HttpResponse response)
+    private static void SetSecurityHeaders(HttpExchange exchange)
     {
-        var headers = response.Headers;
-        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-        headers.XFrameOptions = "DENY";
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers["Cross-Origin-Opener-Policy"] = "same-origin";
-        headers.CacheControl = "no-store";
+        exchange.SetHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+        exchange.SetHeader("X-Frame-Options", "DENY");
+        exchange.SetHeader("X-Content-Type-Options", "nosniff");
+        exchange.SetHeader("Referrer-Policy", "no-referrer");
+        exchange.SetHeader("Cross-Origin-Opener-Policy", "same-origin");
+        exchange.SetHeader("Cache-Control", "no-store");
     }
 
-    private async Task ServePageAsync(HttpContext context)
+    private async Task ServePageAsync(HttpExchange exchange)
     {
-        var token = Csrf.EnsureToken(context);
+        var token = Csrf.EnsureToken(exchange);
         var identity = BuildIdentity.Current;
         var page = WebAssets.Text("index.html")
             .Replace("{{csrf}}", WebUtility.HtmlEncode(token), StringComparison.Ordinal)
             .Replace("{{build}}", WebUtility.HtmlEncode($"{identity.BuildHost} · {identity.PrettyBuildTime} UTC"), StringComparison.Ordinal)
             .Replace("{{build_id}}", WebUtility.HtmlEncode(identity.BuildId), StringComparison.Ordinal);
-        context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync(page);
+        await exchange.RespondAsync(200, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(page));
     }
 
-    private static async Task ServeAssetAsync(HttpResponse response, string name)
+    private static async Task ServeAssetAsync(HttpExchange exchange, string name)
     {
         if (WebAssets.Find(name) is not { } asset || name == "index.html")
         {
-            await TextAsync(response, StatusCodes.Status404NotFound, "not found");
+            await exchange.RespondTextAsync(404, "not found");
             return;
         }
 
-        response.ContentType = asset.Type;
-        response.Headers.CacheControl = "public, max-age=3600";
-        await response.Body.WriteAsync(asset.Content);
+        exchange.SetHeader("Cache-Control", "public, max-age=3600");
+        await exchange.RespondAsync(200, asset.Type, asset.Content);
     }
 
-    private async Task RpcAsync(HttpContext context, string user, IPAddress source)
+    private async Task RpcAsync(HttpExchange exchange, string user, IPAddress source)
     {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         using var session = new RpcSession(_ => ValueTask.CompletedTask, requiresHello: false, peer: Peer(user, source), actor: () => $"{user} via web {source}", canStream: false);
-        var reply = await dispatcher.HandleAsync(body.ToArray(), session);
-        context.Response.ContentType = "application/json";
-        if (reply is not null)
-        {
-            await context.Response.Body.WriteAsync(reply, context.RequestAborted);
-        }
+        var reply = await dispatcher.HandleAsync(exchange.Request.Body, session);
+        await exchange.RespondAsync(200, "application/json", reply ?? ReadOnlyMemory<byte>.Empty);
     }
 
     private static string Peer(string user, IPAddress source) => $"web:{user}@{source}";
-
-    private static Task TextAsync(HttpResponse response, int status, string text)
-    {
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(text + "\n");
-    }
 }

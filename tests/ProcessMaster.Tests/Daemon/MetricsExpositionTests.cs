@@ -46,28 +46,6 @@ public class MetricsExpositionTests
         Assert.Contains("pm_memory_bytes{service=\"a\\\"b\\\\c\\nd\"} 1500000000\n", text);
     }
 
-    [Theory]
-    [InlineData("GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic b3BzOnM=\r\naccept: application/openmetrics-text", "GET", "/metrics", "Basic b3BzOnM=", "application/openmetrics-text")]
-    [InlineData("HEAD /metrics?x=1 HTTP/1.0", "HEAD", "/metrics", null, null)]
-    public void RequestHead_IsParsed(string head, string method, string path, string? authorization, string? accept) =>
-        Assert.Equal(new MetricsRequest(method, path, authorization, accept), MetricsRequest.Parse(head));
-
-    [Theory]
-    [InlineData("GET /metrics")]
-    [InlineData("GET metrics HTTP/1.1")]
-    [InlineData("GET /metrics SPDY/3")]
-    [InlineData("GET /metrics HTTP/1.1\r\nno colon here")]
-    [InlineData("")]
-    public void MalformedRequestHead_IsRefused(string head) => Assert.Null(MetricsRequest.Parse(head));
-
-    [Fact]
-    public async Task AnOverlongHead_IsRefusedWithoutReadingOn()
-    {
-        using var stream = new MemoryStream(Encoding.ASCII.GetBytes("GET /metrics HTTP/1.1\r\nX: " + new string('a', 9000) + "\r\n\r\n"));
-        Assert.Null(await MetricsRequest.ReadAsync(stream, 8192, CancellationToken.None));
-        Assert.Equal(8192, stream.Position);
-    }
-
     private static readonly TlsSettings NoTls = new(false, null, null, null, null, false);
 
     private static WebConsoleSettings Console(bool generatedPassword) =>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Processes;
 using ProcessMaster.Daemon.Control;
+using ProcessMaster.Daemon.Http;
 using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Protocol;
 
@@ -69,6 +70,26 @@ internal static class Targets
                 }
             }
         }
+    }
+
+    /// <summary>A request head (and what follows) as the console and the metrics listener read it: parsed or refused, never an exception.</summary>
+    public static void Http(byte[] input)
+    {
+        using var stream = new MemoryStream(input);
+        if (HttpRequest.ReadHeadAsync(stream, HttpServer.MaxHeadBytes, CancellationToken.None).GetAwaiter().GetResult() is not { } head)
+        {
+            return;
+        }
+
+        var request = head.Request;
+        if (!request.Path.StartsWith('/') || request.ContentLength() < 0)
+        {
+            throw new InvalidOperationException("a target or length that should have been refused");
+        }
+
+        _ = request.Cookie("pm_csrf");
+        _ = request.QueryValue("name");
+        _ = request.Header("Authorization");
     }
 
     /// <summary>Every protocol method, answering with an empty result: what is fuzzed is the envelope and the binding of params.</summary>
