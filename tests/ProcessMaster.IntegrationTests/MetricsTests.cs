@@ -57,6 +57,8 @@ public class MetricsTests
         Assert.Matches(@"processmaster_service_last_run_duration_seconds\{service=""broken"",kind=""service""\} [\d.e-]+\n", text);
         Assert.DoesNotContain("processmaster_service_last_run_duration_seconds{service=\"web\"", text);
         Assert.Matches(@"processmaster_daemon_allocated_bytes_total [1-9]\d*\n", text);
+        Assert.Matches(@"processmaster_daemon_gc_heap_bytes [1-9]\d*\n", text);
+        Assert.Matches(@"processmaster_daemon_gc_committed_bytes [1-9]\d*\n", text);
         Assert.Contains("processmaster_services{state=\"RUNNING\"} 1\n", text);
         Assert.Matches(@"processmaster_rpc_requests_total\{method=""status""\} [1-9]", text);
         Assert.Matches(@"processmaster_build_info\{build_id=""[0-9a-f]{32}"",", text);

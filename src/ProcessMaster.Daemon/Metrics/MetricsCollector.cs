@@ -97,6 +97,12 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         w.Family(Prefix + "daemon_allocated_bytes_total", "counter", "Bytes the daemon's managed code allocated (most of them already reclaimed).");
         w.Sample(Prefix + "daemon_allocated_bytes_total", GC.GetTotalAllocatedBytes());
 
+        var gc = GC.GetGCMemoryInfo();
+        w.Family(Prefix + "daemon_gc_heap_bytes", "gauge", "The managed heap after the daemon's last garbage collection.");
+        w.Sample(Prefix + "daemon_gc_heap_bytes", gc.HeapSizeBytes);
+        w.Family(Prefix + "daemon_gc_committed_bytes", "gauge", "Memory the garbage collector holds from the system (heap, free space it kept, bookkeeping).");
+        w.Sample(Prefix + "daemon_gc_committed_bytes", gc.TotalCommittedBytes);
+
         w.Family(Prefix + "daemon_generation", "gauge", "Daemon images since the host booted (a re-exec or a restart adds one).");
         w.Sample(Prefix + "daemon_generation", runtime.Generation);
 
