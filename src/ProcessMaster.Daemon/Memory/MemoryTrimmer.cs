@@ -7,7 +7,8 @@ namespace ProcessMaster.Daemon.Memory;
 /// by, and would hold them for the daemon's life (measured: 50 services, 20 status calls, 4.8 MB). A
 /// compacting collection in aggressive mode, which also decommits the freed regions, runs once the
 /// daemon has been quiet for <see cref="Quiet"/> after the last request (so a stream of requests is not
-/// slowed by one per request; a small heap takes a millisecond or two).
+/// slowed by one per request; a small heap takes a millisecond or two), and the executable's pages the
+/// requests mapped are unmapped (2 MB after status calls; <see cref="ExecutablePages.Unmap"/>).
 /// </summary>
 internal sealed class MemoryTrimmer(TimeProvider time)
 {
@@ -22,13 +23,19 @@ internal sealed class MemoryTrimmer(TimeProvider time)
         // Every request re-arms the one timer: no allocation per request.
         lock (_lock)
         {
-            _timer ??= time.CreateTimer(_ => TrimNow(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer ??= time.CreateTimer(_ => TrimAfterActivity(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _timer.Change(Quiet, Timeout.InfiniteTimeSpan);
         }
     }
 
     /// <summary>Collects and returns the free heap to the system now.</summary>
     public static void TrimNow() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    private static void TrimAfterActivity()
+    {
+        TrimNow();
+        ExecutablePages.Unmap();
+    }
 
     /// <summary>
     /// After boot and reload: parsing every definition leaves garbage, and touches code, that the steady
@@ -37,6 +44,6 @@ internal sealed class MemoryTrimmer(TimeProvider time)
     public static void ReleaseBootMemory()
     {
         TrimNow();
-        StartupPages.Release();
+        ExecutablePages.PageOut();
     }
 }
