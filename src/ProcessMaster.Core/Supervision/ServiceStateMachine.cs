@@ -340,6 +340,8 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
+        // A quick main process can be reaped before its exec status is read: it ended while starting.
+        ReportProcessesLeft();
         CheckEnded();
     }
 
@@ -358,12 +360,21 @@ public sealed partial class ServiceStateMachine
         }
 
         _s = _s with { MainAlive = false, LastExit = exited.Status };
-        if (_s.State == ServiceState.Running && _at.Populated)
+        if (_s.State == ServiceState.Running)
         {
-            Record("watch", $"main process {exited.Pid} ended ({exited.Status}); other processes remain in the cgroup, still running");
+            ReportProcessesLeft();
         }
 
         CheckEnded();
+    }
+
+    /// <summary>Says so when the main process is gone but the cgroup still runs something (a daemonizing service).</summary>
+    private void ReportProcessesLeft()
+    {
+        if (!_s.MainAlive && _at.Populated && _s.LastExit is { } status)
+        {
+            Record("watch", $"main process {_s.MainPid} ended ({status}); other processes remain in the cgroup, still running");
+        }
     }
 
     /// <summary>The main process lives or the cgroup holds a process.</summary>

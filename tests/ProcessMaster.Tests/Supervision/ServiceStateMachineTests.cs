@@ -74,6 +74,20 @@ public class ServiceStateMachineTests
     }
 
     [Fact]
+    public void MainExitBeforeExecStatus_WithProcessesLeft_IsReportedOnceRunning()
+    {
+        var h = new MachineHarness();
+        h.Start();
+        h.Send(new MainSpawned(100));
+        h.Populated = true;
+        h.Send(new MainExited(100, ExitStatus.Exited(0))); // reaped before the status pipe's EOF; a child remains
+        Assert.DoesNotContain(h.Events, e => e.Contains("other processes remain"));
+        h.Send(new ExecCompleted(100, null));
+        Assert.Equal(ServiceState.Running, h.State);
+        Assert.Contains(h.Events, e => e.Contains("main process 100 ended (exit code 0); other processes remain"));
+    }
+
+    [Fact]
     public void MainExitWithProcessesLeft_StaysRunning_ThenEndsWhenTheCgroupEmpties()
     {
         var h = new MachineHarness();
