@@ -27,8 +27,9 @@ public static partial class ExecutablePages
 
     /// <summary>
     /// Once the daemon is quiet: unmaps the pages its requests touched. They stay in the page cache, so
-    /// the next request maps them back by minor faults (no disk read, about a millisecond for a status),
-    /// and the daemon's resident set is what it uses now rather than everything it ever ran.
+    /// the next request maps them back by minor faults (no disk read; a status after a quiet moment
+    /// measured 11–18 ms against 12.9 ms back to back, 50 services), and the daemon's resident set is
+    /// what it uses now rather than everything it ever ran.
     /// </summary>
     public static long Unmap() => Advise(MADV_DONTNEED, then: null);
 
