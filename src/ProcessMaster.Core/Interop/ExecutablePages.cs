@@ -15,6 +15,8 @@ public static partial class ExecutablePages
     private const int MADV_DONTNEED = 4; // unmap; the page cache keeps the pages
     private const int MADV_PAGEOUT = 21; // Linux 5.4; older kernels refuse it and nothing changes
 
+    private static List<(long Start, long End)>? _mappings;
+
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static partial int Madvise(nint address, nuint length, int advice);
 
@@ -41,10 +43,12 @@ public static partial class ExecutablePages
             return 0;
         }
 
+        // The image's mappings, and which of them hold relocated pages, are fixed once it is loaded: smaps
+        // (a walk of every mapping's page tables) is read once, not at every quiet moment.
         List<(long Start, long End)> mappings;
         try
         {
-            mappings = CleanReadOnlyMappings(executable);
+            mappings = _mappings ??= CleanReadOnlyMappings(executable);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

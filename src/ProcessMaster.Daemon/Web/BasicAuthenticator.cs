@@ -27,7 +27,7 @@ internal sealed class BasicAuthenticator
     private readonly ConcurrentDictionary<string, (byte[] Password, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>A hash of a random string at the cost `pmctl password generate` uses, checked for unknown users: it takes as long as a real one.</summary>
-    private const string DummyHash = "$2b$12$cEpITqzZuRWp8VenytY1EesQ4ZyT7YD5ILK56FubUcTw6kbzPDLw6";
+    internal const string DummyHash = "$2b$12$cEpITqzZuRWp8VenytY1EesQ4ZyT7YD5ILK56FubUcTw6kbzPDLw6";
     private readonly TimeProvider _time;
     private readonly LoginRateLimiter _limiter;
 
