@@ -30,6 +30,7 @@ if ((${#need[@]})) && command -v apt-get >/dev/null 2>&1; then
   apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 dotnet test ProcessMaster.slnx --nologo -p:TreatWarningsAsErrors=true --logger "console;verbosity=minimal" --blame-hang-timeout 10m --blame-hang-dump-type none -- RunConfiguration.TestSessionTimeout=1500000
+tests/no-cgroups-left.sh
 
 # Limits on a real pure cgroup v2 kernel (this machine may be hybrid): a Debian kernel under QEMU; then
 # the same kernel with RHEL 8's legacy v1 layout (no cgroup2 until the daemon mounts its own).
@@ -55,3 +56,6 @@ tests/fuzz/run.sh
 # A short memory soak (bench/soak.sh runs an hour by default): crash loop, cron every second, log flood.
 # Each quarter of 90 s spans more than one GC cycle of the daemon under this load (about 17 s).
 SOAK_SECONDS=90 SAMPLE_SECONDS=1 bench/soak.sh
+
+# Every test removed the cgroups it created, on the v2 hierarchy and on each v1 one.
+tests/no-cgroups-left.sh

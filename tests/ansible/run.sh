@@ -14,7 +14,7 @@ if ! command -v ansible-playbook >/dev/null; then
 fi
 
 T=$(mktemp -d /tmp/pmtest-ansible-XXXXXX)
-NAME=pmtest-$$-ansible
+NAME=pmtest-${PMTEST_RUN:-$$}-ansible
 SOCK=$T/pm.sock
 PM=""
 cleanup() {

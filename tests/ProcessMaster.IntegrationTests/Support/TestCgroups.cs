@@ -6,7 +6,8 @@ namespace ProcessMaster.IntegrationTests.Support;
 
 /// <summary>
 /// Where a test daemon's cgroups live, and their teardown: everything is killed through cgroup.kill and
-/// the groups are removed deepest first, on the v2 hierarchy and on every v1 hierarchy the daemon used.
+/// the groups are removed deepest first, on the v2 hierarchy and on every v1 hierarchy the daemon may have used
+/// (the v1 freezer too: a daemon told that cgroup.kill and cgroup.freeze are missing puts its services there).
 /// Only the test's own pmtest-* master is ever touched.
 /// </summary>
 public sealed class TestCgroups
@@ -33,6 +34,10 @@ public sealed class TestCgroups
     public string? V1Group(CgroupController controller, string app) =>
         Layout.V1Masters.ContainsKey(controller) ? Layout.V1ServiceGroup(controller, app) : null;
 
+    /// <summary>The test's master group on every hierarchy, whether or not the daemon got to create it.</summary>
+    public IEnumerable<string> AllMasters =>
+        new[] { Master }.Concat(Layout.DistinctV1Masters).Append(Layout.V1FreezerMaster).OfType<string>().Distinct(StringComparer.Ordinal);
+
     public void Teardown()
     {
         if (Directory.Exists(Master))
@@ -40,7 +45,7 @@ public sealed class TestCgroups
             CgroupFs.TryWrite(Path.Combine(Master, "cgroup.kill"), "1", out _);
         }
 
-        foreach (var v1 in Layout.DistinctV1Masters.Where(Directory.Exists))
+        foreach (var v1 in AllMasters.Skip(1).Where(Directory.Exists))
         {
             foreach (var pid in CgroupFs.ReadPidsRecursive(v1))
             {
@@ -48,8 +53,17 @@ public sealed class TestCgroups
             }
         }
 
+        // A daemon killed mid-stop may leave its freezer groups frozen; SIGKILL is only taken once thawed.
+        if (Layout.V1FreezerMaster is { } freezer && Directory.Exists(freezer))
+        {
+            foreach (var state in Directory.EnumerateFiles(freezer, "freezer.state", SearchOption.AllDirectories))
+            {
+                CgroupFs.TryWrite(state, "THAWED", out _);
+            }
+        }
+
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        foreach (var group in new[] { Master }.Concat(Layout.DistinctV1Masters))
+        foreach (var group in AllMasters)
         {
             while (Directory.Exists(group) && !CgroupFs.RemoveTree(group) && DateTime.UtcNow < deadline)
             {
