@@ -48,8 +48,10 @@ public static unsafe class CgroupFs
     }
 
     // Control files are small; status reads several per service, so they are read with plain system calls
-    // into one buffer per thread rather than through streams and readers.
-    private const int ReadBufferBytes = 64 * 1024;
+    // into one page-sized buffer per thread rather than through streams and readers. A larger file (the pid
+    // list of a service with hundreds of processes, io.stat of many disks) is read into a larger buffer that
+    // is not kept: a 64 KiB buffer per thread was 450 KB of the daemon's idle heap.
+    private const int ReadBufferBytes = 4096;
 
     [ThreadStatic] private static byte[]? t_buffer;
 
@@ -69,7 +71,10 @@ public static unsafe class CgroupFs
 
     private static int OpenRead(string path) => Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
 
-    /// <summary>Reads a whole control file from <paramref name="fd"/> (then closed) into the thread's buffer; -1 when it cannot be read.</summary>
+    /// <summary>
+    /// Reads a whole control file from <paramref name="fd"/> (then closed) into <paramref name="buffer"/>, the
+    /// thread's buffer unless the file is larger; -1 when it cannot be read.
+    /// </summary>
     /// <param name="manyRecords">
     /// A file the kernel hands out one page at a time (pid lists): read until it says end of file. Every
     /// other control file is generated whole, so a read that returns less than asked is its end.
@@ -85,26 +90,33 @@ public static unsafe class CgroupFs
         try
         {
             var total = 0;
-            fixed (byte* p = buffer)
+            while (true)
             {
-                while (total < buffer.Length)
+                if (total == buffer.Length)
                 {
-                    var wanted = buffer.Length - total;
-                    var n = (int)Libc.Read(fd, p + total, wanted);
-                    if (n <= 0)
-                    {
-                        return n < 0 ? -1 : total;
-                    }
+                    var larger = new byte[buffer.Length * 2];
+                    buffer.AsSpan().CopyTo(larger);
+                    buffer = larger;
+                }
 
-                    total += n;
-                    if (n < wanted && !manyRecords)
-                    {
-                        break;
-                    }
+                var wanted = buffer.Length - total;
+                int n;
+                fixed (byte* p = buffer)
+                {
+                    n = (int)Libc.Read(fd, p + total, wanted);
+                }
+
+                if (n <= 0)
+                {
+                    return n < 0 ? -1 : total;
+                }
+
+                total += n;
+                if (n < wanted && !manyRecords)
+                {
+                    return total;
                 }
             }
-
-            return total;
         }
         finally
         {

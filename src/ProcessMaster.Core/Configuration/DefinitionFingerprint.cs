@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Processes;
 
@@ -24,9 +25,18 @@ public static class DefinitionFingerprint
     private static readonly Lazy<Dictionary<UInt128, UInt128>> ServiceBaseline = new(() => Baseline(""));
     private static readonly Lazy<Dictionary<UInt128, UInt128>> CronBaseline = new(() => Baseline("\n  schedule: \"@daily\""));
 
+    // The JSON metadata of every definition type (a few hundred properties, 150 KB of heap) is needed only
+    // while definitions are loaded: it lives in a context of its own that ReleaseMetadata lets go.
+    private static DefinitionJsonContext? s_context;
+
+    private static JsonTypeInfo<ServiceDefinition> DefinitionJson =>
+        (s_context ??= new DefinitionJsonContext(new JsonSerializerOptions(DefinitionJsonContext.Default.Options))).ServiceDefinition;
+
     public static string Of(ServiceDefinition definition) =>
-        Digest(JsonSerializer.SerializeToUtf8Bytes(definition, DefinitionJsonContext.Default.ServiceDefinition),
-            (definition.IsCron ? CronBaseline : ServiceBaseline).Value);
+        Digest(JsonSerializer.SerializeToUtf8Bytes(definition, DefinitionJson), (definition.IsCron ? CronBaseline : ServiceBaseline).Value);
+
+    /// <summary>Lets the definition types' JSON metadata go (after boot and reload); the next digest builds it again.</summary>
+    public static void ReleaseMetadata() => s_context = null;
 
     /// <summary>
     /// The digest of the leaves of <paramref name="json"/> (a definition) that differ from the same path in
@@ -97,7 +107,7 @@ public static class DefinitionFingerprint
         var context = new ServiceParseContext("baseline.yaml", "baseline", null, NoUsers.Instance, _ => [], TimeZoneInfo.Utc);
         var definition = ServiceDefinitionParser.Parse($"process:\n  working_directory: /\n  start_command: [baseline]{processExtra}\n", context, errors)
                          ?? throw new InvalidOperationException($"the fingerprint baseline does not parse: {string.Join("; ", errors.Errors)}");
-        return Leaves(JsonSerializer.SerializeToUtf8Bytes(definition, DefinitionJsonContext.Default.ServiceDefinition))
+        return Leaves(JsonSerializer.SerializeToUtf8Bytes(definition, DefinitionJson))
             .ToDictionary(leaf => leaf.Path, leaf => leaf.Value);
     }
 

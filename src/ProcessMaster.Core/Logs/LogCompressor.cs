@@ -17,8 +17,8 @@ public sealed class LogCompressor
 {
     public const int MaxBacklog = 16;
 
-    /// <summary>The compressor thread's read buffer, kept: a log flood rotates a file a second.</summary>
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    /// <summary>The compressor thread's read buffer, from the first rotation on: a log flood rotates a file a second.</summary>
+    private byte[]? _buffer;
     private readonly Channel<Job> _jobs = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
     private int _backlog;
 
@@ -98,11 +98,12 @@ public sealed class LogCompressor
             using (var output = new FileStream(directory.CreateNew(temporary, LogFile.FileMode), FileAccess.Write, bufferSize: 0))
             using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
             {
+                var buffer = _buffer ??= new byte[64 * 1024];
                 long offset = 0;
                 int read;
-                while ((read = RandomAccess.Read(job.Source!, _buffer, offset)) > 0)
+                while ((read = RandomAccess.Read(job.Source!, buffer, offset)) > 0)
                 {
-                    gzip.Write(_buffer, 0, read);
+                    gzip.Write(buffer, 0, read);
                     offset += read;
                 }
             }

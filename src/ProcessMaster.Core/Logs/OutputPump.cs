@@ -38,7 +38,6 @@ public sealed unsafe class OutputPump
 
     private void OnReadable(uint events, EventLoop.Registration registration)
     {
-        var buffer = t_buffer ??= new byte[1024 * 1024];
         var fd = (int)_pipe.DangerousGetHandle();
         // Bounded per wake-up so one chatty service cannot starve the others.
         for (var round = 0; round < 16; round++)
@@ -54,6 +53,9 @@ public sealed unsafe class OutputPump
                     return;
             }
 
+            // Only where the output cannot be spliced (discarded, or a file that refuses splice): a daemon whose
+            // logs all splice never holds this megabyte.
+            var buffer = t_buffer ??= new byte[1024 * 1024];
             nint n;
             fixed (byte* p = buffer)
             {

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Daemon.Memory;
@@ -43,6 +44,7 @@ internal sealed class MemoryTrimmer(TimeProvider time)
     /// </summary>
     public static void ReleaseBootMemory()
     {
+        DefinitionFingerprint.ReleaseMetadata();
         TrimNow();
         ExecutablePages.PageOut();
     }

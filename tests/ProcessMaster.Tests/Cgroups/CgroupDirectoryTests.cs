@@ -49,4 +49,24 @@ public class CgroupDirectoryTests
         Assert.Equal((42L, (long?)null), CgroupFs.ReadPressureTotals(directory, "cpu.pressure"));
         Assert.Equal(((long?)null, (long?)null), CgroupFs.ReadPressureTotals(directory, "io.pressure"));
     }
+
+    [Fact]
+    public void ReadsFilesLargerThanTheReadBuffer_Whole()
+    {
+        // A pid list of 20000 processes (over 100 KB): neither cut at the thread's page-sized buffer nor at
+        // the 64 KiB an earlier version stopped at; the next small read still sees only its own file.
+        using var root = new TempDirectory();
+        var expected = Enumerable.Range(100000, 20000).ToList();
+        root.File("pm-web/run/cgroup.procs", string.Concat(expected.Select(pid => $"{pid}\n")));
+        root.File("pm-web/memory.stat", string.Concat(Enumerable.Range(0, 800).Select(i => $"key{i} {i}\n")) + "last 7\n");
+        root.File("pm-web/memory.current", "4096\n");
+        using var directory = new CgroupDirectory(Path.Combine(root.Path, "pm-web"));
+        var pids = new List<int>();
+
+        Assert.True(CgroupFs.ReadPids(directory, "run/cgroup.procs", pids));
+        Assert.Equal(expected, pids);
+        Assert.Equal(7, CgroupFs.ReadKeyedNumber(directory, "memory.stat", "last "u8));
+        Assert.Equal(4096, CgroupFs.ReadNumber(directory, "memory.current"));
+        Assert.Equal("4096\n", CgroupFs.Read(directory, "memory.current"));
+    }
 }

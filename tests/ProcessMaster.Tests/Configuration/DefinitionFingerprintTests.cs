@@ -40,6 +40,19 @@ public class DefinitionFingerprintTests
     public void AnyChangedValue_ChangesTheFingerprint(string changed) =>
         Assert.NotEqual(DefinitionFingerprint.Of(Definition(Base)), DefinitionFingerprint.Of(Definition(changed)));
 
+    /// <summary>
+    /// The digest is what an upgraded daemon compares with the one its predecessor saved: it may not move
+    /// between builds for the same definition (pinned), nor when the JSON metadata is let go after boot.
+    /// </summary>
+    [Fact]
+    public void TheDigest_IsStable_AcrossBuildsAndAfterTheMetadataIsReleased()
+    {
+        const string pinned = "17FD012137DF1FCF96AAB37FC2CBFF1C";
+        Assert.Equal(pinned, DefinitionFingerprint.Of(Definition(Base)));
+        DefinitionFingerprint.ReleaseMetadata();
+        Assert.Equal(pinned, DefinitionFingerprint.Of(Definition(Base)));
+    }
+
     /// <summary>What a newer build does to a definition JSON: a member it adds, at its default, in the definition and the baseline alike.</summary>
     [Fact]
     public void AMemberANewerBuildAdds_AtItsDefault_LeavesTheDigestAsItWas()
