@@ -229,7 +229,7 @@ internal static class DaemonHost
 
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
         MemoryTrimmer.ReleaseBootMemory();
-        trimmer.Request(); // the pages boot's last steps touched go too, once the daemon is quiet
+        trimmer.Request(MemoryTrimmer.AfterBoot); // the pages boot's last steps touched go too
         booted.SetResult();
         systemd?.Notify($"READY=1\nSTATUS=generation {records.Generation}: {accepted.Count} service(s) supervised");
         systemd?.StartWatchdog(loop, time);

@@ -15,17 +15,24 @@ internal sealed class MemoryTrimmer(TimeProvider time)
 {
     public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// After boot, no stream of requests is to be spared: the trim follows once boot's last writes (the
+    /// ready line, the state file) are done, so the daemon is at its idle size a moment after it is ready
+    /// (50 services: 10.4 MB right after ready, 6.6–7.6 MB once trimmed).
+    /// </summary>
+    public static readonly TimeSpan AfterBoot = TimeSpan.FromMilliseconds(500);
+
     private readonly Lock _lock = new();
     private ITimer? _timer;
 
-    /// <summary>Asks for a trim once the daemon has been quiet for a moment.</summary>
-    public void Request()
+    /// <summary>Asks for a trim once the daemon has been quiet for <paramref name="quiet"/> (<see cref="Quiet"/> by default).</summary>
+    public void Request(TimeSpan? quiet = null)
     {
         // Every request re-arms the one timer: no allocation per request.
         lock (_lock)
         {
             _timer ??= time.CreateTimer(_ => TrimAfterActivity(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _timer.Change(Quiet, Timeout.InfiniteTimeSpan);
+            _timer.Change(quiet ?? Quiet, Timeout.InfiniteTimeSpan);
         }
     }
 
