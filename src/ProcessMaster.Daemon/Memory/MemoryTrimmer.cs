@@ -1,5 +1,6 @@
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.State;
 
 namespace ProcessMaster.Daemon.Memory;
 
@@ -36,8 +37,12 @@ internal sealed class MemoryTrimmer(TimeProvider time)
         }
     }
 
-    /// <summary>Collects and returns the free heap to the system now.</summary>
-    public static void TrimNow() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    /// <summary>Collects and returns the free heap to the system now, the idle state writers' buffers with it.</summary>
+    public static void TrimNow()
+    {
+        CoalescedFileWriter.ReleaseIdleBuffers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
 
     private static void TrimAfterActivity()
     {

@@ -48,4 +48,24 @@ public class CoalescedFileWriterTests
         await writer.SaveAsync();
         Assert.Equal("second", File.ReadAllText(file));
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task AfterItsBufferIsReleased_AWriteTakesANewOne_WithOnlyTheNewContent()
+    {
+        using var dir = new TempDirectory();
+        var file = Path.Combine(dir.Path, "state.json");
+        var writer = Writer(file, TimeSpan.Zero);
+        _content = new string('x', 100_000);
+        await writer.SaveAsync();
+
+        CoalescedFileWriter.ReleaseIdleBuffers();
+        _content = "short";
+        await writer.SaveAsync();
+        Assert.Equal("short", File.ReadAllText(file));
+
+        var saving = Enumerable.Range(0, 20).Select(_ => writer.SaveAsync()).ToList();
+        CoalescedFileWriter.ReleaseIdleBuffers(); // while it may be writing: that buffer is left alone
+        await Task.WhenAll(saving);
+        Assert.Equal("short", File.ReadAllText(file));
+    }
 }
