@@ -25,7 +25,7 @@ public static class DefinitionFingerprint
     private static readonly Lazy<Dictionary<UInt128, UInt128>> ServiceBaseline = new(() => Baseline(""));
     private static readonly Lazy<Dictionary<UInt128, UInt128>> CronBaseline = new(() => Baseline("\n  schedule: \"@daily\""));
 
-    // The JSON metadata of every definition type (a few hundred properties, 150 KB of heap) is needed only
+    // The JSON metadata of every definition type (a few hundred properties) is needed only
     // while definitions are loaded: it lives in a context of its own that ReleaseMetadata lets go.
     private static DefinitionJsonContext? s_context;
 
