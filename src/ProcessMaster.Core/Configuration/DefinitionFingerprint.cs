@@ -33,7 +33,9 @@ public static class DefinitionFingerprint
         (s_context ??= new DefinitionJsonContext(new JsonSerializerOptions(DefinitionJsonContext.Default.Options))).ServiceDefinition;
 
     public static string Of(ServiceDefinition definition) =>
-        Digest(JsonSerializer.SerializeToUtf8Bytes(definition, DefinitionJson), (definition.IsCron ? CronBaseline : ServiceBaseline).Value);
+        Digest(Json(definition), (definition.IsCron ? CronBaseline : ServiceBaseline).Value);
+
+    private static byte[] Json(ServiceDefinition definition) => UnpooledJson.Serialize(definition, DefinitionJson);
 
     /// <summary>Lets the definition types' JSON metadata go (after boot and reload); the next digest builds it again.</summary>
     public static void ReleaseMetadata() => s_context = null;
@@ -107,7 +109,7 @@ public static class DefinitionFingerprint
         var context = new ServiceParseContext("baseline.yaml", "baseline", null, NoUsers.Instance, _ => [], TimeZoneInfo.Utc);
         var definition = ServiceDefinitionParser.Parse($"process:\n  working_directory: /\n  start_command: [baseline]{processExtra}\n", context, errors)
                          ?? throw new InvalidOperationException($"the fingerprint baseline does not parse: {string.Join("; ", errors.Errors)}");
-        return Leaves(JsonSerializer.SerializeToUtf8Bytes(definition, DefinitionJson))
+        return Leaves(Json(definition))
             .ToDictionary(leaf => leaf.Path, leaf => leaf.Value);
     }
 

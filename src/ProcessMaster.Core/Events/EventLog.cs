@@ -134,7 +134,7 @@ public sealed class EventLog : IEventSink
 
         try
         {
-            var line = JsonSerializer.SerializeToUtf8Bytes(entry, CoreJsonContext.Default.EventEntry);
+            var line = UnpooledJson.Serialize(entry, CoreJsonContext.Default.EventEntry);
             if (_fileBytes + line.Length + 1 > FileRotationBytes)
             {
                 _handle?.Dispose();
