@@ -189,8 +189,8 @@ internal static class DaemonHost
 
         spawner.ResumeOutput(holder.Recovered ?? [], accepted.ToDictionary(d => d.Name, StringComparer.Ordinal));
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
-        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags, logFiles);
         var trimmer = new MemoryTrimmer(time);
+        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags, logFiles, trimmer);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
         var api = new ControlApi(runtime, new BulkReads());
         api.RegisterAll(dispatcher);
@@ -228,8 +228,7 @@ internal static class DaemonHost
         }
 
         events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
-        MemoryTrimmer.ReleaseBootMemory();
-        trimmer.Request(MemoryTrimmer.AfterBoot); // the pages boot's last steps touched go too
+        trimmer.ReleaseLoadMemory();
         booted.SetResult();
         systemd?.Notify($"READY=1\nSTATUS=generation {records.Generation}: {accepted.Count} service(s) supervised");
         systemd?.StartWatchdog(loop, time);

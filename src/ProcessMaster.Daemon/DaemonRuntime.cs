@@ -19,7 +19,8 @@ internal sealed class DaemonRuntime(
     AdminActionRunner adminActions,
     IUserDatabase users,
     OperatorFlags flags,
-    LogFileRegistry logFiles)
+    LogFileRegistry logFiles,
+    Memory.MemoryTrimmer trimmer)
 {
     public MasterConfig Master => master;
 
@@ -51,7 +52,7 @@ internal sealed class DaemonRuntime(
         var catalog = new ServiceCatalogLoader(master, users, readOnly: false).Load();
         var outcome = await services.ReloadAsync(catalog, admission);
         await flags.RetainAsync(services.Services.Keys);
-        Memory.MemoryTrimmer.ReleaseBootMemory(); // parsing every file again leaves what boot left
+        trimmer.ReleaseLoadMemory(); // parsing every file again leaves what boot left
         return outcome;
     }
 }

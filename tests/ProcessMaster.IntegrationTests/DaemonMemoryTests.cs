@@ -57,6 +57,32 @@ public class DaemonMemoryTests
         Assert.True(quiet <= atReady / 2 || quiet <= text / 4, $"boot's code stayed mapped: {atReady} KiB at ready, {quiet} KiB later, of {text} KiB");
     }
 
+    [SystemFact]
+    public async Task AfterASighupReload_WithNoRequest_TheNewServiceRuns_AndTheCodeTheReloadMappedIsGivenBack()
+    {
+        await using var daemon = new TestDaemon();
+        for (var i = 0; i < 10; i++)
+        {
+            daemon.AddShellService($"s{i}", "exec sleep 1000");
+        }
+
+        await daemon.StartAsync();
+        await Eventually.TrueAsync(() => CodeKib(daemon.Pid) <= CodeKib(daemon.Pid, "Size:") / 4, TimeSpan.FromSeconds(30), "boot's trim");
+
+        daemon.AddShellService("added", "exec sleep 1000");
+        ProcessMaster.Core.Interop.Libc.Kill(daemon.Pid, 1); // SIGHUP: reload, no request
+        await Eventually.TrueAsync(() => daemon.Output.Contains("app=added STARTING -> RUNNING"), TimeSpan.FromSeconds(30), "the added service to run");
+        var text = CodeKib(daemon.Pid, "Size:");
+        var reloaded = CodeKib(daemon.Pid);
+        var quiet = reloaded;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline && quiet > text / 4; await Task.Delay(100))
+        {
+            quiet = CodeKib(daemon.Pid);
+        }
+
+        Assert.True(quiet <= text / 4, $"the reload's code stayed mapped: {reloaded} KiB after it, {quiet} KiB later, of {text} KiB");
+    }
+
     /// <summary>KiB of the daemon executable's code mapping: resident (<c>Rss:</c>) or its whole size (<c>Size:</c>).</summary>
     private static long CodeKib(int pid, string field = "Rss:")
     {
