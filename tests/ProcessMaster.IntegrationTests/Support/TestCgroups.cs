@@ -34,9 +34,9 @@ public sealed class TestCgroups
     public string? V1Group(CgroupController controller, string app) =>
         Layout.V1Masters.ContainsKey(controller) ? Layout.V1ServiceGroup(controller, app) : null;
 
-    /// <summary>The test's master group on every hierarchy, whether or not the daemon got to create it.</summary>
-    public IEnumerable<string> AllMasters =>
-        new[] { Master }.Concat(Layout.DistinctV1Masters).Append(Layout.V1FreezerMaster).OfType<string>().Distinct(StringComparer.Ordinal);
+    /// <summary>The test's master group on every v1 hierarchy, whether or not the daemon got to create it.</summary>
+    private IEnumerable<string> V1MasterGroups =>
+        Layout.DistinctV1Masters.Append(Layout.V1FreezerMaster).OfType<string>().Distinct(StringComparer.Ordinal);
 
     public void Teardown()
     {
@@ -45,7 +45,7 @@ public sealed class TestCgroups
             CgroupFs.TryWrite(Path.Combine(Master, "cgroup.kill"), "1", out _);
         }
 
-        foreach (var v1 in AllMasters.Skip(1).Where(Directory.Exists))
+        foreach (var v1 in V1MasterGroups.Where(Directory.Exists))
         {
             foreach (var pid in CgroupFs.ReadPidsRecursive(v1))
             {
@@ -63,7 +63,7 @@ public sealed class TestCgroups
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        foreach (var group in AllMasters)
+        foreach (var group in V1MasterGroups.Prepend(Master))
         {
             while (Directory.Exists(group) && !CgroupFs.RemoveTree(group) && DateTime.UtcNow < deadline)
             {
