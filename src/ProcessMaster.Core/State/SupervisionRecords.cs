@@ -13,6 +13,9 @@ public sealed record SupervisionRecordsDocument(int Version, string BootId, int 
 /// <c>state/supervision.json</c>: each service's machine state, rewritten (coalesced) whenever one
 /// changes, so a daemon that starts after a crash or SIGKILL adopts what runs. Records of an earlier
 /// boot of the host are ignored: no process of theirs can still run, and monotonic times differ.
+/// What the earlier daemon saved is written on, unchanged, until this daemon's supervisor of that
+/// service saves or forgets it: a daemon killed while its supervisors are still adopting must leave
+/// the next one every service that runs, not only those adopted so far.
 /// </summary>
 public sealed class SupervisionRecords : ISupervisionRecords
 {
@@ -26,6 +29,9 @@ public sealed class SupervisionRecords : ISupervisionRecords
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SavedService> _current = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SavedService> _earlier = new(StringComparer.Ordinal);
+
+    /// <summary>Services whose record in <see cref="_current"/> is still the earlier daemon's.</summary>
+    private readonly HashSet<string> _carried = new(StringComparer.Ordinal);
     private readonly CoalescedFileWriter _writer;
     private readonly string _bootId;
     private readonly Action<string> _report;
@@ -50,6 +56,8 @@ public sealed class SupervisionRecords : ISupervisionRecords
                     if (record?.State is not null && record.Fingerprint is not null)
                     {
                         _earlier[app] = record;
+                        _current[app] = record;
+                        _carried.Add(app);
                     }
                 }
             }
@@ -74,7 +82,36 @@ public sealed class SupervisionRecords : ISupervisionRecords
         lock (_lock)
         {
             _earlier.Clear();
+            DropCarried(_ => true);
         }
+    }
+
+    public void Retain(IReadOnlySet<string> configured)
+    {
+        bool dropped;
+        lock (_lock)
+        {
+            dropped = DropCarried(app => !configured.Contains(app));
+        }
+
+        if (dropped)
+        {
+            Write();
+        }
+    }
+
+    /// <summary>Drops the earlier daemon's records that <paramref name="drop"/> names and no supervisor has saved over.</summary>
+    private bool DropCarried(Func<string, bool> drop)
+    {
+        var names = _carried.Where(drop).ToList();
+        foreach (var app in names)
+        {
+            _carried.Remove(app);
+            _current.Remove(app);
+            _earlier.Remove(app);
+        }
+
+        return names.Count > 0;
     }
 
     public SavedService? Saved(string app)
@@ -90,6 +127,7 @@ public sealed class SupervisionRecords : ISupervisionRecords
         lock (_lock)
         {
             _current[app] = record;
+            _carried.Remove(app);
         }
 
         Write();
@@ -100,6 +138,7 @@ public sealed class SupervisionRecords : ISupervisionRecords
         lock (_lock)
         {
             _current.Remove(app);
+            _carried.Remove(app);
         }
 
         Write();

@@ -41,7 +41,9 @@ public sealed partial class ServiceManager(SupervisorContext context)
     /// </summary>
     public async Task BootAsync(IReadOnlyList<ServiceDefinition> definitions, Action? supervised = null)
     {
-        await RemoveStrayGroupsAsync(definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal));
+        var configured = definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        await RemoveStrayGroupsAsync(configured);
+        context.Records.Retain(configured);
         await context.State.RetainAsync(definitions.Select(d => d.Name));
         _graph = new DependencyGraph(definitions);
         // On every core: after a re-exec, clients wait for this (each supervisor opens its cgroup and

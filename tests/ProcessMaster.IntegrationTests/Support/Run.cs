@@ -65,7 +65,8 @@ public static class Run
 /// <summary>Polling waits for conditions observed from outside the daemon (tests only).</summary>
 public static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what)
+    /// <param name="poll">How often to look (50 ms unless a moment must not be missed).</param>
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what, TimeSpan? poll = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
@@ -75,7 +76,7 @@ public static class Eventually
                 throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#}s waiting for: {what}");
             }
 
-            await Task.Delay(50);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(50));
         }
     }
 

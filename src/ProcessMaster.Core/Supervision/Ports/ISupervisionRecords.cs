@@ -16,4 +16,10 @@ public interface ISupervisionRecords
     void Save(string app, SavedService record);
 
     void Forget(string app);
+
+    /// <summary>
+    /// Drops what an earlier daemon saved for services not in <paramref name="configured"/>: boot has emptied
+    /// their groups, and a service of that name configured later must start afresh, not adopt.
+    /// </summary>
+    void Retain(IReadOnlySet<string> configured);
 }

@@ -205,6 +205,14 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     void ISupervisionRecords.Forget(string app) => SavedRecords.TryRemove(app, out _);
 
+    void ISupervisionRecords.Retain(IReadOnlySet<string> configured)
+    {
+        foreach (var app in EarlierRecords.Keys.Where(a => !configured.Contains(a)))
+        {
+            EarlierRecords.TryRemove(app, out _);
+        }
+    }
+
     void IEventSink.Record(string? app, string component, string message) => Events.Enqueue($"{app}: {component}: {message}");
 
     Task<ProbeOutcome> IProbes.RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
