@@ -39,6 +39,9 @@ internal static class DaemonHost
             return 1;
         }
 
+        // Before any child: what the daemon's own parent left open (a shell's 7</root/secret) is not the services'.
+        // Descriptors handed over on purpose (a re-exec's, systemd's LISTEN_FDS) are taken by name later.
+        Shared.CloseOnExec.AllAbove2Except([]);
         MasterConfig master;
         try
         {

@@ -13,11 +13,6 @@ internal static unsafe class Shim
         try
         {
             options = ShimOptions.Parse(args);
-            if (options.StatusFd is { } statusFd)
-            {
-                Native.SetCloseOnExec(statusFd);
-            }
-
             JoinCgroups(options.CgroupProcsFiles);
             if (Native.setsid() < 0)
             {
@@ -31,6 +26,7 @@ internal static unsafe class Shim
             }
 
             ResetSignals();
+            Shared.CloseOnExec.AllAbove2Except(options.KeptFds);
             Exec(options);
             return FailureExitCode; // Exec only returns by throwing.
         }

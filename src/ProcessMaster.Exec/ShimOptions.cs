@@ -20,11 +20,14 @@ internal sealed class ShimOptions
     /// <summary>A descriptor the daemon reads: it sees an error message, or end-of-file once exec succeeded.</summary>
     public int? StatusFd { get; private set; }
 
+    /// <summary>Descriptors above stderr that the command is meant to have; every other one is closed at exec.</summary>
+    public List<int> KeptFds { get; } = [];
+
     public string[] Command { get; private set; } = [];
 
     public const string Usage =
         "usage: processmaster-exec [--cgroup-procs FILE]... [--uid N --gid N [--groups N,N...]] [--chdir DIR] " +
-        "[--argv0 NAME] [--status-fd N] -- COMMAND [ARG...]";
+        "[--argv0 NAME] [--status-fd N] [--keep-fd N]... -- COMMAND [ARG...]";
 
     public static ShimOptions Parse(string[] args)
     {
@@ -51,6 +54,7 @@ internal sealed class ShimOptions
                 case "--chdir": options.WorkingDirectory = Value(); break;
                 case "--argv0": options.Argv0 = Value(); break;
                 case "--status-fd": options.StatusFd = (int)Number(); break;
+                case "--keep-fd": options.KeptFds.Add((int)Number()); break;
                 case "--":
                     options.Command = args[(i + 1)..];
                     i = args.Length;

@@ -125,13 +125,15 @@ public sealed unsafe class ProcessLauncher(string shimPath)
     /// </summary>
     public int SpawnHolder(int listener, string procsFile) => SpawnPlain(
         ShimPath,
-        [ShimPath, "--cgroup-procs", procsFile, "--", ShimPath, "--hold", InheritedFd.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+        [ShimPath, "--cgroup-procs", procsFile, "--keep-fd", Inherited, "--", ShimPath, "--hold", Inherited],
         [],
         output: -1,
         inherit: listener);
 
     /// <summary>The descriptor number <see cref="SpawnPlain"/> hands <c>inherit</c> over as.</summary>
     public const int InheritedFd = 3;
+
+    private static readonly string Inherited = InheritedFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Starts <paramref name="path"/> directly (no shim, no cgroup, as root): stdin /dev/null, stdout and
