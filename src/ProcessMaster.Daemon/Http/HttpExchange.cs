@@ -8,8 +8,11 @@ namespace ProcessMaster.Daemon.Http;
 /// (with a Content-Length) or a stream that ends when the connection does (Server-Sent Events). Every
 /// response closes the connection; nothing here keeps one alive between requests.
 /// </summary>
-/// <param name="liftDeadline">Called when the response becomes a stream, which has no deadline of its own.</param>
-internal sealed class HttpExchange(HttpRequest request, Stream stream, IPAddress source, bool isHttps, CancellationToken aborted, Action? liftDeadline)
+/// <param name="becomeStream">
+/// Asked when the response would become a stream: false when no stream may start now; true once the
+/// connection is a stream, which has no deadline of its own.
+/// </param>
+internal sealed class HttpExchange(HttpRequest request, Stream stream, IPAddress source, bool isHttps, CancellationToken aborted, Func<bool>? becomeStream)
 {
     private readonly List<KeyValuePair<string, string>> _headers = [];
 
@@ -45,12 +48,22 @@ internal sealed class HttpExchange(HttpRequest request, Stream stream, IPAddress
     public Task RespondTextAsync(int status, string text) =>
         RespondAsync(status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(text + "\n"));
 
-    /// <summary>Sends the head of a response whose body is written as it comes and ends with the connection.</summary>
-    public async Task StartStreamAsync(string contentType)
+    /// <summary>
+    /// Sends the head of a response whose body is written as it comes and ends with the connection; or, when
+    /// every stream slot is taken, answers 503 and returns false.
+    /// </summary>
+    public async Task<bool> StartStreamAsync(string contentType)
     {
+        if (becomeStream?.Invoke() == false)
+        {
+            SetHeader("Retry-After", "10");
+            await RespondTextAsync(503, "too many live streams are open; close a console page and reload");
+            return false;
+        }
+
         SetHeader("Content-Type", contentType);
-        liftDeadline?.Invoke();
         await SendAsync(200, ReadOnlyMemory<byte>.Empty, length: null);
+        return true;
     }
 
     /// <summary>Writes and flushes a piece of a streamed response.</summary>
@@ -102,6 +115,7 @@ internal sealed class HttpExchange(HttpRequest request, Stream stream, IPAddress
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         501 => "Not Implemented",
+        503 => "Service Unavailable",
         _ => "Status",
     };
 }

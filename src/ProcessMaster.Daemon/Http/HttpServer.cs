@@ -8,8 +8,9 @@ namespace ProcessMaster.Daemon.Http;
 /// <summary>
 /// The HTTP/1.1 server of the console and the metrics listener, on a socket the daemon opened (so a
 /// re-exec can hand it on). One request per connection; the TLS handshake, the head and the body are read
-/// under one deadline and within size limits, a whole response is written under another, and at most
-/// <c>maxConnections</c> are served at once (more are shed, not queued): no client can hold the daemon.
+/// under one deadline and within size limits, a whole response is written under another, and who is
+/// served is <see cref="ConnectionSlots"/>' choice (a connection that has not sent its request gives way
+/// to a newer one; streams have slots of their own): no client can hold the daemon or keep others out.
 /// It exists instead of Kestrel because ASP.NET linked into the daemon cost it 3 MB of memory even with
 /// the console off, and 3–4 MB more with it on (docs/benchmarks.md).
 /// </summary>
@@ -26,13 +27,13 @@ internal sealed class HttpServer : IAsyncDisposable
     private readonly long _maxBodyBytes;
     private readonly Func<HttpExchange, Task> _handle;
     private readonly Action<string> _report;
-    private readonly SemaphoreSlim _slots;
+    private readonly ConnectionSlots _slots;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
     private readonly string _what;
 
     /// <param name="what">What a connection is, in reports ("a console request").</param>
-    public HttpServer(Socket listener, TlsIdentity? tls, int maxConnections, long maxBodyBytes, string what, Func<HttpExchange, Task> handle, Action<string> report)
+    public HttpServer(Socket listener, TlsIdentity? tls, ConnectionSlots slots, long maxBodyBytes, string what, Func<HttpExchange, Task> handle, Action<string> report)
     {
         _listener = listener;
         _tls = tls;
@@ -40,7 +41,7 @@ internal sealed class HttpServer : IAsyncDisposable
         _what = what;
         _handle = handle;
         _report = report;
-        _slots = new SemaphoreSlim(maxConnections);
+        _slots = slots;
         _accepting = Task.Run(AcceptAsync);
     }
 
@@ -65,29 +66,32 @@ internal sealed class HttpServer : IAsyncDisposable
                 continue; // a connection reset before it was accepted
             }
 
-            if (!_slots.Wait(0))
+            if (_slots.Admit(SourceOf(client)) is not { } slot)
             {
-                client.Dispose(); // every slot is taken: this one is shed, not queued
+                client.Dispose(); // every slot serves a request: this one is shed, not queued
                 continue;
             }
 
-            Background.Forget(_what, () => ServeAsync(client), _report);
+            Background.Forget(_what, () => ServeAsync(client, slot), _report);
         }
     }
 
-    private async Task ServeAsync(Socket client)
+    private static IPAddress SourceOf(Socket client)
+    {
+        var source = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        return source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;
+    }
+
+    private async Task ServeAsync(Socket client, ConnectionSlots.Slot slot)
     {
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            // Until the request is read, a newer connection may take this one's place.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, slot.Evicted);
             deadline.CancelAfter(RequestDeadline);
             await using var network = new NetworkStream(client, ownsSocket: true);
             Stream stream = network;
-            var source = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-            if (source.IsIPv4MappedToIPv6)
-            {
-                source = source.MapToIPv4();
-            }
+            var source = SourceOf(client);
 
             if (_tls is not null)
             {
@@ -108,10 +112,19 @@ internal sealed class HttpServer : IAsyncDisposable
                 }
 
                 // From here the deadline bounds a whole response; a stream lifts it. The peer closing ends either.
+                slot.RequestRead();
                 deadline.CancelAfter(ResponseDeadline);
                 using var gone = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-                var exchange = new HttpExchange(request, stream, source, _tls is not null, gone.Token,
-                    liftDeadline: () => deadline.CancelAfter(Timeout.InfiniteTimeSpan));
+                var exchange = new HttpExchange(request, stream, source, _tls is not null, gone.Token, becomeStream: () =>
+                {
+                    if (!slot.TryStream())
+                    {
+                        return false;
+                    }
+
+                    deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                    return true;
+                });
                 var watching = DrainAsync(stream, gone);
                 try
                 {
@@ -130,7 +143,7 @@ internal sealed class HttpServer : IAsyncDisposable
         }
         finally
         {
-            _slots.Release();
+            slot.Dispose();
         }
     }
 
@@ -172,7 +185,7 @@ internal sealed class HttpServer : IAsyncDisposable
     /// </summary>
     private static async Task RefuseAsync(Stream stream, Socket client, int status, string text, CancellationToken cancellation)
     {
-        var refusal = new HttpExchange(new HttpRequest("GET", "/", "", []), stream, IPAddress.None, isHttps: false, cancellation, liftDeadline: null);
+        var refusal = new HttpExchange(new HttpRequest("GET", "/", "", []), stream, IPAddress.None, isHttps: false, cancellation, becomeStream: null);
         await refusal.RespondTextAsync(status, text);
         client.Shutdown(SocketShutdown.Send);
         using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

@@ -9,13 +9,15 @@ namespace ProcessMaster.Daemon.Metrics;
 
 /// <summary>
 /// <c>GET /metrics</c> on a listener of its own (<see cref="HttpServer"/>), at most
-/// <see cref="MaxConnections"/> scrapes at once. On a loopback bind no login is asked; elsewhere the
+/// <see cref="MaxConnections"/> scrapes at once, <see cref="MaxConnectionsPerSource"/> from one address (a connection
+/// that has not sent its request gives way to a newer one). On a loopback bind no login is asked; elsewhere the
 /// console's users log in (basic auth, rate-limited as the console's logins) or, with mtls, the client
 /// certificate stands for one.
 /// </summary>
 internal sealed class MetricsServer : IAsyncDisposable
 {
     public const int MaxConnections = 16;
+    public const int MaxConnectionsPerSource = 8;
 
     private readonly HttpServer _server;
     private readonly MetricsCollector _collector;
@@ -30,7 +32,7 @@ internal sealed class MetricsServer : IAsyncDisposable
         _authenticator = authenticator;
         _limiter = limiter;
         _trimmer = trimmer;
-        _server = new HttpServer(listener, tls, MaxConnections, maxBodyBytes: 0, "a metrics scrape", ServeAsync, report);
+        _server = new HttpServer(listener, tls, new ConnectionSlots(MaxConnections, MaxConnectionsPerSource, streams: 0), maxBodyBytes: 0, "a metrics scrape", ServeAsync, report);
     }
 
     /// <summary>The listening socket's descriptor (handed to the next image on a re-exec).</summary>

@@ -11,8 +11,12 @@ namespace ProcessMaster.Daemon.Web;
 /// </summary>
 internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposable
 {
-    /// <summary>Browsers hold one connection per open event stream besides their requests; several operators fit.</summary>
+    /// <summary>Requests at once (pending ones give way to newer ones); half of them from one address (an IPv6 /64).</summary>
     public const int MaxConnections = 64;
+    public const int MaxConnectionsPerSource = 32;
+
+    /// <summary>Open event streams, apart from the requests: a browser holds one or two per page; several operators fit.</summary>
+    public const int MaxStreams = 32;
 
     public string Url => url;
 
@@ -64,7 +68,7 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
 
         var limiter = new LoginRateLimiter(time);
         var handler = new WebConsoleHandler(runtime, dispatcher, new BasicAuthenticator(users, time, limiter), limiter);
-        var server = new HttpServer(listener, tls, MaxConnections, Protocol.JsonRpc.MaxRequestBytes, "a console request", handler.HandleAsync,
+        var server = new HttpServer(listener, tls, new ConnectionSlots(MaxConnections, MaxConnectionsPerSource, MaxStreams), Protocol.JsonRpc.MaxRequestBytes, "a console request", handler.HandleAsync,
             message => runtime.Events.Record(null, "web", message));
         var host = settings.Bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
         var url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/processmaster/";

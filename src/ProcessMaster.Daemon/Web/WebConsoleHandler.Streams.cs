@@ -57,7 +57,11 @@ internal sealed partial class WebConsoleHandler
     {
         exchange.SetHeader("Cache-Control", "no-cache");
         exchange.SetHeader("X-Accel-Buffering", "no");
-        await exchange.StartStreamAsync("text/event-stream");
+        if (!await exchange.StartStreamAsync("text/event-stream"))
+        {
+            return;
+        }
+
         var aborted = exchange.Aborted;
         var writeLock = new SemaphoreSlim(1, 1);
 
