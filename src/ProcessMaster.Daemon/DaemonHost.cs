@@ -69,20 +69,13 @@ internal static class DaemonHost
         }
     }
 
-    /// <summary>The sd_notify socket of notify services; null (and an event saying why) when it cannot be had.</summary>
-    private static NotifySocket? OpenNotifySocket(MasterConfig master, Core.Cgroups.CgroupLayout layout, InheritedDescriptors inherited,
+    /// <summary>The sd_notify socket of notify services; an event says so when it cannot be bound (it is tried again until it is).</summary>
+    private static NotifySocket OpenNotifySocket(MasterConfig master, Core.Cgroups.CgroupLayout layout, InheritedDescriptors inherited,
         EventLoop loop, Action<string, int, Core.Supervision.NotifyMessage> deliver, EventLog events)
     {
         var masterName = Path.GetFileName(layout.Master);
-        try
-        {
-            return NotifySocket.Open(NotifySocket.NameFor(master.UnixSocket.Path), inherited.Notify, loop, pid => NotifySocket.ServiceOf(pid, masterName), deliver);
-        }
-        catch (IOException e)
-        {
-            events.Record(null, "notify", e.Message);
-            return null;
-        }
+        return NotifySocket.Open(NotifySocket.PathFor(master.UnixSocket.Path), new[] { inherited.Notify, inherited.NotifyLegacy }.OfType<int>(), loop,
+            pid => NotifySocket.ServiceOf(pid, masterName), deliver, message => events.Record(null, "notify", message), TimeProvider.System);
     }
 
     private static async Task<int> RunAsync(MasterConfig master, string configPath)
@@ -167,7 +160,7 @@ internal static class DaemonHost
         ServiceManager? notified = null;
         using var notify = OpenNotifySocket(master, layout, inherited, loop, (app, pid, message) => notified?.Notify(app, pid, message), events);
         var logFiles = new LogFileRegistry(time, message => events.Record(null, "logs", message));
-        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify?.Name,
+        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify.Name,
             pidfds: layout.Features.Has(KernelFeature.Pidfd));
         var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records,
             new ProbeRunner(spawner), time);
@@ -207,7 +200,7 @@ internal static class DaemonHost
         Metrics.MetricsServer? metricsServer = null;
         runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
             booted.Task, server, manager, records, loop, logLoop, reaper, events,
-            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd, notify?.Fd, metricsServer?.ListenerFd));
+            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd, notify.Fd, metricsServer?.ListenerFd, notify.LegacyFd));
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });

@@ -9,16 +9,21 @@ using ProcessMaster.Shared;
 namespace ProcessMaster.Core.Processes;
 
 /// <summary>
-/// The sd_notify socket of every notify service: one abstract datagram socket (so no file of the daemon's
-/// must be reachable by a service's user), named in each such service's <c>NOTIFY_SOCKET</c>. Whom a
-/// datagram is from is the kernel's word (SO_PASSCRED): the sender's pid, whose cgroup names the service;
-/// a sender in no service's cgroup is ignored, so a service can only speak for itself. Descriptors sent
-/// along are closed. At most <see cref="PerWakeUp"/> datagrams are read per wake-up of the loop, so a
-/// chatty service cannot hold it. The name follows from the control socket's path, so the next daemon
-/// (after a crash) binds the same one, and a re-exec hands the socket over.
+/// The sd_notify socket of every notify service: one datagram socket at a path in a directory only root
+/// can change (<see cref="DirectoryPath"/>), named in each such service's <c>NOTIFY_SOCKET</c>, so no local
+/// user can take its name before the daemon binds it or while a crashed daemon is being replaced (any
+/// abstract name can be bound by anyone). Whom a datagram is from is the kernel's word (SO_PASSCRED): the
+/// sender's pid, whose cgroup names the service; a sender in no service's cgroup is ignored, so a service can
+/// only speak for itself. Descriptors sent along are closed. At most <see cref="PerWakeUp"/> datagrams are read
+/// per wake-up of the loop, so a chatty service cannot hold it. The path follows from the control socket's, so
+/// the next daemon (after a crash) binds the same one, and a re-exec hands the socket over. A bind that fails
+/// is tried again every <see cref="RetrySpacing"/> until it succeeds.
 /// </summary>
 public sealed unsafe partial class NotifySocket : IDisposable
 {
+    /// <summary>Where the sockets are: root's, 0755, so every service's user can reach its socket and none can replace it.</summary>
+    public const string DirectoryPath = "/run/processmaster-notify";
+
     private const int PerWakeUp = 64;
     private const int MaxDatagram = 4096;
     private const int AF_UNIX = 1;
@@ -31,65 +36,108 @@ public sealed unsafe partial class NotifySocket : IDisposable
     private const int SCM_CREDENTIALS = 2;
     private const int MSG_CMSG_CLOEXEC = 0x40000000;
     private const int MSG_TRUNC = 0x20;
-    private const int EADDRINUSE = 98;
+    private static readonly TimeSpan RetrySpacing = TimeSpan.FromSeconds(5);
 
-    private readonly int _fd;
-    private readonly EventLoop.Registration _registration;
+    private readonly Lock _lock = new();
+    private readonly EventLoop _loop;
     private readonly Func<int, string?> _serviceOf;
     private readonly Action<string, int, NotifyMessage> _deliver;
+    private readonly Action<string> _report;
+    private readonly ITimer _retry;
+    private Bound? _socket;
 
-    private NotifySocket(int fd, string name, EventLoop loop, Func<int, string?> serviceOf, Action<string, int, NotifyMessage> deliver)
+    /// <summary>The abstract socket an earlier build bound, handed over by a re-exec: the services it started still write to it.</summary>
+    private Bound? _legacy;
+    private bool _disposed;
+
+    private sealed record Bound(int Fd, EventLoop.Registration Registration);
+
+    private NotifySocket(string path, EventLoop loop, Func<int, string?> serviceOf, Action<string, int, NotifyMessage> deliver, Action<string> report, TimeProvider time)
     {
-        _fd = fd;
-        Name = name;
+        Name = path;
+        _loop = loop;
         _serviceOf = serviceOf;
         _deliver = deliver;
-        _registration = loop.Register(fd, Linux.EPOLLIN, _ => Drain());
+        _report = report;
+        _retry = time.CreateTimer(_ => TryBind(retrying: true), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>The <c>NOTIFY_SOCKET</c> value (<c>@</c>: the abstract namespace).</summary>
+    /// <summary>The <c>NOTIFY_SOCKET</c> value: the socket's path.</summary>
     public string Name { get; }
 
-    /// <summary>The socket's descriptor, handed to the next image on a re-exec.</summary>
-    public int Fd => _fd;
+    /// <summary>The socket's descriptor, handed to the next image on a re-exec; null while it is not bound.</summary>
+    public int? Fd => _socket?.Fd;
 
-    /// <summary>The socket name of the daemon on <paramref name="controlSocket"/>: the same for every daemon of that config.</summary>
-    public static string NameFor(string controlSocket) =>
-        "@processmaster-notify-" + Convert.ToHexStringLower(XxHash64.Hash(Encoding.UTF8.GetBytes(Path.GetFullPath(controlSocket))));
+    /// <summary>An earlier build's abstract socket, handed on with it.</summary>
+    public int? LegacyFd => _legacy?.Fd;
 
-    /// <param name="inherited">The socket a re-exec handed over (already bound).</param>
+    /// <summary>The socket path of the daemon on <paramref name="controlSocket"/>: the same for every daemon of that config.</summary>
+    public static string PathFor(string controlSocket) =>
+        $"{DirectoryPath}/{Convert.ToHexStringLower(XxHash64.Hash(Encoding.UTF8.GetBytes(Path.GetFullPath(controlSocket))))}.sock";
+
+    /// <summary>
+    /// The notify socket at <paramref name="path"/>: one a re-exec handed over (<paramref name="inherited"/>, already
+    /// bound), or bound now; if that fails, <paramref name="report"/> says why and binding is tried again until it works.
+    /// </summary>
     /// <param name="serviceOf">The service a pid's process belongs to, or null.</param>
-    /// <exception cref="IOException">The socket cannot be bound (another process holds the name).</exception>
-    public static NotifySocket Open(string name, int? inherited, EventLoop loop, Func<int, string?> serviceOf, Action<string, int, NotifyMessage> deliver)
+    public static NotifySocket Open(string path, IEnumerable<int> inherited, EventLoop loop, Func<int, string?> serviceOf,
+        Action<string, int, NotifyMessage> deliver, Action<string> report, TimeProvider time)
     {
-        if (inherited is { } handed)
+        var socket = new NotifySocket(path, loop, serviceOf, deliver, report, time);
+        foreach (var fd in inherited)
         {
-            Linux.Fcntl(handed, Linux.F_SETFD, Linux.FD_CLOEXEC);
-            return new NotifySocket(handed, name, loop, serviceOf, deliver);
+            Linux.Fcntl(fd, Linux.F_SETFD, Linux.FD_CLOEXEC);
+            if (BoundName(fd) == path && socket._socket is null)
+            {
+                socket._socket = socket.Watch(fd);
+            }
+            else if (socket._legacy is null)
+            {
+                socket._legacy = socket.Watch(fd);
+            }
+            else
+            {
+                Libc.Close(fd);
+            }
         }
 
-        var fd = Socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
+        if (socket._socket is null)
         {
-            throw new IOException($"cannot create the notify socket: {Linux.LastErrorText()}");
+            socket.TryBind(retrying: false);
         }
 
-        var on = 1;
-        var address = stackalloc byte[110];
-        new Span<byte>(address, 110).Clear();
-        *(ushort*)address = AF_UNIX;
-        var encoded = Encoding.UTF8.GetBytes(name[1..]);
-        encoded.AsSpan(0, Math.Min(encoded.Length, 107)).CopyTo(new Span<byte>(address + 3, 107)); // after the NUL that makes it abstract
-        if (SetSockOpt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(int)) < 0 || Bind(fd, address, 3 + Math.Min(encoded.Length, 107)) < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            Libc.Close(fd);
-            throw new IOException(errno == EADDRINUSE
-                ? $"the notify socket {name} is taken by another process; notify services will not become ready"
-                : $"cannot bind the notify socket {name}: {Marshal.GetPInvokeErrorMessage(errno)}");
-        }
+        return socket;
+    }
 
-        return new NotifySocket(fd, name, loop, serviceOf, deliver);
+    private Bound Watch(int fd) => new(fd, _loop.Register(fd, Linux.EPOLLIN, _ => Drain(fd)));
+
+    private void TryBind(bool retrying)
+    {
+        lock (_lock)
+        {
+            if (_disposed || _socket is not null)
+            {
+                return;
+            }
+
+            if (BindAt(Name, out var error) is { } fd)
+            {
+                _socket = Watch(fd);
+                if (retrying)
+                {
+                    _report($"the notify socket {Name} is bound now; notify services reach the daemon again");
+                }
+
+                return;
+            }
+
+            if (!retrying)
+            {
+                _report($"cannot bind the notify socket {Name}: {error}; notify services will not become ready until it can be bound (tried again every {RetrySpacing.TotalSeconds:0} s)");
+            }
+
+            _retry.Change(RetrySpacing, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>The service <paramref name="pid"/> runs in, from its cgroup (<c>.../&lt;master&gt;/pm-&lt;app&gt;/...</c>); null for any other process.</summary>
@@ -128,7 +176,7 @@ public sealed unsafe partial class NotifySocket : IDisposable
         return null;
     }
 
-    private void Drain()
+    private void Drain(int fd)
     {
         var buffer = stackalloc byte[MaxDatagram];
         var control = stackalloc byte[256];
@@ -136,7 +184,7 @@ public sealed unsafe partial class NotifySocket : IDisposable
         {
             var iov = new IoVec { Base = buffer, Length = MaxDatagram };
             var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = 256 };
-            var n = RecvMsg(_fd, &message, MSG_CMSG_CLOEXEC);
+            var n = RecvMsg(fd, &message, MSG_CMSG_CLOEXEC);
             if (n < 0)
             {
                 return; // nothing more for now
@@ -184,20 +232,25 @@ public sealed unsafe partial class NotifySocket : IDisposable
         return pid;
     }
 
+    /// <summary>Closes the sockets; the path is removed (a daemon that ends cleanly leaves nothing for services to write to).</summary>
     public void Dispose()
     {
-        _registration.Dispose();
-        Libc.Close(_fd);
+        lock (_lock)
+        {
+            _disposed = true;
+            _retry.Dispose();
+            foreach (var bound in new[] { _socket, _legacy }.OfType<Bound>())
+            {
+                bound.Registration.Dispose();
+                Libc.Close(bound.Fd);
+            }
+
+            if (_socket is not null)
+            {
+                File.Delete(Name);
+            }
+        }
     }
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
-    private static partial int Bind(int fd, byte* address, int length);
-
-    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
-    private static partial int SetSockOpt(int fd, int level, int name, void* value, int length);
 
     [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
     private static partial nint RecvMsg(int fd, MsgHdr* message, int flags);

@@ -228,6 +228,7 @@ public sealed class TestDaemon : IAsyncDisposable
         }
 
         Cgroups.Teardown();
+        File.Delete(ProcessMaster.Core.Processes.NotifySocket.PathFor(SocketPath)); // a daemon killed leaves its notify socket
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
