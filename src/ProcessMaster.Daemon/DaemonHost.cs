@@ -92,6 +92,10 @@ internal static class DaemonHost
         var stateDirectory = Path.Combine(workingDirectory, "state");
         var time = TimeProvider.System;
         var events = new EventLog(Path.Combine(stateDirectory, "events.jsonl"), time, log.Write);
+        if (events.SkippedAtLoad > 0)
+        {
+            events.Record(null, "events", $"{events.SkippedAtLoad} line(s) of the saved history could not be read back (torn by a crash, longer than {EventHistoryReader.MaxLineBytes / 1024} KiB, or malformed) and were skipped");
+        }
         // Every loop and task reports and survives its own failures; should something still escape, its
         // last words go to the daemon log before the runtime ends the process.
         AppDomain.CurrentDomain.UnhandledException += (_, e) => log.Write("fatal", null, $"unhandled exception, the daemon ends: {e.ExceptionObject}");
@@ -159,7 +163,7 @@ internal static class DaemonHost
         EarlierDaemon.Report(holder, records, events, log);
         ServiceManager? notified = null;
         using var notify = OpenNotifySocket(master, layout, inherited, loop, (app, pid, message) => notified?.Notify(app, pid, message), events);
-        var logFiles = new LogFileRegistry(time, message => events.Record(null, "logs", message));
+        var logFiles = new LogFileRegistry(time, (app, message) => events.Record(app, "logs", message, EventOrigin.Service));
         var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify.Name,
             pidfds: layout.Features.Has(KernelFeature.Pidfd));
         var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records,

@@ -9,8 +9,8 @@ namespace ProcessMaster.Core.Configuration;
 /// change the master config (they control the daemon's admin actions, i.e. root, already) may define
 /// anything. A file that one other user can change (an auto-service's <c>service.yml</c> in its own
 /// directory, say) defines a service of that user and nothing more: it runs as that user, in that user's
-/// directory, logs there, and cannot ask the root daemon for provisioning, the daemon's environment, or
-/// another user's files. A file that a group or everyone can change is not loaded at all.
+/// directory, logs there, and cannot ask the root daemon for provisioning, the daemon's environment,
+/// another user's files, or a look-up of a device path. A file that a group or everyone can change is not loaded at all.
 /// </summary>
 public static class DefinitionTrust
 {
@@ -61,6 +61,13 @@ public static class DefinitionTrust
         if (Owner(definition.WorkingDirectory) is { } owner && owner != writer)
         {
             Add("process.working_directory", $"{because}, so its service may only run in a directory {account.Name} owns ({definition.WorkingDirectory} is owned by uid {owner})");
+        }
+
+        // A path would be looked up as root at every start, and what that says (missing, not a device) would tell
+        // the file's writer about paths only root can see.
+        if (definition.Resources.IoBandwidth.Any(limit => !Values.BlockDeviceName.IsNumbers(limit.Device)))
+        {
+            Add("resources.io_bandwidth", $"{because}, so it may name devices only as MAJ:MIN (see lsblk); the daemon looks up no path for it");
         }
 
         var logs = definition.Logs;

@@ -1,79 +1,159 @@
-using System.Text.Json;
-using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Faults;
-using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Events;
 
 /// <summary>
-/// The event history: a bounded in-memory ring for queries and followers, appended to a bounded,
-/// rotated JSON-lines file so history survives daemon restarts. Each event also goes to the daemon log.
+/// The event history, for queries and followers, kept so that it survives daemon restarts. It has two parts
+/// (<see cref="EventChannel"/>): what the daemon, its configuration and its operators do (<c>events.jsonl</c>),
+/// and what services do (<c>events.services.jsonl</c>), each with its own ring and files, read together in the
+/// order they happened. A service's events pass its <see cref="ServiceEventGate"/> first (repeats collapsed, a
+/// budget per service), so no service can flush the history of others nor the operator audit trail. Each event
+/// also goes to the daemon log.
 /// </summary>
 public sealed class EventLog : IEventSink
 {
-    public const int DefaultCapacity = 2000;
-    public const long FileRotationBytes = 4 * 1024 * 1024;
-    public const int FileBackups = 2;
+    public const int DaemonCapacity = 1000;
+    public const int ServiceCapacity = 2000;
 
-    /// <summary>0640: events quote what services and configuration files said, which is not for every local user.</summary>
-    public const int FileMode = 0x1A0;
+    private static readonly TimeSpan FlushSpacing = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
-    private readonly LinkedList<EventEntry> _ring = new();
-    private readonly int _capacity;
-    private readonly string? _file;
+    private readonly EventChannel _daemon;
+    private readonly EventChannel _services;
+    private readonly ServiceEventGate _gate;
+    private readonly ITimer _flush;
     private readonly TimeProvider _time;
     private readonly Action<EventEntry>? _mirror;
     private readonly List<Action<EventEntry>> _followers = [];
-    private SafeFileHandle? _handle;
-    private long _fileBytes;
+    private bool _flushArmed;
+    private long _seq;
     private long _recorded;
 
-    /// <param name="file">The persistent file (null keeps history in memory only).</param>
+    /// <param name="file">The daemon's history file; the services' is beside it (null keeps history in memory only).</param>
     /// <param name="mirror">Also called for each event, e.g. to write the daemon log.</param>
-    public EventLog(string? file, TimeProvider time, Action<EventEntry>? mirror = null, int capacity = DefaultCapacity)
+    public EventLog(string? file, TimeProvider time, Action<EventEntry>? mirror = null)
     {
-        _file = file;
         _time = time;
         _mirror = mirror;
-        _capacity = capacity;
+        _gate = new ServiceEventGate(time);
+        _flush = time.CreateTimer(_ => FlushGate(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _daemon = new EventChannel(file, DaemonCapacity);
+        _services = new EventChannel(file is null ? null : ServicesFile(file), ServiceCapacity);
         if (file is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            LoadHistory(file);
+            LoadHistory();
         }
     }
+
+    /// <summary>The services' history file beside <paramref name="file"/> (<c>events.jsonl</c> → <c>events.services.jsonl</c>).</summary>
+    public static string ServicesFile(string file) => Path.ChangeExtension(file, null) + ".services" + Path.GetExtension(file);
 
     /// <summary>Events recorded since this daemon image started.</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
 
-    public void Record(string? app, string component, string message)
+    /// <summary>Events of services held back by their budgets since this daemon image started.</summary>
+    public long Dropped
     {
-        Interlocked.Increment(ref _recorded);
+        get
+        {
+            lock (_lock)
+            {
+                return _gate.Dropped;
+            }
+        }
+    }
+
+    /// <summary>Lines of the history files that could not be read back at start (torn, overlong or malformed).</summary>
+    public int SkippedAtLoad { get; private set; }
+
+    public void Record(string? app, string component, string message, EventOrigin origin = EventOrigin.Daemon)
+    {
+        var recorded = new List<EventEntry>(2);
+        lock (_lock)
+        {
+            if (origin == EventOrigin.Service && app is not null)
+            {
+                var admitted = new List<(string App, string Component, string Message)>(2);
+                _gate.Admit(app, component, message, admitted);
+                AppendAll(admitted, recorded);
+                ArmFlush();
+            }
+            else
+            {
+                recorded.Add(Append(_daemon, app, component, message));
+            }
+        }
+
+        Publish(recorded);
+    }
+
+    private EventEntry Append(EventChannel channel, string? app, string component, string message)
+    {
         var entry = new EventEntry(_time.GetUtcNow(), app, component, message);
+        channel.Add(new NumberedEvent(++_seq, entry));
+        return entry;
+    }
+
+    private void AppendAll(List<(string App, string Component, string Message)> admitted, List<EventEntry> recorded)
+    {
+        foreach (var (app, component, message) in admitted)
+        {
+            recorded.Add(Append(_services, app, component, message));
+        }
+    }
+
+    private void ArmFlush()
+    {
+        if (!_flushArmed && _gate.Pending)
+        {
+            _flushArmed = true;
+            _flush.Change(FlushSpacing, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void FlushGate()
+    {
+        var recorded = new List<EventEntry>();
+        lock (_lock)
+        {
+            _flushArmed = false;
+            var admitted = new List<(string App, string Component, string Message)>();
+            _gate.Flush(admitted);
+            AppendAll(admitted, recorded);
+            ArmFlush();
+        }
+
+        Publish(recorded);
+    }
+
+    private void Publish(List<EventEntry> recorded)
+    {
+        if (recorded.Count == 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _recorded, recorded.Count);
         Action<EventEntry>[] followers;
         lock (_lock)
         {
-            _ring.AddLast(entry);
-            if (_ring.Count > _capacity)
-            {
-                _ring.RemoveFirst();
-            }
-
-            Persist(entry);
             followers = [.. _followers];
         }
 
-        if (_mirror is { } mirror)
+        foreach (var entry in recorded)
         {
-            Background.Run("writing the daemon log", () => mirror(entry), _ => { });
-        }
+            if (_mirror is { } mirror)
+            {
+                Background.Run("writing the daemon log", () => mirror(entry), _ => { });
+            }
 
-        foreach (var follower in followers)
-        {
-            // A follower is some client's stream; its failure must not reach whoever recorded the event.
-            Background.Run("an event follower", () => follower(entry), _ => { });
+            foreach (var follower in followers)
+            {
+                // A follower is some client's stream; its failure must not reach whoever recorded the event.
+                Background.Run("an event follower", () => follower(entry), _ => { });
+            }
         }
     }
 
@@ -82,18 +162,38 @@ public sealed class EventLog : IEventSink
     {
         lock (_lock)
         {
-            var result = new List<EventEntry>(Math.Min(count, _ring.Count));
-            for (var node = _ring.Last; node is not null && result.Count < count; node = node.Previous)
+            return LastLocked(count, app);
+        }
+    }
+
+    private List<EventEntry> LastLocked(int count, string? app)
+    {
+        var result = new List<EventEntry>(Math.Min(count, _daemon.Ring.Count + _services.Ring.Count));
+        var daemon = _daemon.Ring.Last;
+        var services = _services.Ring.Last;
+        while (result.Count < count && (daemon is not null || services is not null))
+        {
+            // Newest first, from whichever part holds the later one.
+            LinkedListNode<NumberedEvent> node;
+            if (services is null || (daemon is not null && daemon.Value.Seq > services.Value.Seq))
             {
-                if (app is null || node.Value.App == app)
-                {
-                    result.Add(node.Value);
-                }
+                node = daemon!;
+                daemon = daemon!.Previous;
+            }
+            else
+            {
+                node = services;
+                services = services.Previous;
             }
 
-            result.Reverse();
-            return result;
+            if (app is null || node.Value.Entry.App == app)
+            {
+                result.Add(node.Value.Entry);
+            }
         }
+
+        result.Reverse();
+        return result;
     }
 
     /// <summary>
@@ -106,10 +206,10 @@ public sealed class EventLog : IEventSink
         IReadOnlyList<EventEntry> history;
         lock (_lock)
         {
-            history = Last(count, app);
+            history = LastLocked(count, app);
             if (after is { } since)
             {
-                var later = _ring.Where(e => e.Time > since && (app is null || e.App == app)).ToList();
+                var later = LastLocked(int.MaxValue, app).Where(e => e.Time > since).ToList();
                 history = later.Count > history.Count ? later : history;
             }
 
@@ -125,86 +225,17 @@ public sealed class EventLog : IEventSink
         }), history);
     }
 
-    private void Persist(EventEntry entry)
+    /// <summary>Both parts' files, numbered in the order their events happened.</summary>
+    private void LoadHistory()
     {
-        if (_file is null)
+        var daemon = _daemon.ReadHistory(out var skippedDaemon);
+        var services = _services.ReadHistory(out var skippedServices);
+        SkippedAtLoad = skippedDaemon + skippedServices;
+        var all = daemon.Select(e => (Channel: _daemon, Entry: e)).Concat(services.Select(e => (Channel: _services, Entry: e)))
+            .OrderBy(e => e.Entry.Time);
+        foreach (var (channel, entry) in all)
         {
-            return;
-        }
-
-        try
-        {
-            var line = UnpooledJson.Serialize(entry, CoreJsonContext.Default.EventEntry);
-            if (_fileBytes + line.Length + 1 > FileRotationBytes)
-            {
-                _handle?.Dispose();
-                _handle = null;
-                Rotate(_file);
-                _fileBytes = 0;
-            }
-
-            _handle ??= OpenForAppend(_file);
-            RandomAccess.Write(_handle, [.. line, (byte)'\n'], fileOffset: 0); // O_APPEND
-            _fileBytes += line.Length + 1;
-        }
-        catch (Exception)
-        {
-            // History on disk is best effort (a full disk, say); the ring still has the event.
-            _handle?.Dispose();
-            _handle = null;
-        }
-    }
-
-    /// <summary>Opens the history file for appending with mode 0640 (also fixing an older, wider mode).</summary>
-    private SafeFileHandle OpenForAppend(string file)
-    {
-        var fd = Libc.Open(file, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK, FileMode);
-        if (fd < 0)
-        {
-            throw new IOException($"{file}: {Linux.LastErrorText()}");
-        }
-
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        Libc.FChmod(fd, FileMode);
-        _fileBytes = RandomAccess.GetLength(handle);
-        return handle;
-    }
-
-    private static void Rotate(string file)
-    {
-        for (var i = FileBackups; i >= 1; i--)
-        {
-            var from = i == 1 ? file : $"{file}.{i - 1}";
-            if (File.Exists(from))
-            {
-                File.Move(from, $"{file}.{i}", overwrite: true);
-            }
-        }
-    }
-
-    private void LoadHistory(string file)
-    {
-        var files = Enumerable.Range(1, FileBackups).Reverse().Select(i => $"{file}.{i}").Append(file);
-        foreach (var path in files.Where(File.Exists))
-        {
-            foreach (var line in File.ReadLines(path))
-            {
-                try
-                {
-                    if (JsonSerializer.Deserialize(line, CoreJsonContext.Default.EventEntry) is { } entry)
-                    {
-                        _ring.AddLast(entry);
-                        if (_ring.Count > _capacity)
-                        {
-                            _ring.RemoveFirst();
-                        }
-                    }
-                }
-                catch (JsonException)
-                {
-                    // A torn last line from a crash; skip it.
-                }
-            }
+            channel.Ring.AddLast(new NumberedEvent(++_seq, entry));
         }
     }
 

@@ -45,6 +45,9 @@ public sealed class LogFile : IDisposable
     private long _writtenBytes;
     private bool _failing;
 
+    /// <summary>Bytes were dropped since the last write: a line the file holds may have lost its end.</summary>
+    private bool _torn;
+
     /// <summary>Timestamp (of <see cref="_time"/>) before which a failed file is not opened again.</summary>
     private long _retryAt;
 
@@ -108,6 +111,17 @@ public sealed class LogFile : IDisposable
                     }
                 }
 
+                if (_torn && !data.IsEmpty)
+                {
+                    // The end of a line was lost (a full disk, a refused file): what comes next starts a line of its own.
+                    if (!_atLineStart)
+                    {
+                        Write("\n"u8);
+                    }
+
+                    _torn = false;
+                }
+
                 while (!data.IsEmpty)
                 {
                     var split = _rotation?.Mode == RotationMode.Size ? RotationPolicy.SizeSplit(_size, data, _rotation.SizeLimit, _atLineStart) : -1;
@@ -163,7 +177,7 @@ public sealed class LogFile : IDisposable
     {
         lock (_lock)
         {
-            if (_spliceUnsupported || _failing || _handle is null || _rotation?.Mode == RotationMode.Time ||
+            if (_spliceUnsupported || _failing || _torn || _handle is null || _rotation?.Mode == RotationMode.Time ||
                 _rotation?.Mode == RotationMode.Size && _size + maxBytes > _rotation.SizeLimit)
             {
                 return SpliceResult.UseAppend;
@@ -281,7 +295,14 @@ public sealed class LogFile : IDisposable
         }
     }
 
-    private void Drop(int bytes) => Interlocked.Add(ref _droppedBytes, bytes);
+    private void Drop(int bytes)
+    {
+        if (bytes > 0)
+        {
+            _torn = true;
+            Interlocked.Add(ref _droppedBytes, bytes);
+        }
+    }
 
     private static byte LastByte(SafeFileHandle handle, long size)
     {

@@ -170,7 +170,7 @@ public sealed class ServiceProcessSpawner(
 
     private LogFile? Acquire(ServiceDefinition definition, string? path) => path is null
         ? null
-        : logs.Acquire(path, RotationSettings.From(definition.Logs), ServiceLogFiles.Owners(definition, users));
+        : logs.Acquire(definition.Name, path, RotationSettings.From(definition.Logs), ServiceLogFiles.Owners(definition, users));
 
     private void Release(LogFile? file)
     {

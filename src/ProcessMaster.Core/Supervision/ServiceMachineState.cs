@@ -106,4 +106,7 @@ public sealed record ServiceMachineState
 
     /// <summary>What the service last said with <c>STATUS=</c> (sd_notify).</summary>
     public string? NotifyStatus { get; init; }
+
+    /// <summary>The service said <c>STOPPING=1</c> in this run: recorded once per run, however often it says it.</summary>
+    public bool SaidStopping { get; init; }
 }

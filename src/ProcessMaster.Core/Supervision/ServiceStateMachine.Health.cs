@@ -154,8 +154,9 @@ public sealed partial class ServiceStateMachine
             Effect(new ArmProbeTimer(ProbeKind.Watchdog, next, _s.ProbeGeneration));
         }
 
-        if (message.Stopping)
+        if (message.Stopping && !_s.SaidStopping)
         {
+            _s = _s with { SaidStopping = true };
             Record("notify", "the service says it is stopping (STOPPING=1)");
         }
     }

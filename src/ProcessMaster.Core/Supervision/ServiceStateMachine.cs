@@ -274,6 +274,7 @@ public sealed partial class ServiceStateMachine
             Ready = false,
             WasReady = false,
             NotifyStatus = null,
+            SaidStopping = false,
             ExecError = null,
             ExecConfirmed = false,
             PendingStop = null,

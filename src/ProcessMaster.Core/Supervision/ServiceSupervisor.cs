@@ -41,6 +41,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     /// <summary>Why the operator's last stop or start is not in the state file, while it is not.</summary>
     private volatile string? _unsaved;
 
+    /// <summary>The run in which a MAINPID= outside the service's cgroup was last reported (-1: none).</summary>
+    private long _mainPidIgnoredInRun = -1;
+
     /// <summary>What writing the limits last warned about: a crash loop does not repeat it at every start.</summary>
     private IReadOnlyList<string> _limitWarnings = [];
 
@@ -126,7 +129,13 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         if (message.MainPid is { } main && !_cgroup.Pids().Contains(main))
         {
             // A main pid outside the service's cgroup would have the daemon watch (and kill) someone else's process.
-            Record("notify", $"ignored MAINPID={main} from pid {pid}: not a process of the service");
+            // Said once per run: a service that repeats it must not fill the history.
+            var run = _machine.Current.Runs;
+            if (Interlocked.Exchange(ref _mainPidIgnoredInRun, run) != run)
+            {
+                Record("notify", $"ignored MAINPID={main} from pid {pid}: not a process of the service (said once per run)");
+            }
+
             message = message with { MainPid = null };
         }
 
@@ -324,7 +333,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         _limitWarnings = warnings;
     }
 
-    private void Record(string component, string message) => _context.Events.Record(Name, component, message);
+    private void Record(string component, string message) => _context.Events.Record(Name, component, message, Events.EventOrigin.Service);
 
     /// <summary>Stops the loop; the service must already be stopped. Removes its cgroups when <paramref name="removeCgroups"/>.</summary>
     public async ValueTask DisposeAsync(bool removeCgroups)

@@ -114,6 +114,8 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
 
         w.Family(Prefix + "events_total", "counter", "Events recorded by this daemon image.");
         w.Sample(Prefix + "events_total", runtime.Events.Recorded);
+        w.Family(Prefix + "events_dropped_total", "counter", "Events of services held back by their budgets (counted, and said once in the history).");
+        w.Sample(Prefix + "events_dropped_total", runtime.Events.Dropped);
 
         var totals = rpc.Totals().ToList();
         w.Family(Prefix + "rpc_requests_total", "counter", "JSON-RPC requests by method (names not served count as other).");

@@ -86,11 +86,15 @@ public sealed class DefinitionTrustTests : IDisposable
               - path: /etc
                 ownership:
                   owner: app
+            resources:
+              io_bandwidth:
+                - {device: /dev/shm/link-to-a-root-only-path, max_read_iops: 100}
             """);
         var catalog = Load();
 
         Assert.Empty(catalog.Services);
         var keys = catalog.Problems.Select(p => p.Key).ToHashSet();
+        Assert.Contains("resources.io_bandwidth", keys);
         Assert.Contains("process.user", keys);
         Assert.Contains("process.inherit_environment", keys);
         Assert.Contains("provisioning", keys);
@@ -121,7 +125,8 @@ public sealed class DefinitionTrustTests : IDisposable
             return;
         }
 
-        var directory = AppDirectory("web", "process:\n  working_directory: .\n  start_command: [\"./run.sh\"]\n  user: \"1000\"\n  group: extra\n");
+        var directory = AppDirectory("web", "process:\n  working_directory: .\n  start_command: [\"./run.sh\"]\n  user: \"1000\"\n  group: extra\n" +
+            "resources:\n  io_bandwidth:\n    - {device: \"254:0\", max_read_iops: 100}\n");
         var catalog = Load();
         Assert.Empty(catalog.Problems);
         var service = Assert.Single(catalog.Services);

@@ -164,31 +164,31 @@ public sealed class LogFileTests : IDisposable
     [Fact]
     public void SharedRegistry_GivesEveryWriterOfAPathTheSameFile()
     {
-        var registry = new LogFileRegistry(_time, _reports.Add);
-        var a = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current);
-        var b = registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current);
+        var registry = new LogFileRegistry(_time, (app, message) => _reports.Add($"{app}: {message}"));
+        var a = registry.Acquire("web", BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current);
+        var b = registry.Acquire("web", BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current);
         Assert.Same(a, b);
         Assert.True(File.Exists(BasePath)); // created at acquisition
         registry.Release(a);
         registry.Release(b);
-        Assert.NotSame(a, registry.Acquire(BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current));
+        Assert.NotSame(a, registry.Acquire("web", BasePath, RotationSettings.BySize(100, 1, false), TestOwners.Current));
     }
 
     [Fact]
     public void ANewRunOfAFileStillHeld_LooksThePathUpAfresh_AndRefusesAFifoSwappedIn()
     {
-        var registry = new LogFileRegistry(_time, _reports.Add);
-        var first = registry.Acquire(BasePath, RotationSettings.BySize(1000, 1, false), TestOwners.Current);
+        var registry = new LogFileRegistry(_time, (app, message) => _reports.Add($"{app}: {message}"));
+        var first = registry.Acquire("web", BasePath, RotationSettings.BySize(1000, 1, false), TestOwners.Current);
         first.Append("before\n"u8);
         var logs = Path.GetDirectoryName(BasePath)!;
         Directory.Move(logs, logs + ".old"); // what a service can do to its own directory between two runs
         Directory.CreateDirectory(logs);
         HostileFiles.Fifo(BasePath);
 
-        var second = registry.Acquire(BasePath, RotationSettings.BySize(1000, 1, false), TestOwners.Current); // the last run still drains
+        var second = registry.Acquire("web", BasePath, RotationSettings.BySize(1000, 1, false), TestOwners.Current); // the last run still drains
         Assert.Same(first, second);
         second.Append("after\n"u8);
-        Assert.Contains(_reports, r => r.Contains("is a FIFO", StringComparison.Ordinal));
+        Assert.Contains(_reports, r => r.StartsWith("web: log file refused: ", StringComparison.Ordinal) && r.Contains("is a FIFO", StringComparison.Ordinal));
         Assert.Equal("before\n", File.ReadAllText(Path.Combine(logs + ".old", Path.GetFileName(BasePath))));
         registry.Release(first);
         registry.Release(second);
@@ -229,6 +229,26 @@ public sealed class LogFileTests : IDisposable
         file.Append("kept\n"u8);
         Assert.Equal("kept\n", File.ReadAllText(BasePath));
         Assert.Contains(_reports, r => r.StartsWith("log capture resumed", StringComparison.Ordinal) && r.Contains("dropped_bytes=14"));
+    }
+
+    [Fact]
+    public void ALineWhoseEndWasDropped_IsNotGluedToTheFirstLineAfterCaptureResumes()
+    {
+        using var file = Create(RotationSettings.BySize(1000, 1, compress: false));
+        file.Append("complete\nhalf a li"u8);
+        var saved = BasePath + ".saved";
+        File.Move(BasePath, saved);
+        HostileFiles.Fifo(BasePath); // the file cannot be written for a while (a full disk behaves the same)
+        file.Reopen();
+        file.Append("ne that is lost\n"u8);
+        Assert.Equal(16, file.DroppedBytes);
+
+        File.Delete(BasePath);
+        File.Move(saved, BasePath);
+        _time.Advance(LogFile.RetryInterval);
+        file.Append("next line\n"u8);
+        file.Append("and the one after\n"u8);
+        Assert.Equal("complete\nhalf a li\nnext line\nand the one after\n", File.ReadAllText(BasePath));
     }
 
     [Fact]

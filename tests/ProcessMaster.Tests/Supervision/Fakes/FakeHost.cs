@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using ProcessMaster.Core.Cgroups;
@@ -213,7 +214,7 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
         }
     }
 
-    void IEventSink.Record(string? app, string component, string message) => Events.Enqueue($"{app}: {component}: {message}");
+    void IEventSink.Record(string? app, string component, string message, EventOrigin origin) => Events.Enqueue($"{app}: {component}: {message}");
 
     Task<ProbeOutcome> IProbes.RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
     {
