@@ -70,4 +70,45 @@ public class FaultToleranceTests
         await daemon.PmctlOkAsync("stop", "steady"); // saved this time
         Assert.False(daemon.HasExited);
     }
+
+    [SystemFact]
+    public async Task OnAReadOnlyStateDirectory_FlagAndReexecSayWhatHappened_AndWhetherItTookEffect()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("a", "exec sleep 100000");
+        var state = Directory.CreateDirectory(Path.Combine(daemon.Directory, "state")).FullName;
+        Assert.Equal(0, (await Run.ProgramAsync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", state])).ExitCode);
+        try
+        {
+            await daemon.StartAsync();
+            var pid = (await daemon.StatusAsync("a")).MainPid;
+            Assert.Equal(0, (await Run.ProgramAsync("mount", ["-o", "remount,ro", state])).ExitCode);
+
+            var flag = await daemon.PmctlAsync("flag", "a", "maintenance");
+            Assert.Equal(1, flag.ExitCode);
+            Assert.Contains("a: flagged maintenance, but it could not be saved (", flag.Stdout + flag.Stderr);
+            Assert.Contains("Read-only file system", flag.Stdout + flag.Stderr);
+            Assert.DoesNotContain("internal error", flag.Stdout + flag.Stderr);
+            Assert.Contains("maintenance", await daemon.PmctlOkAsync("status", "a")); // in force
+
+            var reexec = await daemon.PmctlAsync("daemon-reexec");
+            Assert.Equal(1, reexec.ExitCode);
+            Assert.Contains("not re-executing: the supervision state cannot be saved (", reexec.Stdout + reexec.Stderr);
+            Assert.DoesNotContain("internal error", reexec.Stdout + reexec.Stderr);
+            Assert.Equal(pid, (await daemon.StatusAsync("a")).MainPid);
+
+            Assert.Equal(0, (await Run.ProgramAsync("mount", ["-o", "remount,rw", state])).ExitCode);
+            Assert.Contains("generation 2 answers", await daemon.PmctlOkAsync("daemon-reexec"));
+            Assert.Equal(pid, (await daemon.StatusAsync("a")).MainPid);
+        }
+        finally
+        {
+            if (!daemon.HasExited)
+            {
+                await daemon.TerminateAsync(); // before the state directory goes: its last writes must not fail
+            }
+
+            await Run.ProgramAsync("umount", ["-l", state]);
+        }
+    }
 }

@@ -244,4 +244,34 @@ public class HealthTests
         await Eventually.ValueAsync(() => daemon.StatusAsync("svc"), s => s.Health == "healthy", TimeSpan.FromSeconds(20), "svc to be healthy");
         Assert.Contains("healthy: exec /bin/sh -c", await daemon.PmctlOkAsync("events", "svc"));
     }
+
+    [SystemFact]
+    public async Task WhatAnExecCheckLeavesRunning_IsEmptiedAfterEachCheck_NotLeftInTheService()
+    {
+        await using var daemon = new TestDaemon();
+        var wd = daemon.WorkDir("svc");
+        daemon.AddService("svc", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sleep", "100000"]
+            liveness_probe:
+              exec: {command: ["/bin/sh", "-c", "sleep 100000 & echo $! >> left-behind; cat /proc/self/cgroup > check-cgroup"]}
+              period: 200ms
+              timeout: 200ms
+            """);
+        await daemon.StartAsync();
+        var main = (await daemon.WaitForStateAsync("svc", "RUNNING")).MainPid!.Value;
+        var left = Path.Combine(wd, "left-behind");
+        await Eventually.TrueAsync(() => File.Exists(left) && File.ReadAllLines(left).Length >= 5, TimeSpan.FromSeconds(30), "five checks");
+
+        // Each check's background child is gone once its check is over; the newest check may still be under way.
+        var pids = File.ReadAllLines(left).Select(int.Parse).ToList();
+        await Eventually.TrueAsync(() => pids.SkipLast(1).All(pid => !ProcessTable.Exists(pid)), TimeSpan.FromSeconds(10), "the checks' leftovers to be killed");
+        Assert.Contains($"/{daemon.CgroupName}/pm-svc/pm-check-liveness", File.ReadAllText(Path.Combine(wd, "check-cgroup")));
+        var status = await daemon.StatusAsync("svc");
+        Assert.Equal((main, 0), (status.MainPid, status.Restarts));
+        Assert.InRange(status.Pids.Count, 1, 3); // the main process, and at most the check under way with its child
+        Assert.Contains("svc: stopped", await daemon.PmctlOkAsync("stop", "svc"));
+        Assert.All(pids, pid => Assert.False(ProcessTable.Exists(pid)));
+    }
 }

@@ -11,6 +11,9 @@ public sealed class CgroupLayout
 {
     public const string ServicePrefix = "pm-";
     public const string RunLeaf = "run";
+
+    /// <summary>The groups exec checks run in: <c>pm-check-readiness</c>, <c>pm-check-liveness</c>.</summary>
+    public const string CheckLeafPrefix = "pm-check-";
     public const string AdminActionsGroup = "admin_actions";
     public const string PipeHolderGroup = "pipe_holder";
 
@@ -72,6 +75,9 @@ public sealed class CgroupLayout
 
     /// <summary>The leaf the service's processes are started in; the service may create siblings of it.</summary>
     public string ServiceRunGroup(string app) => Path.Combine(ServiceGroup(app), RunLeaf);
+
+    /// <summary>Where the exec check <paramref name="check"/> of a service runs: beside <c>run/</c>, named so a service's own groups do not collide.</summary>
+    public string ServiceCheckGroup(string app, string check) => Path.Combine(ServiceGroup(app), CheckLeafPrefix + check);
 
     public string V1ServiceGroup(CgroupController controller, string app) =>
         Path.Combine(V1Masters[controller], ServicePrefix + app);

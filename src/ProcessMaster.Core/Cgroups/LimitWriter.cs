@@ -34,7 +34,7 @@ public sealed class LimitWriter(CgroupLayout layout, Func<string, BlockDevice>? 
         {
             case LimitBackendKind.V2:
                 CgroupFs.Write(Path.Combine(v2Group, "memory.max"), Text(limits.MemoryMax));
-                WriteOptional(Path.Combine(v2Group, "memory.swap.max"), Text(limits.SwapMax), limits.SwapMax is not null, warnings,
+                WriteOptional(Path.Combine(v2Group, "memory.swap.max"), Text(limits.SwapMax), limits.SwapMax is not null && !limits.SwapDefaulted, warnings,
                     "swap accounting is not enabled in this kernel; max_swap cannot be enforced");
                 break;
             case LimitBackendKind.V1:
@@ -89,6 +89,11 @@ public sealed class LimitWriter(CgroupLayout layout, Func<string, BlockDevice>? 
         if (limits.SwapMax is not { } swap)
         {
             return;
+        }
+
+        if (limits.SwapDefaulted && (!hasMemsw || limits.MemoryMax is null))
+        {
+            return; // no swap was asked for: the section's default is applied where it can be, and not said where it cannot
         }
 
         if (!hasMemsw)

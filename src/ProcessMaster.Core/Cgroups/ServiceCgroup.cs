@@ -75,6 +75,21 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         return warnings;
     }
 
+    public IReadOnlyList<string> CheckProcsFiles(string check)
+    {
+        var group = layout.ServiceCheckGroup(App, check);
+        CgroupFs.Create(group);
+        return [Path.Combine(group, "cgroup.procs"), .. ProcsFiles.Skip(1)];
+    }
+
+    public void EmptyCheck(string check)
+    {
+        var group = layout.ServiceCheckGroup(App, check);
+        GroupKiller.Kill(layout, group, v1FreezerGroup: null); // the service's own freezer would hold the service too
+        // Gone once the kill has landed; one still busy is emptied by the next check, or with the service.
+        CgroupFs.RemoveTree(group);
+    }
+
     public bool Exists => Directory.Exists(Group);
 
     public bool IsPopulated => layout.Features.Has(KernelFeature.CgroupEvents) ? CgroupFs.IsPopulated(_directory) : Pids().Count > 0;

@@ -117,8 +117,13 @@ public sealed record LogSettings(
 /// <summary>The <c>resources:</c> section; null means unlimited (the file is reset to <c>max</c>).</summary>
 /// <param name="IoWeight">Proportional I/O share, 1 to 10000 (100 is the kernel's default); null: the default.</param>
 /// <param name="IoBandwidth">Per-device ceilings on I/O (<c>io_bandwidth</c>).</param>
+/// <param name="SwapDefaulted">
+/// <see cref="SwapMax"/> is the section's default (no swap), not written: where it cannot be enforced (cgroup v1
+/// without a memory limit) nothing is said. Not part of the fingerprint: it follows from the other values' origin.
+/// </param>
 public sealed record ResourceSettings(CpuLimit? Cpu, long? MemoryMax, long? SwapMax, long? PidsMax,
-    int? IoWeight = null, EquatableArray<IoBandwidthLimit> IoBandwidth = default)
+    int? IoWeight = null, EquatableArray<IoBandwidthLimit> IoBandwidth = default,
+    [property: System.Text.Json.Serialization.JsonIgnore] bool SwapDefaulted = false)
 {
     public static ResourceSettings Unlimited { get; } = new(null, null, null, null);
 }

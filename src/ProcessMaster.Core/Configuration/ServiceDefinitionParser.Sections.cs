@@ -127,7 +127,8 @@ public static partial class ServiceDefinitionParser
                 : 0,
             resources.Parse("max_pids", t => new Box<long?>(MasterConfigParser.ParsePidsLimit(t)))?.Value,
             (int?)resources.Integer("io_weight", 1, 10_000),
-            ParseIoBandwidth(resources));
+            ParseIoBandwidth(resources),
+            SwapDefaulted: !resources.Has("max_swap"));
         if (settings.MemoryMax is { } memory && memory < 4096)
         {
             resources.ErrorAt("max_memory", "is below one page (4 KiB); did you forget a unit such as MiB?");

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Supervision;
 using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Probes;
@@ -19,13 +20,13 @@ public sealed class ProbeRunner(IProcessSpawner processes) : IProbes
     private const int MaxDetail = 300;
 
 
-    public async Task<ProbeOutcome> RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
+    public async Task<ProbeOutcome> RunAsync(ProbeKind kind, ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
     {
         try
         {
             var outcome = probe switch
             {
-                { Exec: { } exec } => await ExecAsync(exec, probe.Timeout, definition, cgroup),
+                { Exec: { } exec } => await ExecAsync(kind, exec, probe.Timeout, definition, cgroup),
                 { Http: { } http } => await HttpAsync(http, probe.Timeout),
                 { Tcp: { } tcp } => await TcpAsync(tcp, probe.Timeout),
                 _ => new ProbeOutcome(false, "nothing to check"),
@@ -38,9 +39,9 @@ public sealed class ProbeRunner(IProcessSpawner processes) : IProbes
         }
     }
 
-    private async Task<ProbeOutcome> ExecAsync(ExecProbe exec, TimeSpan timeout, ServiceDefinition definition, IServiceCgroup cgroup)
+    private async Task<ProbeOutcome> ExecAsync(ProbeKind kind, ExecProbe exec, TimeSpan timeout, ServiceDefinition definition, IServiceCgroup cgroup)
     {
-        var run = await processes.RunCheckAsync(definition, cgroup, exec.Command, timeout);
+        var run = await processes.RunCheckAsync(definition, cgroup, kind.ToString().ToLowerInvariant(), exec.Command, timeout);
         var said = run.Output.Trim();
         var quoted = said.Length == 0 ? "" : $": {said}";
         return run switch

@@ -100,7 +100,19 @@ public sealed class ServiceProcessSpawner(
     /// <summary>What a probe's command may say that is kept (events quote it).</summary>
     private const int CheckOutputBytes = 4096;
 
-    public async Task<CheckRun> RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, IReadOnlyList<string> command, TimeSpan timeout)
+    public async Task<CheckRun> RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, string check, IReadOnlyList<string> command, TimeSpan timeout)
+    {
+        try
+        {
+            return await RunCheckInItsGroupAsync(definition, cgroup, check, command, timeout);
+        }
+        finally
+        {
+            cgroup.EmptyCheck(check); // what it started in the background (one per period) does not pile up in the service
+        }
+    }
+
+    private async Task<CheckRun> RunCheckInItsGroupAsync(ServiceDefinition definition, IServiceCgroup cgroup, string check, IReadOnlyList<string> command, TimeSpan timeout)
     {
         var (read, write) = ProcessLauncher.OutputPipe();
         LaunchedProcess launched;
@@ -109,7 +121,7 @@ public sealed class ServiceProcessSpawner(
         {
             // One pipe for both streams: what it says, in the order it said it.
             var spec = Spec(new SpawnRequest(definition, cgroup, command, $"{definition.Name}.probe", ProcessRole.StopCommand), null, null)
-                with { Stdout = OutputTarget.File(write), Stderr = OutputTarget.File(write) };
+                with { CgroupProcsFiles = cgroup.CheckProcsFiles(check), Stdout = OutputTarget.File(write), Stderr = OutputTarget.File(write) };
             launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid, (_, status) => exited.TrySetResult(status));
         }
         catch (Exception e) when (e is SpawnException or IOException)

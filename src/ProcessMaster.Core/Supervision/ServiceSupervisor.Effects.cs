@@ -119,7 +119,7 @@ public sealed partial class ServiceSupervisor
             ProbeOutcome outcome;
             try
             {
-                outcome = await _context.Probes.RunAsync(probe, definition, _cgroup);
+                outcome = await _context.Probes.RunAsync(run.Kind, probe, definition, _cgroup);
             }
             catch (Exception e)
             {

@@ -24,26 +24,44 @@ internal sealed partial class ControlApi
                 ttl = TimeSpan.FromSeconds(seconds);
             }
 
+            Task saved;
             try
             {
-                await runtime.Flags.SetAsync(name, flags, ttl, session.Actor);
+                saved = runtime.Flags.SetAsync(name, flags, ttl, session.Actor);
             }
             catch (ArgumentException e)
             {
                 throw new RpcException(RpcErrorCodes.OperationFailed, e.Message);
             }
 
-            return Flags(name, $"{name}: flagged {string.Join(',', flags)}");
+            var done = $"{name}: flagged {string.Join(',', flags)}";
+            await Saved(saved, done);
+            return Flags(name, done);
         });
         dispatcher.Register(Methods.Unflag, async (p, session) =>
         {
             var (name, flags) = CheckFlags(p);
             var (saved, missing) = runtime.Flags.Remove(name, flags, session.Actor);
-            await saved;
-            return Flags(name, missing.Count == flags.Count
+            var done = missing.Count == flags.Count
                 ? $"{name}: had none of {string.Join(',', flags)}"
-                : $"{name}: unflagged {string.Join(',', flags.Except(missing))}{(missing.Count > 0 ? $" (had no {string.Join(',', missing)})" : "")}");
+                : $"{name}: unflagged {string.Join(',', flags.Except(missing))}{(missing.Count > 0 ? $" (had no {string.Join(',', missing)})" : "")}";
+            await Saved(saved, done);
+            return Flags(name, done);
         });
+    }
+
+    /// <summary>A change of flags that is in force but not on disk fails, saying both (a full or read-only state directory).</summary>
+    private static async Task Saved(Task save, string done)
+    {
+        try
+        {
+            await save;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RpcException(RpcErrorCodes.OperationFailed,
+                $"{done}, but it could not be saved ({e.Message}); it is in force until the daemon restarts, which forgets it");
+        }
     }
 
     private (string Name, List<string> Flags) CheckFlags(FlagParams parameters)

@@ -45,7 +45,16 @@ internal sealed class DaemonReexec(
     /// </summary>
     public async Task<string?> CheckAsync()
     {
-        await records.FlushAsync();
+        try
+        {
+            await records.FlushAsync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The new image adopts from this file: without it, it would restart every service.
+            return $"the supervision state cannot be saved ({e.Message}); a new image would not know what runs, so this one carries on";
+        }
+
         return await DryRunAsync();
     }
 

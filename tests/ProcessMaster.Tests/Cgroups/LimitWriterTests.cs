@@ -106,6 +106,30 @@ public sealed class LimitWriterTests : IDisposable
     }
 
     [Fact]
+    public void AResourcesSectionWithoutMaxSwap_WarnsOfNoSwapLimitWhereNoneCanBeEnforced()
+    {
+        // resources: {max_pids: 64}: max_swap is the section's default (none), not asked for.
+        var errors = new ConfigErrorCollector();
+        var context = new ServiceParseContext("/tmp/web.yaml", "web", null, Core.Processes.SystemUserDatabase.Instance, EnvironmentValue.ReadFile, TimeZoneInfo.Utc);
+        var pidsOnly = ServiceDefinitionParser.Parse("process:\n  working_directory: /tmp\n  start_command: [x]\nresources:\n  max_pids: 64\n",
+            context, errors)!.Resources;
+        Assert.Empty(errors.Errors);
+        Assert.True(pidsOnly.SwapDefaulted);
+        Assert.Equal(0, pidsOnly.SwapMax);
+
+        Group("v1/cpu/pm/pm-web", "cpu.cfs_period_us", "cpu.cfs_quota_us");
+        var memory = Group("v1/memory/pm/pm-web", "memory.limit_in_bytes");
+        Group("v1/pids/pm/pm-web", "pids.max");
+        var layout = Layout(LimitBackendKind.V1);
+        Assert.Empty(new LimitWriter(layout).Apply(CgroupLimits.From(pidsOnly), "/x", c => layout.V1ServiceGroup(c, "web")));
+        File.WriteAllText(Path.Combine(memory, "memory.memsw.limit_in_bytes"), "");
+        Assert.Empty(new LimitWriter(layout).Apply(CgroupLimits.From(pidsOnly), "/x", c => layout.V1ServiceGroup(c, "web")));
+
+        var v2 = Group("pm/pm-web", "cpu.max", "memory.max", "pids.max"); // no memory.swap.max: no swap accounting
+        Assert.Empty(new LimitWriter(Layout(LimitBackendKind.V2)).Apply(CgroupLimits.From(pidsOnly), v2, _ => ""));
+    }
+
+    [Fact]
     public void MasterCpuLine_IsWrittenAsConfigured()
     {
         var group = Group("pm", "cpu.max", "memory.max", "memory.swap.max", "pids.max");

@@ -9,5 +9,6 @@ public sealed record ProbeOutcome(bool Passed, string Detail);
 public interface IProbes
 {
     /// <summary>Runs <paramref name="probe"/> for the service within its timeout; never throws (a failure is an outcome that says why).</summary>
-    Task<ProbeOutcome> RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup);
+    /// <param name="kind">Which of the service's probes it is: an exec check of each kind runs in a group of its own.</param>
+    Task<ProbeOutcome> RunAsync(ProbeKind kind, ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup);
 }

@@ -55,7 +55,8 @@ public interface IProcessSpawner
     /// environment), killing it after <paramref name="timeout"/>; its output (stdout and stderr together, the
     /// first few KB) is kept for the events, not logged.
     /// </summary>
-    Task<CheckRun> RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, IReadOnlyList<string> command, TimeSpan timeout);
+    /// <param name="check">The check's name (its probe's kind): it runs in a group of that name below the service's, emptied after it.</param>
+    Task<CheckRun> RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, string check, IReadOnlyList<string> command, TimeSpan timeout);
 }
 
 /// <summary>How a probe's command ended: its exit (null when it was killed for taking too long), why it could not run, what it said.</summary>

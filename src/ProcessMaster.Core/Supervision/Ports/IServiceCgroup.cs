@@ -14,6 +14,16 @@ public interface IServiceCgroup : IDisposable
     /// <summary>The cgroup.procs files a new process of this service joins before it executes.</summary>
     IReadOnlyList<string> ProcsFiles { get; }
 
+    /// <summary>
+    /// The cgroup.procs files an exec check named <paramref name="check"/> joins: a group of its own below the
+    /// service's (created now), still under the service's limits, so that what the check leaves running can be
+    /// emptied after it (<see cref="EmptyCheck"/>) without touching the service.
+    /// </summary>
+    IReadOnlyList<string> CheckProcsFiles(string check);
+
+    /// <summary>Kills whatever the check named <paramref name="check"/> left running, and removes its group once it is empty.</summary>
+    void EmptyCheck(string check);
+
     bool IsPopulated { get; }
 
     /// <summary>Every pid in the group, sorted.</summary>

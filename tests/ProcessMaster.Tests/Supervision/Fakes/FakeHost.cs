@@ -216,14 +216,13 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     void IEventSink.Record(string? app, string component, string message, EventOrigin origin) => Events.Enqueue($"{app}: {component}: {message}");
 
-    Task<ProbeOutcome> IProbes.RunAsync(ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
+    Task<ProbeOutcome> IProbes.RunAsync(ProbeKind kind, ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
     {
-        var kind = ReferenceEquals(probe, definition.Readiness) ? ProbeKind.Readiness : ProbeKind.Liveness;
         ProbesRun.Enqueue((definition.Name, kind));
         return Task.FromResult(ProbeOutcomes.GetValueOrDefault((definition.Name, kind), new ProbeOutcome(true, "fine")));
     }
 
-    Task<CheckRun> IProcessSpawner.RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, IReadOnlyList<string> command, TimeSpan timeout) =>
+    Task<CheckRun> IProcessSpawner.RunCheckAsync(ServiceDefinition definition, IServiceCgroup cgroup, string check, IReadOnlyList<string> command, TimeSpan timeout) =>
         Task.FromResult(new CheckRun(ExitStatus.Exited(0), null, ""));
 
     public bool IsStoppedByOperator(string app)
@@ -307,6 +306,12 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
     public string Group => $"/fake/pm-{app}";
 
     public IReadOnlyList<string> ProcsFiles => [$"{Group}/run/cgroup.procs"];
+
+    public IReadOnlyList<string> CheckProcsFiles(string check) => [$"{Group}/pm-check-{check}/cgroup.procs"];
+
+    public void EmptyCheck(string check)
+    {
+    }
 
     public bool Exists { get; private set; }
 
