@@ -72,7 +72,7 @@ public class FaultToleranceTests
     }
 
     [SystemFact]
-    public async Task OnAReadOnlyStateDirectory_FlagAndReexecSayWhatHappened_AndWhetherItTookEffect()
+    public async Task OnAFullStateDirectory_FlagAndReexecSayWhatHappened_AndWhetherItTookEffect()
     {
         await using var daemon = new TestDaemon();
         daemon.AddShellService("a", "exec sleep 100000");
@@ -82,12 +82,13 @@ public class FaultToleranceTests
         {
             await daemon.StartAsync();
             var pid = (await daemon.StatusAsync("a")).MainPid;
-            Assert.Equal(0, (await Run.ProgramAsync("mount", ["-o", "remount,ro", state])).ExitCode);
+            var fill = Path.Combine(state, "fill");
+            await Run.ShellAsync($"head -c 8M /dev/zero > {fill}"); // until the disk is full
 
             var flag = await daemon.PmctlAsync("flag", "a", "maintenance");
             Assert.Equal(1, flag.ExitCode);
             Assert.Contains("a: flagged maintenance, but it could not be saved (", flag.Stdout + flag.Stderr);
-            Assert.Contains("Read-only file system", flag.Stdout + flag.Stderr);
+            Assert.Contains("No space left on device", flag.Stdout + flag.Stderr);
             Assert.DoesNotContain("internal error", flag.Stdout + flag.Stderr);
             Assert.Contains("maintenance", await daemon.PmctlOkAsync("status", "a")); // in force
 
@@ -97,7 +98,7 @@ public class FaultToleranceTests
             Assert.DoesNotContain("internal error", reexec.Stdout + reexec.Stderr);
             Assert.Equal(pid, (await daemon.StatusAsync("a")).MainPid);
 
-            Assert.Equal(0, (await Run.ProgramAsync("mount", ["-o", "remount,rw", state])).ExitCode);
+            File.Delete(fill);
             Assert.Contains("generation 2 answers", await daemon.PmctlOkAsync("daemon-reexec"));
             Assert.Equal(pid, (await daemon.StatusAsync("a")).MainPid);
         }

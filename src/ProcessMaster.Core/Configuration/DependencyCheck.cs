@@ -6,9 +6,10 @@ namespace ProcessMaster.Core.Configuration;
 /// What <c>depends_on</c> can only be checked against once every file is loaded: each entry names a
 /// configured service (a suggestion when it does not), not itself and not a cron job; the condition suits
 /// the dependency (<c>healthy</c> needs a readiness probe, <c>completed_successfully</c> a one-shot service);
-/// and no dependencies go round in a cycle (the cycle is printed). A definition with such a problem is not
-/// loaded; each problem is reported at its entry's file:line:col. A dependency whose own file did not
-/// load is no error here: the dependent waits for it.
+/// and no dependencies go round in a cycle. A definition with such a problem is not loaded; each problem is
+/// reported at its entry's file:line:col, a cycle once for all the services on it (at the entry of the first
+/// of them in load order), however many they are. A dependency whose own file did not load is no error here:
+/// the dependent waits for it.
 /// </summary>
 public static class DependencyCheck
 {
@@ -38,9 +39,16 @@ public static class DependencyCheck
             }
         }
 
-        foreach (var (service, cycle, edge) in Cycles(services, byName))
+        foreach (var circle in Circles(services, byName))
         {
-            Add(service, edge.At.Error($"dependency cycle: {string.Join(" -> ", cycle)}"));
+            // Said once, at the first of them; the others are not loaded either, with nothing more to say.
+            var (first, cycle) = ShortestCycle(circle, byName);
+            var others = circle.Count > cycle.Count - 1 ? $"; {circle.Count} services depend on each other in a circle" : "";
+            Add(first, first.DependsOn.First(d => d.Service == cycle[1]).At.Error($"dependency cycle: {Abbreviate(cycle)}{others}; none of them is loaded"));
+            foreach (var member in circle.Where(m => m != first && !problems.ContainsKey(m.Name)))
+            {
+                problems[member.Name] = [];
+            }
         }
 
         return problems;
@@ -79,51 +87,127 @@ public static class DependencyCheck
         };
     }
 
+    /// <summary>The cycle's names, the middle left out when there are many (a generated config can have thousands).</summary>
+    private static string Abbreviate(List<string> cycle) => cycle.Count <= 12
+        ? string.Join(" -> ", cycle)
+        : $"{string.Join(" -> ", cycle.Take(5))} -> ... ({cycle.Count - 8} more) -> {string.Join(" -> ", cycle.TakeLast(3))}";
+
     /// <summary>
-    /// Every service that lies on a cycle, with one cycle through it (starting and ending at it) and its entry
-    /// that begins that cycle. Only edges between loaded services count.
+    /// The strongly connected groups of two or more services (Tarjan's algorithm, without recursion: a chain of
+    /// ten thousand must not overflow the stack), each in load order. Only edges between loaded services count.
     /// </summary>
-    private static IEnumerable<(ServiceDefinition Service, List<string> Cycle, Dependency Edge)> Cycles(
-        IReadOnlyList<ServiceDefinition> services, Dictionary<string, ServiceDefinition> byName)
+    private static List<List<ServiceDefinition>> Circles(IReadOnlyList<ServiceDefinition> services, Dictionary<string, ServiceDefinition> byName)
     {
-        foreach (var service in services)
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var low = new Dictionary<string, int>(StringComparer.Ordinal);
+        var onStack = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>();
+        var circles = new List<List<ServiceDefinition>>();
+        var order = services.Select((s, i) => (s.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        foreach (var root in services)
         {
-            // Breadth-first from each of its dependencies back to itself: the shortest cycle through it.
-            var parent = new Dictionary<string, string>(StringComparer.Ordinal);
-            var queue = new Queue<string>();
-            foreach (var edge in service.DependsOn.Where(d => byName.ContainsKey(d.Service) && d.Service != service.Name))
+            if (index.ContainsKey(root.Name))
             {
-                if (parent.TryAdd(edge.Service, service.Name))
+                continue;
+            }
+
+            var work = new Stack<(string Name, int Next)>();
+            Visit(root.Name);
+            while (work.Count > 0)
+            {
+                var (name, next) = work.Pop();
+                var edges = byName[name].DependsOn;
+                if (next < edges.Count)
                 {
-                    queue.Enqueue(edge.Service);
+                    work.Push((name, next + 1));
+                    var to = edges[next].Service;
+                    if (to == name || !byName.ContainsKey(to))
+                    {
+                        continue;
+                    }
+
+                    if (!index.ContainsKey(to))
+                    {
+                        Visit(to);
+                    }
+                    else if (onStack.Contains(to))
+                    {
+                        low[name] = Math.Min(low[name], index[to]);
+                    }
+
+                    continue;
+                }
+
+                if (work.Count > 0)
+                {
+                    var parent = work.Peek().Name;
+                    low[parent] = Math.Min(low[parent], low[name]);
+                }
+
+                if (low[name] == index[name])
+                {
+                    var members = new List<ServiceDefinition>();
+                    string member;
+                    do
+                    {
+                        member = stack.Pop();
+                        onStack.Remove(member);
+                        members.Add(byName[member]);
+                    }
+                    while (member != name);
+
+                    if (members.Count > 1)
+                    {
+                        circles.Add([.. members.OrderBy(m => order[m.Name])]);
+                    }
                 }
             }
 
-            while (queue.Count > 0)
+            void Visit(string name)
             {
-                var current = queue.Dequeue();
-                if (current == service.Name)
+                index[name] = low[name] = index.Count;
+                stack.Push(name);
+                onStack.Add(name);
+                work.Push((name, 0));
+            }
+        }
+
+        return circles;
+    }
+
+    /// <summary>The first service of <paramref name="circle"/> and the shortest cycle through it (starting and ending at it), within the circle.</summary>
+    private static (ServiceDefinition First, List<string> Cycle) ShortestCycle(List<ServiceDefinition> circle, Dictionary<string, ServiceDefinition> byName)
+    {
+        var first = circle[0];
+        var within = circle.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        var queue = new Queue<string>();
+        queue.Enqueue(first.Name);
+        while (queue.Count > 0)
+        {
+            var current = queue.Dequeue();
+            foreach (var next in byName[current].DependsOn.Select(d => d.Service).Where(within.Contains))
+            {
+                if (next == first.Name)
                 {
-                    var cycle = new List<string> { service.Name };
-                    for (var at = parent[service.Name]; at != service.Name; at = parent[at])
+                    var cycle = new List<string> { first.Name };
+                    for (var at = current; at != first.Name; at = parent[at])
                     {
                         cycle.Add(at);
                     }
 
-                    cycle.Add(service.Name);
+                    cycle.Add(first.Name);
                     cycle.Reverse();
-                    yield return (service, cycle, service.DependsOn.First(d => d.Service == cycle[1]));
-                    break;
+                    return (first, cycle);
                 }
 
-                foreach (var next in byName[current].DependsOn.Where(d => byName.ContainsKey(d.Service)))
+                if (parent.TryAdd(next, current))
                 {
-                    if (parent.TryAdd(next.Service, current))
-                    {
-                        queue.Enqueue(next.Service);
-                    }
+                    queue.Enqueue(next);
                 }
             }
         }
+
+        throw new System.Diagnostics.UnreachableException("a strongly connected group of two or more has a cycle through each member");
     }
 }

@@ -296,12 +296,14 @@ public sealed partial class ServiceCatalogLoader
     /// <summary>A definition whose depends_on the whole catalog shows to be wrong (unknown service, cycle, ...) is not loaded.</summary>
     private void RemoveBadDependencies()
     {
-        foreach (var (name, errors) in DependencyCheck.Problems(_services, _failed))
+        var problems = DependencyCheck.Problems(_services, _failed);
+        foreach (var (name, errors) in problems)
         {
             _problems.AddRange(errors);
-            _services.RemoveAll(s => s.Name == name);
             _failed.Add(name);
         }
+
+        _services.RemoveAll(s => problems.ContainsKey(s.Name));
     }
 
     private void RemoveDuplicates()

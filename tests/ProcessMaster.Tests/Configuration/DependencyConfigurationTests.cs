@@ -112,13 +112,34 @@ public class DependencyConfigurationTests
     }
 
     [Fact]
-    public void ACycle_IsPrinted_ForEveryServiceOnIt_AndTheRestLoads()
+    public void ACycle_IsPrintedOnce_NoneOfItsServicesLoads_AndTheRestDoes()
     {
         var services = Catalog(("web", "depends_on: [api]\n"), ("api", "depends_on: [auth]\n"), ("auth", "depends_on: [web]\n"), ("front", "depends_on: [web]\n"));
         var problems = DependencyCheck.Problems(services, new HashSet<string>());
         Assert.Equal(["api", "auth", "web"], problems.Keys.Order());
-        Assert.Contains("dependency cycle: web -> api -> auth -> web", Assert.Single(problems["web"]).Message);
-        Assert.Contains("dependency cycle: api -> auth -> web -> api", Assert.Single(problems["api"]).Message);
+        Assert.Equal("/srv/config.d/web.yaml:3:14: depends_on[0]: dependency cycle: web -> api -> auth -> web; none of them is loaded",
+            Assert.Single(problems.Values.SelectMany(p => p)).ToString());
+    }
+
+    [Fact]
+    public void TwoCirclesSharingAService_AreOneProblem_WithTheShortestCycleThroughTheFirst()
+    {
+        var services = Catalog(("a", "depends_on: [b, c]\n"), ("b", "depends_on: [a]\n"), ("c", "depends_on: [d]\n"), ("d", "depends_on: [a]\n"), ("e", "depends_on: [e]\n"));
+        var problems = DependencyCheck.Problems(services, new HashSet<string>());
+        Assert.Equal(["a", "b", "c", "d", "e"], problems.Keys.Order());
+        Assert.Contains("dependency cycle: a -> b -> a; 4 services depend on each other in a circle; none of them is loaded", Assert.Single(problems["a"]).Message);
+        Assert.Contains("cannot depend on itself", Assert.Single(problems["e"]).Message);
+        Assert.Empty(problems["c"]);
+    }
+
+    [Fact]
+    public void ACycleOfTenThousandServices_IsOneShortLine()
+    {
+        var services = Enumerable.Range(0, 10_000).Select(i => Valid($"process:\n  working_directory: /srv/s{i}\ndepends_on: [s{(i + 1) % 10_000}]\n", $"s{i}")).ToList();
+        var problems = DependencyCheck.Problems(services, new HashSet<string>());
+        var message = Assert.Single(problems.Values.SelectMany(p => p)).Message;
+        Assert.Equal(10_000, problems.Count);
+        Assert.Equal("dependency cycle: s0 -> s1 -> s2 -> s3 -> s4 -> ... (9993 more) -> s9998 -> s9999 -> s0; none of them is loaded", message);
     }
 
     [Fact]
