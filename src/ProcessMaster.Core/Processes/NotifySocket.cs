@@ -17,7 +17,7 @@ namespace ProcessMaster.Core.Processes;
 /// only speak for itself. Descriptors sent along are closed. At most <see cref="PerWakeUp"/> datagrams are read
 /// per wake-up of the loop, so a chatty service cannot hold it. The path follows from the control socket's, so
 /// the next daemon (after a crash) binds the same one, and a re-exec hands the socket over. A bind that fails
-/// is tried again every <see cref="RetrySpacing"/> until it succeeds.
+/// is tried again after <see cref="RetrySpacing"/>, then less and less often, until it succeeds.
 /// </summary>
 public sealed unsafe partial class NotifySocket : IDisposable
 {
@@ -38,6 +38,9 @@ public sealed unsafe partial class NotifySocket : IDisposable
     private const int MSG_TRUNC = 0x20;
     private static readonly TimeSpan RetrySpacing = TimeSpan.FromSeconds(5);
 
+    /// <summary>A bind that keeps failing is tried less often, down to this: no polling of a host that cannot have it.</summary>
+    private static readonly TimeSpan MaxRetrySpacing = TimeSpan.FromMinutes(5);
+
     private readonly Lock _lock = new();
     private readonly EventLoop _loop;
     private readonly Func<int, string?> _serviceOf;
@@ -48,6 +51,7 @@ public sealed unsafe partial class NotifySocket : IDisposable
 
     /// <summary>The abstract socket an earlier build bound, handed over by a re-exec: the services it started still write to it.</summary>
     private Bound? _legacy;
+    private TimeSpan _nextRetry = RetrySpacing;
     private bool _disposed;
 
     private sealed record Bound(int Fd, EventLoop.Registration Registration);
@@ -133,10 +137,11 @@ public sealed unsafe partial class NotifySocket : IDisposable
 
             if (!retrying)
             {
-                _report($"cannot bind the notify socket {Name}: {error}; notify services will not become ready until it can be bound (tried again every {RetrySpacing.TotalSeconds:0} s)");
+                _report($"cannot bind the notify socket {Name}: {error}; notify services will not become ready until it can be bound (tried again in {RetrySpacing.TotalSeconds:0} s, then less often)");
             }
 
-            _retry.Change(RetrySpacing, Timeout.InfiniteTimeSpan);
+            _retry.Change(_nextRetry, Timeout.InfiniteTimeSpan);
+            _nextRetry = TimeSpan.FromTicks(Math.Min(_nextRetry.Ticks * 2, MaxRetrySpacing.Ticks));
         }
     }
 
