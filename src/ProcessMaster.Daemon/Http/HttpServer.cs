@@ -78,8 +78,15 @@ internal sealed class HttpServer : IAsyncDisposable
 
     private static IPAddress SourceOf(Socket client)
     {
-        var source = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        return source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;
+        try
+        {
+            var source = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            return source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return IPAddress.None; // gone already: it is served (and found gone) like any other
+        }
     }
 
     private async Task ServeAsync(Socket client, ConnectionSlots.Slot slot)
