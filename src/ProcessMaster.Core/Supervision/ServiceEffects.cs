@@ -1,6 +1,9 @@
 namespace ProcessMaster.Core.Supervision;
 
-/// <summary>What the state machine asks its supervisor to do; the supervisor performs the I/O.</summary>
+/// <summary>
+/// What the state machine asks its supervisor to do; the supervisor performs the I/O. Each concrete type is
+/// performed by the supervisor (a test walks them all).
+/// </summary>
 public abstract record ServiceEffect;
 
 /// <summary>Apply the limits and spawn the start command.</summary>
@@ -39,6 +42,12 @@ public sealed record CompleteReload(Reply<ReloadAction> Reply, ReloadAction Acti
 public sealed record FailStuckStop(IReadOnlyList<OperationWaiter> Waiters) : ServiceEffect;
 
 public sealed record RecordEvent(string Component, string Message) : ServiceEffect;
+
+/// <summary>
+/// Handling <paramref name="Message"/> threw: nothing of the transition took effect (the state is as it was).
+/// <paramref name="RetryIn"/> is when the machine wants the message again (a fact), null when it does not.
+/// </summary>
+public sealed record TransitionFailed(ServiceMessage Message, ServiceState State, string Error, int Attempt, TimeSpan? RetryIn) : ServiceEffect;
 
 /// <summary>Remember (or forget) across daemon restarts that an operator stopped the service.</summary>
 public sealed record PersistOperatorStop(bool Stopped) : ServiceEffect;

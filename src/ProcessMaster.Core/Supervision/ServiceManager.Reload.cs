@@ -60,7 +60,8 @@ public sealed partial class ServiceManager
                 {
                     if (definition != service.Snapshot.Definition)
                     {
-                        switch (await ApplyChangeAsync(service, definition))
+                        var action = await ApplyChangeAsync(service, definition);
+                        switch (action)
                         {
                             case ReloadAction.Restarting or ReloadAction.Starting:
                                 restarted.Add(name);
@@ -68,6 +69,13 @@ public sealed partial class ServiceManager
                             case ReloadAction.Stopping:
                                 stopped.Add(name);
                                 break;
+                            case ReloadAction.Failed:
+                                outdated.Add(name);
+                                break;
+                            case ReloadAction.Updated:
+                                break;
+                            default:
+                                throw new System.Diagnostics.UnreachableException($"reload action {action}");
                         }
                     }
                 }

@@ -3,8 +3,21 @@ using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Supervision;
 
-/// <summary>Everything that can happen to a service is a message in its supervisor's mailbox.</summary>
-public abstract record ServiceMessage;
+/// <summary>
+/// Everything that can happen to a service is a message in its supervisor's mailbox. Each concrete type is
+/// handled by <see cref="ServiceStateMachine.Handle"/> (a test walks them all).
+/// </summary>
+public abstract record ServiceMessage
+{
+    /// <summary>Who waits for the outcome of this message: the caller of an operator's request.</summary>
+    public virtual OperationWaiter? Caller => null;
+
+    /// <summary>
+    /// A fact or a timer (an exit, an emptied cgroup, a tick): losing one would stall the service, so a transition
+    /// on it that failed is tried again. A request is answered with the failure instead.
+    /// </summary>
+    public virtual bool IsFact => true;
+}
 
 /// <summary>
 /// The supervisor's first message: the cgroup exists and is watched. <paramref name="Adoption"/> is set when
@@ -18,11 +31,26 @@ public sealed record Adoption(int? MainPid);
 
 /// <param name="Force">Run even though the service is disabled (the file is not changed).</param>
 /// <param name="IgnoreDependencies">Start now, whatever its dependencies (<c>--no-deps</c>).</param>
-public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage;
+public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage
+{
+    public override OperationWaiter? Caller => Waiter;
 
-public sealed record StopRequest(StopReason Reason, OperationWaiter? Waiter = null) : ServiceMessage;
+    public override bool IsFact => false;
+}
 
-public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage;
+public sealed record StopRequest(StopReason Reason, OperationWaiter? Waiter = null) : ServiceMessage
+{
+    public override OperationWaiter? Caller => Waiter;
+
+    public override bool IsFact => false;
+}
+
+public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage
+{
+    public override OperationWaiter? Caller => Waiter;
+
+    public override bool IsFact => false;
+}
 
 /// <summary>The main process was spawned (the shim runs; the command is not executed yet).</summary>
 public sealed record MainSpawned(int Pid) : ServiceMessage;
@@ -50,7 +78,10 @@ public sealed record StopCommandExited(int Pid, ExitStatus Status) : ServiceMess
 public sealed record ScheduleTimerFired(long Generation) : ServiceMessage;
 
 /// <summary>A reloaded definition; <paramref name="Reply"/> hears what the machine made of it.</summary>
-public sealed record DefinitionChanged(ServiceDefinition Definition, Reply<ReloadAction>? Reply = null) : ServiceMessage;
+public sealed record DefinitionChanged(ServiceDefinition Definition, Reply<ReloadAction>? Reply = null) : ServiceMessage
+{
+    public override bool IsFact => false; // the reload hears how it went
+}
 
 /// <summary>What one of the service's dependencies is now (the manager tells each dependent).</summary>
 public sealed record DependencyChanged(string Service, DependencyStatus Status) : ServiceMessage;

@@ -61,6 +61,10 @@ public sealed partial class ServiceStateMachine
             case var _ when HasProcesses:
                 KillLeftovers($"{_s.State.Name()} but processes remain; killing them");
                 break;
+            case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited or ServiceState.Backoff or ServiceState.Waiting:
+                break; // nothing ran, and nothing is left
+            default:
+                throw Unhandled(_s.State);
         }
     }
 

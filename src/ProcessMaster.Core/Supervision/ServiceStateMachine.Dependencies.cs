@@ -122,6 +122,11 @@ public sealed partial class ServiceStateMachine
                 }
 
                 break;
+            case ServiceState.Starting or ServiceState.Running or ServiceState.Stopping or ServiceState.Stopped or ServiceState.Backoff
+                or ServiceState.Failed or ServiceState.Exited:
+                break; // known from now on; it matters at the next start
+            default:
+                throw Unhandled(_s.State);
         }
     }
 

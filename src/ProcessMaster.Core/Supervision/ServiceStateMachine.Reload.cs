@@ -14,6 +14,9 @@ public enum ReloadAction
 
     /// <summary>It was disabled: it is being stopped.</summary>
     Stopping,
+
+    /// <summary>Taking it failed (and was undone): the service keeps the definition it had, which is outdated now.</summary>
+    Failed,
 }
 
 /// <summary>A reloaded definition: the machine takes it and decides what it means for what runs.</summary>

@@ -86,9 +86,11 @@ public sealed partial class ServiceStateMachine
                 SetState(ServiceState.Stopped, "stopped by operator");
                 Complete(waiter, OperationOutcome.Success("already stopped"));
                 return;
-            default:
+            case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited:
                 Complete(waiter, OperationOutcome.Success("already stopped"));
                 return;
+            default:
+                throw Unhandled(_s.State);
         }
     }
 
@@ -179,20 +181,26 @@ public sealed partial class ServiceStateMachine
 
     private void OnStopDeadline()
     {
-        if (_s.Phase == StopPhase.Killed)
+        switch (_s.Phase)
         {
-            var waiters = _stopWaiters.ToList();
-            _stopWaiters.Clear();
-            SetState(ServiceState.Failed, "processes remain after cgroup.kill");
-            Effect(new FailStuckStop(waiters));
-            CompleteAll(_startWaiters, OperationOutcome.Failure("could not be stopped"));
-            return;
+            case StopPhase.Killed:
+                var waiters = _stopWaiters.ToList();
+                _stopWaiters.Clear();
+                SetState(ServiceState.Failed, "processes remain after cgroup.kill");
+                Effect(new FailStuckStop(waiters));
+                CompleteAll(_startWaiters, OperationOutcome.Failure("could not be stopped"));
+                break;
+            case StopPhase.StopCommand:
+                Record("stop", "stop_command did not finish within the grace period; killing everything (cgroup.kill)");
+                KillEverything();
+                break;
+            case StopPhase.Grace:
+                Record("stop", "grace period expired; killing what is left (cgroup.kill)");
+                KillEverything();
+                break;
+            default:
+                throw new System.Diagnostics.UnreachableException($"stop phase {_s.Phase} has no deadline");
         }
-
-        Record("stop", _s.Phase == StopPhase.StopCommand
-            ? "stop_command did not finish within the grace period; killing everything (cgroup.kill)"
-            : "grace period expired; killing what is left (cgroup.kill)");
-        KillEverything();
     }
 
     /// <summary>Empties the cgroup: cgroup.kill, then up to <see cref="KillTimeout"/> for it to empty.</summary>

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Supervision;
@@ -14,7 +16,8 @@ public readonly record struct Observation(TimeSpan Monotonic, DateTimeOffset Wal
 /// message and what was observed with it, moves to a new <see cref="ServiceMachineState"/> and returns
 /// the effects to perform. Every decision about the service is taken here, and nowhere else. One
 /// deadline timer serves every state (what it means depends on the state); a second one is a cron
-/// job's schedule.
+/// job's schedule. A transition is all or nothing: one that throws leaves the state, the definition and the
+/// waiting callers as they were, and its only effect is <see cref="TransitionFailed"/>.
 /// </summary>
 public sealed partial class ServiceStateMachine
 {
@@ -24,11 +27,17 @@ public sealed partial class ServiceStateMachine
     /// <summary>How long after cgroup.kill the cgroup may take to empty before the stop is reported stuck.</summary>
     public static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>A fact whose transition keeps failing is given up after this many retries (1, 2, 3 s apart).</summary>
+    public const int MaxRetries = 3;
+
     private readonly List<ServiceEffect> _effects = [];
     private readonly List<OperationWaiter> _startWaiters = [];
     private readonly List<OperationWaiter> _stopWaiters = [];
     private ServiceMachineState _s;
     private Observation _at;
+
+    /// <summary>Facts whose transition failed, with how often: not part of the state (a new daemon starts afresh).</summary>
+    private readonly Dictionary<ServiceMessage, int> _failures = [];
 
     public ServiceStateMachine(ServiceDefinition definition, bool stoppedByOperator)
         : this(definition, new ServiceMachineState { StoppedByOperator = stoppedByOperator })
@@ -55,11 +64,76 @@ public sealed partial class ServiceStateMachine
     /// <summary>The cgroup's populated flag as last observed.</summary>
     public bool Populated => _at.Populated;
 
-    /// <summary>Applies <paramref name="message"/>, given what was observed with it; returns the effects.</summary>
+    /// <summary>A test's way to fail a transition after its handler changed the state, before it is committed.</summary>
+    internal Action<ServiceMessage>? BeforeCommit { get; init; }
+
+    /// <summary>
+    /// Applies <paramref name="message"/>, given what was observed with it; returns the effects. Never throws:
+    /// a transition that fails is undone and reported (<see cref="TransitionFailed"/>), its caller answered.
+    /// </summary>
     public IReadOnlyList<ServiceEffect> Handle(ServiceMessage message, Observation at)
     {
+        var (state, definition, starting, stopping) = (_s, Definition, _startWaiters.ToArray(), _stopWaiters.ToArray());
         _effects.Clear();
         _at = at;
+        try
+        {
+            Failpoints.Hit(message is ScheduleTimerFired ? "cron" : "supervisor");
+            Dispatch(message);
+            BeforeCommit?.Invoke(message);
+            if (_failures.Count > 0)
+            {
+                _failures.Remove(message);
+            }
+        }
+        catch (Exception e)
+        {
+            (_s, Definition) = (state, definition);
+            _startWaiters.Clear();
+            _startWaiters.AddRange(starting);
+            _stopWaiters.Clear();
+            _stopWaiters.AddRange(stopping);
+            _effects.Clear();
+            Failed(message, e);
+        }
+
+        return [.. _effects];
+    }
+
+    /// <summary>
+    /// What was to be observed with <paramref name="message"/> could not be read (the cgroup's populated flag, say):
+    /// it is not handled now, and treated as a failed transition (its caller answered, a fact asked for again).
+    /// </summary>
+    public IReadOnlyList<ServiceEffect> Unobserved(ServiceMessage message, Exception error)
+    {
+        _effects.Clear();
+        Failed(message, error);
+        return [.. _effects];
+    }
+
+    /// <summary>
+    /// After an undone transition: its caller hears why; a fact is asked for again after 1, 2, then 3 seconds and
+    /// then given up. When it comes back it is handled like any message, against the state as it is then.
+    /// </summary>
+    private void Failed(ServiceMessage message, Exception error)
+    {
+        var attempt = message.IsFact ? _failures[message] = _failures.GetValueOrDefault(message) + 1 : 1;
+        var retry = message.IsFact && attempt <= MaxRetries ? TimeSpan.FromSeconds(attempt) : (TimeSpan?)null;
+        if (message.IsFact && retry is null)
+        {
+            _failures.Remove(message);
+        }
+
+        Effect(new TransitionFailed(message, _s.State, error.Message, attempt, retry));
+        Complete(message.Caller, OperationOutcome.Failure($"internal error: {error.Message}; nothing was changed"));
+        if (message is DefinitionChanged { Reply: { } reply })
+        {
+            Effect(new CompleteReload(reply, ReloadAction.Failed));
+        }
+    }
+
+    private void Dispatch(ServiceMessage message)
+    {
         switch (message)
         {
             case SupervisionStarted started: OnSupervisionStarted(started); break;
@@ -81,10 +155,11 @@ public sealed partial class ServiceStateMachine
             case ProbeDue due: OnProbeDue(due); break;
             case ProbeCompleted result: OnProbeCompleted(result); break;
             case Notified notified: OnNotified(notified.Message); break;
+            default: throw new UnreachableException($"{message.GetType().Name} has no handler");
         }
-
-        return [.. _effects];
     }
+
+    private static UnreachableException Unhandled(ServiceState state) => new($"state {state} is not handled here");
 
     /// <summary>
     /// The first message: arm the schedule, then adopt what an earlier daemon's run left (when its state
@@ -165,6 +240,10 @@ public sealed partial class ServiceStateMachine
                 // The restart policy's start is due (e.g. a boot behind an adoption that found it ended): it counts.
                 Complete(request.Waiter, OperationOutcome.Success("restart pending"));
                 return;
+            case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited or ServiceState.Backoff:
+                break; // started below
+            default:
+                throw Unhandled(_s.State);
         }
 
         if (HasProcesses)
@@ -239,10 +318,12 @@ public sealed partial class ServiceStateMachine
             case var _ when HasProcesses:
                 EnterStopping(Supervision.StopReason.Restart, reason); // what is left of the last run goes first
                 break;
-            default:
+            case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited or ServiceState.Backoff or ServiceState.Waiting:
                 CancelTimer();
                 EnterStarting(reason);
                 break;
+            default:
+                throw Unhandled(_s.State);
         }
     }
 
@@ -406,6 +487,11 @@ public sealed partial class ServiceStateMachine
             case ServiceState.Stopping when _s.Phase != StopPhase.StopCommand:
                 Stopped();
                 break;
+            case ServiceState.Starting or ServiceState.Stopping or ServiceState.Stopped or ServiceState.Backoff or ServiceState.Failed
+                or ServiceState.Exited or ServiceState.Waiting:
+                break; // nothing that was running ended (or the exec is not confirmed yet, or the stop command still runs)
+            default:
+                throw Unhandled(_s.State);
         }
     }
 
@@ -492,6 +578,10 @@ public sealed partial class ServiceStateMachine
             case ServiceState.Waiting:
                 CheckWaiting();
                 break;
+            case ServiceState.Running or ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited:
+                break; // no deadline means anything there
+            default:
+                throw Unhandled(_s.State);
         }
     }
 

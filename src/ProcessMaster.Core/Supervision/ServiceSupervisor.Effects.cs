@@ -11,7 +11,7 @@ public sealed partial class ServiceSupervisor
     private const int SigKill = 9;
     private const int SigCont = 18;
 
-    private async Task ExecuteAsync(ServiceEffect effect)
+    internal async Task ExecuteAsync(ServiceEffect effect)
     {
         switch (effect)
         {
@@ -92,6 +92,25 @@ public sealed partial class ServiceSupervisor
             case PersistOperatorStop persist:
                 await PersistOperatorStopAsync(persist.Stopped);
                 break;
+            case TransitionFailed failed:
+                ReportFailedTransition(failed);
+                break;
+            default:
+                throw new System.Diagnostics.UnreachableException($"{effect.GetType().Name} is not performed");
+        }
+    }
+
+    /// <summary>Says what failed and that nothing changed; a fact the machine wants again is posted again when it asks.</summary>
+    private void ReportFailedTransition(TransitionFailed failed)
+    {
+        var name = failed.Message.GetType().Name;
+        var next = failed.RetryIn is { } delay
+            ? $"; it is handled again in {delay.TotalSeconds:0} s (attempt {failed.Attempt} of {ServiceStateMachine.MaxRetries})"
+            : failed.Message.IsFact ? $"; given up after {ServiceStateMachine.MaxRetries} retries, the state may be stale until the service's next event" : "";
+        Record("supervisor", $"handling {name} in {failed.State.Name()} failed: {failed.Error}; nothing was changed{next}");
+        if (failed.RetryIn is { } retry)
+        {
+            _ = Task.Delay(retry, _context.Time).ContinueWith(_ => Post(failed.Message), TaskScheduler.Default);
         }
     }
 

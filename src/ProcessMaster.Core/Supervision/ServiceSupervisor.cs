@@ -14,15 +14,12 @@ namespace ProcessMaster.Core.Supervision;
 public sealed partial class ServiceSupervisor : IAsyncDisposable
 {
     private readonly Channel<ServiceMessage> _mailbox = Channel.CreateUnbounded<ServiceMessage>(new UnboundedChannelOptions { SingleReader = true });
-    private const int MaxRetries = 3;
 
     private readonly Queue<ServiceMessage> _followUps = new();
 
     /// <summary>Answers to callers, given once the state they report is published.</summary>
     private readonly List<Action> _answers = [];
 
-    /// <summary>Failed facts and timers, with how often each failed.</summary>
-    private readonly Dictionary<ServiceMessage, int> _failures = [];
     private readonly ServiceStateMachine _machine;
     private readonly SupervisorContext _context;
     private readonly IServiceCgroup _cgroup;
@@ -210,58 +207,36 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Nothing a message leads to may end the loop: the service would be unsupervised from then on. A
-    /// caller's request that fails is answered with the error; a fact or a timer (an exit, an emptied
-    /// cgroup, a tick) is handled again a moment later, since losing it would stall the service for good.
+    /// Nothing a message leads to may end the loop: the service would be unsupervised from then on. The machine
+    /// undoes a transition that fails and says what to do about it (<see cref="TransitionFailed"/>); each effect
+    /// that fails is reported on its own; this guard is for whatever is left.
     /// </summary>
     private async Task HandleAsync(ServiceMessage message)
     {
         try
         {
-            Failpoints.Hit(message is ScheduleTimerFired ? "cron" : "supervisor");
             await DispatchAsync(message);
-            if (_failures.Count > 0)
-            {
-                _failures.Remove(message);
-            }
         }
         catch (Exception e)
         {
-            if (message is not (StartRequest or StopRequest or RestartRequest or DefinitionChanged))
-            {
-                RetryLater(message); // armed before it is reported: whoever sees the report can count on it
-            }
-
             Background.Report($"handling {message.GetType().Name}", e, text => Record("supervisor", text));
-            switch (message)
-            {
-                case StartRequest { Waiter: { } w }: w.Complete(OperationOutcome.Failure($"internal error: {e.Message}")); break;
-                case StopRequest { Waiter: { } w }: w.Complete(OperationOutcome.Failure($"internal error: {e.Message}")); break;
-                case RestartRequest { Waiter: { } w }: w.Complete(OperationOutcome.Failure($"internal error: {e.Message}")); break;
-                case DefinitionChanged { Reply: { } r }: r.Complete(ReloadAction.Updated); break;
-            }
         }
-    }
-
-    /// <summary>Posts a failed message again after 1, 2, then 3 seconds; then gives up, saying so.</summary>
-    private void RetryLater(ServiceMessage message)
-    {
-        var attempt = _failures[message] = _failures.GetValueOrDefault(message) + 1;
-        if (attempt > MaxRetries)
-        {
-            _failures.Remove(message);
-            Record("supervisor", $"gave up handling {message.GetType().Name} after {MaxRetries} retries; the service's state may be stale until its next event");
-            return;
-        }
-
-        _ = Task.Delay(TimeSpan.FromSeconds(attempt), _context.Time).ContinueWith(_ => Post(message), TaskScheduler.Default);
     }
 
     private async Task DispatchAsync(ServiceMessage message)
     {
         // The machine decides on facts: read the populated flag fresh rather than trust a coalesced event.
-        var at = new Observation(_context.Monotonic, _context.Time.GetUtcNow(), _cgroup.IsPopulated);
-        foreach (var effect in _machine.Handle(message, at))
+        IReadOnlyList<ServiceEffect> effects;
+        try
+        {
+            effects = _machine.Handle(message, new Observation(_context.Monotonic, _context.Time.GetUtcNow(), _cgroup.IsPopulated));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Cgroups.CgroupException)
+        {
+            effects = _machine.Unobserved(message, e);
+        }
+
+        foreach (var effect in effects)
         {
             try
             {

@@ -11,6 +11,9 @@ namespace ProcessMaster.Tests.Supervision;
 /// shortest form). What must hold at every step: a stop reported successful left nothing running, no
 /// second main process is spawned while one lives, an operator's stop is never undone by an automatic
 /// start, no waiter is answered twice; and once the system settles, every caller has been answered.
+/// With injected failures, a transition that throws changes nothing, and the machine's retry of a fact
+/// brings it where it would have been: never STOPPING without its deadline armed, the timer generation
+/// only grows, every caller is still answered.
 /// </summary>
 public class ServiceStateMachinePropertyTests
 {
@@ -21,7 +24,18 @@ public class ServiceStateMachinePropertyTests
     /// <summary>A cron job also gets its ticks (which run it whatever an operator's stop said: a stop ends the current run).</summary>
     private static readonly Gen<int[]> CronRuns = Gen.Int[0, Actions].Array[1, 80];
 
+    /// <summary>With the actions that fail the next transition (17) and deliver a retry the machine asked for (18).</summary>
+    private static readonly Gen<int[]> FailingRuns = Gen.Int[0, Actions + 2].Array[1, 80];
+
     private static string Print(int[] actions) => $"[{string.Join(", ", actions)}]";
+
+    [Fact]
+    public void AServiceWhoseTransitionsFail_UnderAnyInterleaving_IsNeverLeftHalfMoved() =>
+        FailingRuns.Sample(actions => new World(Definitions.Service()).Play(actions), iter: 3000, print: Print);
+
+    [Fact]
+    public void AServiceWithAStopCommandWhoseTransitionsFail_UnderAnyInterleaving_IsNeverLeftHalfMoved() =>
+        FailingRuns.Sample(actions => new World(Definitions.Service(stopCommand: new(["/bin/stop"]))).Play(actions), iter: 3000, print: Print);
 
     [Fact]
     public void AService_UnderAnyInterleaving_KeepsItsPromises() =>
@@ -40,9 +54,32 @@ public class ServiceStateMachinePropertyTests
         CronRuns.Sample(actions => new World(Definitions.Cron(TimeSpan.FromMinutes(1))).Play(actions), iter: 3000, print: Print);
 
     /// <summary>The system around one machine: its processes, pending requests, the one timer, the callers.</summary>
-    private sealed class World(ServiceDefinition definition)
+    private sealed class World
     {
-        private readonly ServiceStateMachine _machine = new(definition, stoppedByOperator: false);
+        private readonly ServiceStateMachine _machine;
+
+        /// <summary>The next transition throws after its handler ran (action 17).</summary>
+        private bool _failNext;
+
+        /// <summary>The last request's own transition failed (it changed nothing).</summary>
+        private bool _requestFailed;
+
+        /// <summary>Facts the machine asked to be given again after a failed transition.</summary>
+        private readonly Queue<ServiceMessage> _retries = new();
+
+        public World(ServiceDefinition definition) =>
+            _machine = new ServiceStateMachine(definition, stoppedByOperator: false)
+            {
+                BeforeCommit = _ =>
+                {
+                    if (_failNext)
+                    {
+                        _failNext = false;
+                        throw new InvalidOperationException("injected");
+                    }
+                },
+            };
+
         private readonly Dictionary<OperationWaiter, string> _waiters = [];
         private readonly HashSet<OperationWaiter> _answered = [];
         private TimeSpan _now = TimeSpan.FromHours(1);
@@ -99,15 +136,22 @@ public class ServiceStateMachinePropertyTests
                 case 14: StopCommandExits(); break;
                 case 15: Request("shutdown", w => new StopRequest(StopReason.Shutdown, w)); break;
                 case 16: FireScheduleTimer(); break;
+                case 17: _failNext = _retries.Count == 0; break; // one failure at a time: a retry always gets through
+                case 18: DeliverRetry(); break;
             }
         }
 
         /// <summary>Lets everything finish: processes die, pending requests are answered, timers fire.</summary>
         private void Settle()
         {
+            _failNext = false;
             for (var round = 0; round < 200; round++)
             {
-                if (_unconfirmedExec is not null)
+                if (_retries.Count > 0)
+                {
+                    DeliverRetry();
+                }
+                else if (_unconfirmedExec is not null)
                 {
                     ConfirmExec(error: false);
                 }
@@ -148,6 +192,7 @@ public class ServiceStateMachinePropertyTests
         {
             var waiter = new OperationWaiter();
             _waiters[waiter] = kind;
+            var operatorStopped = _operatorStopped;
             if (kind is "start" or "restart")
             {
                 _operatorStopped = false;
@@ -157,6 +202,11 @@ public class ServiceStateMachinePropertyTests
             if (kind == "stop")
             {
                 _operatorStopped = true;
+            }
+
+            if (_requestFailed)
+            {
+                _operatorStopped = operatorStopped; // the request was refused: what the operator said before stands
             }
         }
 
@@ -271,9 +321,18 @@ public class ServiceStateMachinePropertyTests
             }
         }
 
+        private void DeliverRetry()
+        {
+            if (_retries.TryDequeue(out var message))
+            {
+                Send(message);
+            }
+        }
+
         private void Handle(ServiceMessage message)
         {
             _now += TimeSpan.FromMilliseconds(10);
+            var before = _machine.Current;
             var reason = message switch
             {
                 StartRequest start => start.Reason.ToString(),
@@ -282,10 +341,29 @@ public class ServiceStateMachinePropertyTests
                 _ => message.GetType().Name,
             };
             // As the supervisor does: the populated flag is read fresh for every message.
-            foreach (var effect in _machine.Handle(message, new Observation(_now, DateTimeOffset.UnixEpoch + _now, Populated)))
+            var effects = _machine.Handle(message, new Observation(_now, DateTimeOffset.UnixEpoch + _now, Populated));
+            var failed = effects.OfType<TransitionFailed>().SingleOrDefault();
+            if (!message.IsFact)
+            {
+                _requestFailed = failed is not null;
+            }
+
+            if (failed is not null)
+            {
+                Assert.Equal(before, _machine.Current); // nothing of the transition took effect
+                Assert.All(effects, e => Assert.True(e is TransitionFailed or CompleteWaiter or CompleteReload, $"{e} came with a failed transition"));
+                Assert.Equal(message.IsFact, failed.RetryIn is not null);
+            }
+
+            Assert.True(_machine.Current.TimerGeneration >= before.TimerGeneration, "the timer generation went back");
+            foreach (var effect in effects)
             {
                 Perform(effect, reason, message);
             }
+
+            // A deadline whose transition failed comes again as the machine's retry: that is its deadline then.
+            Assert.True(_machine.State != ServiceState.Stopping || _armed is not null || _retries.Any(m => m is TimerFired),
+                $"STOPPING without a deadline armed ({reason})");
         }
 
         private void Perform(ServiceEffect effect, string reason, ServiceMessage cause)
@@ -332,6 +410,9 @@ public class ServiceStateMachinePropertyTests
                     break;
                 case FailStuckStop stuck:
                     stuck.Waiters.ToList().ForEach(Answer);
+                    break;
+                case TransitionFailed { RetryIn: not null } failed:
+                    _retries.Enqueue(failed.Message);
                     break;
             }
         }
