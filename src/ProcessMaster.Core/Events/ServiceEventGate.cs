@@ -26,11 +26,14 @@ internal sealed class ServiceEventGate(TimeProvider time)
 
     private readonly Dictionary<string, ServiceBudget> _services = new(StringComparer.Ordinal);
 
+    /// <summary>The services that owe a line (a streak's count, or what their budget held back): what a flush looks at.</summary>
+    private readonly HashSet<string> _owing = new(StringComparer.Ordinal);
+
     /// <summary>Events held back by budgets since the daemon started.</summary>
     public long Dropped { get; private set; }
 
     /// <summary>True while a streak or a count of held-back events waits to be recorded: <see cref="Flush"/> is due.</summary>
-    public bool Pending => _services.Values.Any(s => s.Repeats > 0 || s.Dropped > 0);
+    public bool Pending => _owing.Count > 0;
 
     private sealed class ServiceBudget(long now)
     {
@@ -58,6 +61,19 @@ internal sealed class ServiceEventGate(TimeProvider time)
         }
 
         Refill(service, now);
+        Decide(app, service, component, message, now, output);
+        if (service.Repeats > 0 || service.Dropped > 0)
+        {
+            _owing.Add(app);
+        }
+        else
+        {
+            _owing.Remove(app);
+        }
+    }
+
+    private void Decide(string app, ServiceBudget service, string component, string message, long now, List<(string App, string Component, string Message)> output)
+    {
         if (service.Last == (component, message))
         {
             service.Repeats++;
@@ -88,8 +104,9 @@ internal sealed class ServiceEventGate(TimeProvider time)
     public void Flush(List<(string App, string Component, string Message)> output)
     {
         var now = time.GetTimestamp();
-        foreach (var (app, service) in _services)
+        foreach (var app in _owing.ToList())
         {
+            var service = _services[app];
             if (service.Repeats > 0 && time.GetElapsedTime(service.LastRepeat, now) >= StreakQuiet)
             {
                 EndStreak(app, service, now, output);
@@ -99,6 +116,11 @@ internal sealed class ServiceEventGate(TimeProvider time)
             if (service.Dropped > 0 && service.Tokens >= 1)
             {
                 ReportDropped(app, service, output);
+            }
+
+            if (service.Repeats == 0 && service.Dropped == 0)
+            {
+                _owing.Remove(app);
             }
         }
     }

@@ -10,7 +10,6 @@ public sealed unsafe partial class NotifySocket
 {
     private const int SunPathLength = 108;
     private const int EverybodyMaySend = 0x1B6; // 0666: connecting needs write permission; the sender's cgroup says who it is
-    private const int ENOENT = 2;
 
     /// <summary>A bound socket at <paramref name="path"/> (replacing what an earlier daemon left there), or null with <paramref name="error"/>.</summary>
     private static int? BindAt(string path, out string error)
@@ -40,7 +39,7 @@ public sealed unsafe partial class NotifySocket
         }
 
         // What is there is an earlier daemon's socket (only root can write the directory): its name is ours to take.
-        if (Unlink(path) < 0 && Marshal.GetLastPInvokeError() is var errno and not ENOENT)
+        if (Libc.UnlinkAt(Libc.AT_FDCWD, path, 0) < 0 && Marshal.GetLastPInvokeError() is var errno and not Libc.ENOENT)
         {
             error = $"cannot remove what is at that path: {Marshal.GetPInvokeErrorMessage(errno)}";
             return null;
@@ -95,7 +94,4 @@ public sealed unsafe partial class NotifySocket
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOpt(int fd, int level, int name, void* value, int length);
-
-    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Unlink(string path);
 }
