@@ -21,7 +21,7 @@ fi
 # promtool (scrapes of /metrics).
 need=()
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
-command -v python3 >/dev/null 2>&1 || need+=(python3)
+[ -x /usr/bin/python3 ] || need+=(python3) # the distribution's: tests run it as nobody, who cannot reach a per-user install
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
