@@ -81,7 +81,10 @@ internal sealed class RpcDispatcher
             }
 
             var responses = new List<byte[]>();
-            var budget = JsonRpc.MaxResponseBytes - 2;
+            // Error replies (a call over the budget gets one) echo what the call said (its id, its method): room for
+            // all of them is kept, so that the batch's replies together stay within the cap whatever it asked.
+            var errorRoom = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(root).Length + count * ErrorReplyBytes;
+            var budget = JsonRpc.MaxResponseBytes - 2 - errorRoom;
             foreach (var request in root.EnumerateArray())
             {
                 if (await HandleOneAsync(request, session, budget) is { } response)
@@ -94,6 +97,9 @@ internal sealed class RpcDispatcher
             return responses.Count == 0 ? null : JoinBatch(responses);
         }
     }
+
+    /// <summary>The most an error reply adds to what its call echoes: the envelope, the code and the message.</summary>
+    private const int ErrorReplyBytes = 512;
 
     private async Task<byte[]?> HandleOneAsync(JsonElement request, RpcSession session, int maxBytes)
     {
