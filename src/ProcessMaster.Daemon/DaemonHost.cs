@@ -75,7 +75,7 @@ internal static class DaemonHost
     {
         var masterName = Path.GetFileName(layout.Master);
         return NotifySocket.Open(NotifySocket.PathFor(master.UnixSocket.Path), new[] { inherited.Notify, inherited.NotifyLegacy }.OfType<int>(), loop,
-            pid => NotifySocket.ServiceOf(pid, masterName), deliver, message => events.Record(null, "notify", message), TimeProvider.System);
+            pid => NotifySocket.ServiceOf(pid, masterName), deliver, message => events.Record(null, new Notice("notify", message)), TimeProvider.System);
     }
 
     private static async Task<int> RunAsync(MasterConfig master, string configPath)
@@ -94,7 +94,7 @@ internal static class DaemonHost
         var events = new EventLog(Path.Combine(stateDirectory, "events.jsonl"), time, log.Write);
         if (events.SkippedAtLoad > 0)
         {
-            events.Record(null, "events", $"{events.SkippedAtLoad} line(s) of the saved history could not be read back (torn by a crash, longer than {EventHistoryReader.MaxLineBytes / 1024} KiB, or malformed) and were skipped");
+            events.Record(null, new HistorySkipped(events.SkippedAtLoad));
         }
         // Every loop and task reports and survives its own failures; should something still escape, its
         // last words go to the daemon log before the runtime ends the process.
@@ -102,7 +102,7 @@ internal static class DaemonHost
         TaskScheduler.UnobservedTaskException += (_, e) =>
         {
             e.SetObserved();
-            Background.Report("a background task", e.Exception.GetBaseException(), message => events.Record(null, "daemon", message));
+            Background.Report("a background task", e.Exception.GetBaseException(), message => events.Record(null, new Notice("daemon", message)));
         };
         log.Write("boot", null, $"{BuildIdentity.Current.Describe()}; config {master.SourceFile}; pid {Environment.ProcessId}");
         foreach (var note in new[] { mountedCgroup2 }.OfType<string>().Concat(layout.Notes))
@@ -125,14 +125,14 @@ internal static class DaemonHost
             log.Write("state", null, stateError);
         }
 
-        using var flags = new OperatorFlags(Path.Combine(stateDirectory, "flags.json"), time, (service, message) => events.Record(service, "flag", message));
+        using var flags = new OperatorFlags(Path.Combine(stateDirectory, "flags.json"), time, (service, message) => events.Record(service, new Notice("flag", message)));
         if (flags.LoadError is { } flagsError)
         {
             log.Write("state", null, flagsError);
         }
 
-        using var loop = new EventLoop("event-loop", message => events.Record(null, "daemon", message));
-        using var logLoop = new EventLoop("log-loop", message => events.Record(null, "daemon", message));
+        using var loop = new EventLoop("event-loop", message => events.Record(null, new Notice("daemon", message)));
+        using var logLoop = new EventLoop("log-loop", message => events.Record(null, new Notice("daemon", message)));
         using var reaper = new ChildReaper(loop);
         using var inotify = new InotifyWatcher(loop);
         using var logInotify = new InotifyWatcher(logLoop);
@@ -156,14 +156,14 @@ internal static class DaemonHost
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
         var holder = PipeHolderClient.Start(master.UnixSocket.Path + ".holder",
             listener => launcher.SpawnHolder(listener, Path.Combine(layout.PipeHolder, "cgroup.procs")),
-            logLoop, message => events.Record(null, "holder", message),
-            SystemdFdStore.Take(systemd, message => events.Record(null, "holder", message)));
+            logLoop, message => events.Record(null, new Notice("holder", message)),
+            SystemdFdStore.Take(systemd, message => events.Record(null, new Notice("holder", message))));
         var records = new SupervisionRecords(Path.Combine(stateDirectory, "supervision.json"), SupervisionRecords.CurrentBootId(),
-            message => events.Record(null, "state", message));
+            message => events.Record(null, new Notice("state", message)));
         EarlierDaemon.Report(holder, records, events, log);
         ServiceManager? notified = null;
         using var notify = OpenNotifySocket(master, layout, inherited, loop, (app, pid, message) => notified?.Notify(app, pid, message), events);
-        var logFiles = new LogFileRegistry(time, (app, message) => events.Record(app, "logs", message, EventOrigin.Service));
+        var logFiles = new LogFileRegistry(time, (app, message) => events.Record(app, new LogProblem(message), EventOrigin.Service));
         var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify.Name,
             pidfds: layout.Features.Has(KernelFeature.Pidfd));
         var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records,
@@ -173,18 +173,18 @@ internal static class DaemonHost
 
         foreach (var problem in catalog.Problems)
         {
-            events.Record(null, "config", $"not loaded: {problem}");
+            events.Record(null, new DefinitionRejected(problem.File, problem.Line, problem.Column, problem.Key, problem.Message));
         }
 
         foreach (var warning in catalog.Warnings)
         {
-            events.Record(null, "config", warning);
+            events.Record(null, new ConfigWarning(warning));
         }
 
         var (accepted, rejected) = admission.ProvisionAndAdmit(catalog.Services);
         foreach (var rejection in rejected)
         {
-            events.Record(rejection.Name, "config", $"not loaded: {rejection.Reason}");
+            events.Record(rejection.Name, new DefinitionNotAdmitted(rejection.Reason));
         }
 
         spawner.ResumeOutput(holder.Recovered ?? [], accepted.ToDictionary(d => d.Name, StringComparer.Ordinal));
@@ -211,7 +211,7 @@ internal static class DaemonHost
         using var sigusr2 = PosixSignalRegistration.Create(SigUsr2, c =>
         {
             c.Cancel = true;
-            Background.Forget("re-executing (SIGUSR2)", () => runtime.Reexec.RunAsync("SIGUSR2"), message => events.Record(null, "reexec", message));
+            Background.Forget("re-executing (SIGUSR2)", () => runtime.Reexec.RunAsync("SIGUSR2"), message => events.Record(null, new Notice("reexec", message)));
         });
 
         // Served as soon as every service has its supervisor: after a re-exec, the pause clients see ends here.
@@ -220,14 +220,14 @@ internal static class DaemonHost
         await using var web = Web.WebConsole.Start(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
         webConsole = web;
         await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(runtime, dispatcher.Counters), stateDirectory,
-            inherited.Metrics, trimmer, message => events.Record(null, "metrics", message));
+            inherited.Metrics, trimmer, message => events.Record(null, new Notice("metrics", message)));
         metricsServer = metrics;
         if (inherited.Any)
         {
-            events.Record(null, "reexec", $"re-executed in place as generation {records.Generation} ({BuildIdentity.Current.Describe()})");
+            events.Record(null, new Reexecuted(records.Generation, BuildIdentity.Current.Describe()));
         }
 
-        events.Record(null, "boot", $"ready: {accepted.Count} service(s) loaded, socket {master.UnixSocket.Path}");
+        events.Record(null, new DaemonReady(accepted.Count, master.UnixSocket.Path));
         trimmer.ReleaseLoadMemory();
         booted.SetResult();
         systemd?.Notify($"READY=1\nSTATUS=generation {records.Generation}: {accepted.Count} service(s) supervised");
@@ -236,13 +236,13 @@ internal static class DaemonHost
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {
             c.Cancel = true;
-            events.Record(null, "signal", "SIGHUP: reloading definitions");
-            Background.Forget("reloading definitions (SIGHUP)", runtime.ReloadAsync, message => events.Record(null, "reload", message));
+            events.Record(null, new SignalReceived("SIGHUP", "reloading definitions"));
+            Background.Forget("reloading definitions (SIGHUP)", runtime.ReloadAsync, message => events.Record(null, new Notice("reload", message)));
         });
 
         var signal = await stop.Task;
         systemd?.Notify($"STOPPING=1\nSTATUS=stopping {manager.Services.Count} service(s)");
-        events.Record(null, "shutdown", $"{signal}: stopping {manager.Services.Count} service(s)");
+        events.Record(null, new ShutdownBegun(signal.ToString(), manager.Services.Count));
         await manager.ShutdownAsync();
         holder.Quit();
         await records.FlushAsync();
@@ -253,7 +253,7 @@ internal static class DaemonHost
         }
         await server.DisposeAsync();
         File.Delete(master.UnixSocket.Path);
-        events.Record(null, "shutdown", "done; every service cgroup is empty");
+        events.Record(null, new ShutdownDone());
         return 0;
     }
 }

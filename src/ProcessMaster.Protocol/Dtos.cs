@@ -107,14 +107,17 @@ public sealed record ServiceStatus
 
 public sealed record EventsParams(string? Name = null, int N = 200);
 
-public sealed record EventRecord(DateTimeOffset Ts, string? App, string Component, string Message);
+/// <param name="Kind">The event's kind (<c>state_changed</c>); see docs/architecture.md for every kind and its fields.</param>
+/// <param name="Event">The event's fields, with its kind.</param>
+public sealed record EventRecord(DateTimeOffset Ts, string? App, string Component, string Message, string? Kind = null, System.Text.Json.JsonElement? Event = null);
 
 public sealed record EventsResult(List<EventRecord> Events);
 
 /// <param name="NoDeps">Start without starting (or waiting for) what it depends on; stop without stopping what depends on it.</param>
 public sealed record TargetParams(string Name, bool Force = false, bool NoDeps = false);
 
-public sealed record TargetOutcome(string Name, bool Ok, string Message);
+/// <param name="Code">What became of it: <c>ok</c>, <c>already_running</c>, <c>already_stopped</c>, <c>skipped</c>, <c>waiting</c>, <c>pending</c>, <c>refused</c>, <c>cancelled</c>, <c>failed</c>.</param>
+public sealed record TargetOutcome(string Name, bool Ok, string Message, string? Code = null);
 
 public sealed record OperationResult(bool Ok, List<TargetOutcome> Results);
 

@@ -42,10 +42,10 @@ public class CrashRecoveryTests
         var restarted = await Eventually.ValueAsync(() => daemon.StatusAsync("quitter"), s => s.State == "RUNNING" && s.MainPid != quitter.MainPid,
             TimeSpan.FromSeconds(10), "quitter to be restarted by the new daemon");
         Assert.Equal(1, restarted.Restarts);
-        var events = await daemon.PmctlOkAsync("events");
-        Assert.Contains($"adopted: main process {counter.MainPid} running", events);
-        Assert.Contains("ended while no daemon ran (exit status unknown)", events);
-        Assert.DoesNotContain("left by an earlier daemon", events);
+        var events = await daemon.EventsAsync();
+        Assert.Contains(events.OfKind("adopted"), e => e.App == "counter" && e.Field("outcome") == "running" && e.Field("pid") == $"{counter.MainPid}");
+        Assert.Contains(events.OfKind("adopted"), e => e.App == "quitter" && e.Field("outcome") == "ended");
+        Assert.Empty(events.OfKind("leftovers_found"));
 
         await AssertCapturedWithoutGapsAsync(daemon, "counter");
     }
@@ -138,9 +138,9 @@ public class CrashRecoveryTests
             TimeSpan.FromSeconds(10), "ticker to run again");
         Assert.Empty(fresh.Pids.Intersect(old));
         Assert.True(Directory.Exists(foreign));
-        var events = await daemon.PmctlOkAsync("events");
-        Assert.Contains("no pipe holder was running", events);
-        Assert.Contains("left by an earlier daemon", events);
+        var events = await daemon.EventsAsync();
+        Assert.Single(events.OfKind("pipes_lost"));
+        Assert.Contains(events.OfKind("leftovers_found"), e => e.App == "ticker");
         Assert.Single(HolderPids(daemon));
 
         var log = Path.Combine(daemon.WorkDir("ticker"), "logs", "stdout.log");

@@ -29,7 +29,8 @@ public class CronTests
         Assert.NotNull(status.NextRun);
         Assert.NotNull(status.LastRun);
         Assert.True(status.NextRun > DateTimeOffset.Now);
-        Assert.Contains("run finished (exit code", await daemon.PmctlOkAsync("events", "tick"));
+        Assert.Contains((await daemon.EventsAsync("tick")).OfKind("state_changed"),
+            e => (e.Field("from"), e.Field("to"), e.Field("cause.kind")) == ("RUNNING", "STOPPED", "crash") && e.Field("exit.code") == $"{status.LastExitCode}");
     }
 
     [SystemFact]
@@ -44,7 +45,8 @@ public class CronTests
             """);
         await daemon.StartAsync();
         var first = await daemon.WaitForStateAsync("slow", "RUNNING", TimeSpan.FromSeconds(5));
-        await Eventually.TrueAsync(() => daemon.PmctlOkAsync("events", "slow").GetAwaiter().GetResult().Contains("skipped: the previous run is still RUNNING"),
+        await Eventually.ValueAsync(() => daemon.EventsAsync("slow"),
+            events => events.OfKind("tick_skipped").Any(e => e.Field("why") == "still_running" && e.Field("state") == "RUNNING"),
             TimeSpan.FromSeconds(5), "a skipped tick");
         var now = await daemon.StatusAsync("slow");
         Assert.Equal(first.MainPid, now.MainPid);
@@ -70,7 +72,9 @@ public class CronTests
         Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2.9), TimeSpan.FromSeconds(4));
         Assert.True(stopped.LastRunOvertime);
         Assert.Equal("SIGTERM", stopped.LastExitSignal);
-        Assert.Contains("run exceeded max_time_per_run=3s", await daemon.PmctlOkAsync("events", "long"));
+        var events = await daemon.EventsAsync("long");
+        Assert.Equal("00:00:03", Assert.Single(events.OfKind("run_overtime")).Field("limit"));
+        Assert.Contains(events.OfKind("state_changed"), e => (e.Field("to"), e.Field("cause.kind")) == ("STOPPING", "schedule"));
         Assert.Contains("overtime", await daemon.PmctlOkAsync("status"));
     }
 
@@ -95,7 +99,9 @@ public class CronTests
         await daemon.StartAsync();
         Assert.Null((await daemon.StatusAsync("expired")).NextRun);
         Assert.Equal(2099, (await daemon.StatusAsync("future")).NextRun!.Value.Year);
-        Assert.Contains("no further runs: not_after 2020-01-01 23:59:59 has passed", await daemon.PmctlOkAsync("events", "expired"));
+        var ended = Assert.Single((await daemon.EventsAsync("expired")).OfKind("schedule_ended"));
+        Assert.Equal("true", ended.Field("passed"));
+        Assert.StartsWith("2020-01-01T23:59:59", ended.Field("not_after"));
     }
 
     [SystemFact]
@@ -104,7 +110,7 @@ public class CronTests
         await using var daemon = new TestDaemon();
         daemon.AddService("off", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/sh\", \"-c\", \"echo ran > ran\"]\n  schedule: \"* * * * * *\"\nglobal:\n  enabled: false\n");
         await daemon.StartAsync();
-        await Eventually.ValueAsync(() => daemon.PmctlOkAsync("events", "off"), e => e.Contains("skipped: disabled"),
+        await Eventually.ValueAsync(() => daemon.EventsAsync("off"), events => events.OfKind("tick_skipped").Any(e => e.Field("why") == "disabled"),
             TimeSpan.FromSeconds(10), "a tick to be skipped");
         Assert.False(File.Exists(Path.Combine(daemon.WorkDir("off"), "ran")));
     }

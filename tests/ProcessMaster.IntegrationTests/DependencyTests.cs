@@ -78,8 +78,8 @@ public class DependencyTests
         var stop = await daemon.PmctlOkAsync("stop", "db");
         Assert.Contains("web: stopped (depends on db)", stop);
         Assert.Contains("worker: stopped (depends on db)", stop);
-        var events = await daemon.PmctlOkAsync("events", "-n", "1000");
-        var stopped = events.Split('\n').Where(l => l.Contains("-> STOPPED", StringComparison.Ordinal)).Select(l => l.Split("app=")[1].Split(' ')[0]).ToList();
+        var stopped = (await daemon.EventsAsync()).OfKind("state_changed")
+            .Where(e => e.Field("to") == "STOPPED" && e.Field("cause.kind") == "operator" && e.Field("cause.by") == "root via pmctl").Select(e => e.App).ToList();
         Assert.Equal(["worker", "web", "db"], stopped);
 
         // Starting worker brings up what it needs; migrate has completed and is not run again.
@@ -111,7 +111,9 @@ public class DependencyTests
             TimeSpan.FromSeconds(60), "web to be restarted after db");
         Assert.Equal(1, (await daemon.StatusAsync("db")).Restarts);
         Assert.True(Read(daemon, "web", "started") >= Read(daemon, "db", "opened"), "web restarted before db was healthy again");
-        Assert.Contains("db was restarted and is healthy again; restarting", await daemon.PmctlOkAsync("events", "web"));
+        var webEvents = await daemon.EventsAsync("web");
+        Assert.Contains(webEvents.OfKind("dependency_restarted"), e => (e.Field("dependency"), e.Field("condition")) == ("db", "healthy"));
+        Assert.Contains(webEvents.Transitions(), t => t == ("RUNNING", "STOPPING", "dependency"));
         Assert.Equal(worker.MainPid, (await daemon.StatusAsync("worker")).MainPid); // no restart edge: untouched
         Assert.Equal(0, restarted.Restarts); // a restart for a dependency is no crash
     }

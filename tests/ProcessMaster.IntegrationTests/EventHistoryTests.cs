@@ -42,16 +42,15 @@ public class EventHistoryTests
         await Eventually.TrueAsync(() => File.Exists(Path.Combine(wd, "sent")), TimeSpan.FromSeconds(120), "the datagrams to be sent");
         await daemon.PmctlOkAsync("status"); // the daemon is there, and has read what it was sent
 
-        var events = await daemon.PmctlOkAsync("events", "-n", "5000");
-        Assert.Contains("stop b by root", events);
-        var noisy = events.Split('\n').Count(l => l.Contains("app=noisy", StringComparison.Ordinal));
-        Assert.InRange(noisy, 1, 300);
-        Assert.Contains("the service says it is stopping (STOPPING=1)", events);
-        Assert.Contains("ignored MAINPID=2 from pid", events);
+        var events = await daemon.EventsAsync(n: 5000);
+        Assert.Contains(events.OfKind("operator_action"), e => (e.App, e.Field("action"), e.Field("by")) == ("b", "stop", "root via pmctl"));
+        Assert.InRange(events.Count(e => e.App == "noisy"), 1, 300);
+        Assert.Contains(events.OfKind("notify_heard"), e => e.Field("what") == "stopping");
+        Assert.Contains(events.OfKind("notify_heard"), e => e.Field("what") == "main_pid_ignored" && e.Field("pid") == "2");
         var state = Path.Combine(daemon.Directory, "state");
         Assert.False(File.Exists(Path.Combine(state, "events.jsonl.1")), "the daemon's history file was rotated");
         Assert.False(File.Exists(Path.Combine(state, "events.services.jsonl.1")), "the services' history file was rotated");
-        Assert.Contains("stop b by root", File.ReadAllText(Path.Combine(state, "events.jsonl")));
+        Assert.Contains("\"kind\":\"operator_action\"", File.ReadAllText(Path.Combine(state, "events.jsonl")));
     }
 
     [SystemFact]
@@ -77,9 +76,9 @@ public class EventHistoryTests
         await daemon.StartAsync();
         var peak = PeakResidentKib(daemon);
         Assert.True(peak < baseline + 64 * 1024, $"boot peaked at {peak / 1024} MB with the long line, {baseline / 1024} MB without");
-        var events = await daemon.PmctlOkAsync("events", "-n", "1000");
-        Assert.Contains("1 line(s) of the saved history could not be read back", events);
-        Assert.Equal(2, events.Split("[boot] ready").Length - 1); // the history before the line is there
+        var events = await daemon.EventsAsync(n: 1000);
+        Assert.Equal("1", Assert.Single(events.OfKind("history_skipped")).Field("lines"));
+        Assert.Equal(2, events.OfKind("daemon_ready").Count()); // the history before the line is there
     }
 
     /// <summary>The daemon's peak resident memory so far (VmHWM).</summary>

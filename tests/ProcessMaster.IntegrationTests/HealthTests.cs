@@ -50,8 +50,8 @@ public class HealthTests
         var healthy = await Eventually.ValueAsync(() => daemon.StatusAsync("redis"), s => s.Health == "healthy", TimeSpan.FromSeconds(30), "redis to be healthy");
         Assert.True(Accepts(port), "healthy before its port accepts connections");
         Assert.Equal("Ready to accept connections", healthy.NotifyStatus);
-        var events = await daemon.PmctlOkAsync("events", "redis");
-        Assert.Contains("healthy: the service said READY=1", events);
+        Assert.Contains((await daemon.EventsAsync("redis")).OfKind("probe_changed"),
+            e => (e.Field("probe"), e.Field("verdict"), e.Field("check")) == ("readiness", "healthy", null));
 
         // The other one has had its port open all along and is still only starting.
         await Eventually.TrueAsync(() => Accepts(silent), TimeSpan.FromSeconds(30), "the second redis to listen");
@@ -107,7 +107,7 @@ public class HealthTests
         var heard = Pings(await daemon.StatusAsync("pinger"));
         var after = await Eventually.ValueAsync(() => daemon.StatusAsync("pinger"), s => Pings(s) >= heard + 12, TimeSpan.FromSeconds(60), "twelve more pings");
         Assert.Equal((first.MainPid, 0, "healthy"), (after.MainPid, after.Restarts, after.Health));
-        Assert.DoesNotContain("no WATCHDOG=1", await daemon.PmctlOkAsync("events", "pinger"));
+        Assert.DoesNotContain((await daemon.EventsAsync("pinger")).OfKind("probe_changed"), e => e.Field("verdict") == "watchdog_expired");
     }
 
     private static int Pings(Protocol.ServiceStatus status) =>
@@ -148,14 +148,16 @@ public class HealthTests
         var restarted = await Eventually.ValueAsync(() => daemon.StatusAsync("web"), s => s.Restarts == 1 && s.State == "RUNNING",
             TimeSpan.FromSeconds(60), "web to be restarted by its liveness probe");
         Assert.NotEqual(first.MainPid, restarted.MainPid);
-        var events = await daemon.PmctlOkAsync("events", "web");
-        var line = Assert.Single(events.Split('\n'), l => l.Contains("liveness probe", StringComparison.Ordinal));
-        Assert.Contains($"liveness probe (http GET http://127.0.0.1:{port}/health) failed 3 time(s) in a row: GET http://127.0.0.1:{port}/health got no answer within 500ms; restarting it", line);
+        var webEvents = await daemon.EventsAsync("web");
+        var failed = Assert.Single(webEvents.OfKind("probe_changed"), e => e.Field("verdict") == "liveness_failed");
+        Assert.Equal(("liveness", $"http GET http://127.0.0.1:{port}/health", "3"), (failed.Field("probe"), failed.Field("check"), failed.Field("failures")));
+        Assert.Equal($"GET http://127.0.0.1:{port}/health got no answer within 500ms", failed.Field("detail"));
+        Assert.Contains(webEvents.Transitions(), t => t == ("RUNNING", "STOPPING", "liveness_failure"));
+        Assert.Contains(webEvents.Transitions(), t => t == ("STOPPING", "BACKOFF", "liveness_failure"));
 
         // Three failed checks a period apart: not before two periods after it hung, and not long after three.
         var hung = DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(File.ReadAllText(Path.Combine(daemon.WorkDir("web"), "hung")), System.Globalization.CultureInfo.InvariantCulture) * 1000));
-        var decided = DateTimeOffset.Parse(line[..23], System.Globalization.CultureInfo.InvariantCulture);
-        var waited = decided.ToUniversalTime() - hung;
+        var waited = failed.Ts - hung;
         Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15));
     }
 
@@ -212,9 +214,11 @@ public class HealthTests
             throw new TimeoutException($"{e.Message}\n{await daemon.PmctlOkAsync("events", "tls")}\n{await daemon.PmctlOkAsync("logs", "tls")}", e);
         }
         Assert.Equal("app.example", File.ReadAllText(Path.Combine(daemon.WorkDir("tls"), "host")));
-        var events = await Eventually.ValueAsync(() => daemon.PmctlOkAsync("events", "strict"), e => e.Contains("not ready yet: http GET https://127.0.0.1:", StringComparison.Ordinal),
+        var events = await Eventually.ValueAsync(() => daemon.EventsAsync("strict"),
+            e => e.OfKind("probe_changed").Any(p => p.Field("verdict") == "not_ready" && p.Field("check")!.StartsWith("http GET https://127.0.0.1:", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "strict to say why it is not ready");
-        Assert.True(events.Contains("certificate", StringComparison.OrdinalIgnoreCase), events);
+        var notReady = events.OfKind("probe_changed").First(p => p.Field("verdict") == "not_ready");
+        Assert.True(notReady.Field("detail")!.Contains("certificate", StringComparison.OrdinalIgnoreCase), notReady.Message);
         Assert.Equal("starting", (await daemon.StatusAsync("strict")).Health);
     }
 
@@ -242,7 +246,8 @@ public class HealthTests
 
         File.WriteAllText(Path.Combine(wd, "ready"), "");
         await Eventually.ValueAsync(() => daemon.StatusAsync("svc"), s => s.Health == "healthy", TimeSpan.FromSeconds(20), "svc to be healthy");
-        Assert.Contains("healthy: exec /bin/sh -c", await daemon.PmctlOkAsync("events", "svc"));
+        Assert.Contains((await daemon.EventsAsync("svc")).OfKind("probe_changed"),
+            e => e.Field("verdict") == "healthy" && e.Field("check")!.StartsWith("exec /bin/sh -c", StringComparison.Ordinal));
     }
 
     [SystemFact]

@@ -26,11 +26,11 @@ public class HostileDefinitionTests
         await daemon.StartAsync();
 
         await daemon.WaitForStateAsync("good", "RUNNING");
-        var events = await daemon.PmctlOkAsync("events", "-n", "100");
-        Assert.Contains("throws.yaml:1:", events);
-        Assert.Contains("deep.yaml:1:", events);
-        Assert.Contains("nested deeper than 64 levels", events);
-        Assert.Contains("fifo.yaml: not a regular file", events);
+        var rejected = (await daemon.EventsAsync(n: 100)).OfKind("definition_rejected").ToList();
+        Assert.Contains(rejected, e => e.Field("file")!.EndsWith("throws.yaml", StringComparison.Ordinal) && e.Field("line") == "1");
+        Assert.Contains(rejected, e => e.Field("file")!.EndsWith("deep.yaml", StringComparison.Ordinal) && e.Field("line") == "1"
+            && e.Field("message")!.Contains("nested deeper than 64 levels", StringComparison.Ordinal));
+        Assert.Contains(rejected, e => e.Field("file")!.EndsWith("fifo.yaml", StringComparison.Ordinal) && e.Field("line") == "0" && e.Field("message") == "not a regular file");
 
         daemon.AddShellService("added", "exec sleep 100000");
         var update = await daemon.PmctlAsync("update");

@@ -92,7 +92,7 @@ public class KilledWhileAdoptingTests
         var restarted = all.Where(s => (s.State, s.MainPid, s.Restarts) != ("RUNNING", running[s.Name], 0))
             .Select(s => $"{s.Name} {s.State} pid {s.MainPid} (was {running[s.Name]}) restarts {s.Restarts}").ToList();
         Assert.True(restarted.Count == 0, $"{when}: {restarted.Count} of {Services} services were not adopted: {string.Join("; ", restarted.Take(5))}");
-        Assert.DoesNotContain("left by an earlier daemon", await daemon.PmctlOkAsync("events", "-n", "2000"));
+        Assert.Empty((await daemon.EventsAsync(n: 2000)).OfKind("leftovers_found"));
     }
 
     private static string Describe(TimeSpan? point) => point is { } delay ? $"{delay.TotalMilliseconds} ms into the hand-over" : "at the first rewrite of the state file";

@@ -289,9 +289,12 @@ public class PmctlTests
         Assert.Equal("killed admin actions (pids_before=1)\n", await daemon.PmctlOkAsync("admin-kill"));
         await Eventually.TrueAsync(() => !ProcessTable.Exists(pid), TimeSpan.FromSeconds(5), "the action to die");
         Assert.Equal("(none)\n", await daemon.PmctlOkAsync("admin-ps"));
-        var audit = await daemon.PmctlOkAsync("events");
-        Assert.Contains("argv=/bin/sh -c echo $PROCESSMASTER_ADMIN_ACTION; exec sleep 60 by root via pmctl\n", audit);
-        Assert.Contains("kill all (pids_before=1) by root via pmctl\n", audit);
+        var audit = (await daemon.EventsAsync()).OfKind("admin_action").ToList();
+        var ran = Assert.Single(audit, e => (e.Field("step"), e.Field("by"), e.Field("id")) == ("run", "root via pmctl", "hello"));
+        Assert.Equal(["/bin/sh", "-c", "echo $PROCESSMASTER_ADMIN_ACTION; exec sleep 60"], ran.Event!.Value.GetProperty("argv").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains(audit, e => e.Field("step") == "spawned" && e.Field("pid") == $"{pid}");
+        Assert.Contains(audit, e => (e.Field("step"), e.Field("by"), e.Field("count")) == ("kill_all", "root via pmctl", "1"));
+        Assert.Contains(audit, e => e.Field("step") == "ended" && e.Field("exit.signal") == "9");
 
         var unknown = await daemon.PmctlAsync("admin-run", "nope");
         Assert.Equal(1, unknown.ExitCode);

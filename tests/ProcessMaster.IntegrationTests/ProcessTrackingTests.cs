@@ -78,8 +78,8 @@ public class ProcessTrackingTests
         Assert.Equal(0, result.ExitCode);
         Assert.Empty(daemon.Cgroups.Pids("stubborn"));
         Assert.InRange(stubborn.Elapsed, TimeSpan.FromMilliseconds(1400), TimeSpan.FromMilliseconds(1500) + polite.Elapsed * 10 + TimeSpan.FromSeconds(1));
-        var events = await daemon.PmctlOkAsync("events", "stubborn");
-        Assert.Contains("grace period expired; killing what is left (cgroup.kill)", events);
+        var steps = (await daemon.EventsAsync("stubborn")).OfKind("stop_progress").Select(e => e.Field("step")).ToList();
+        Assert.Equal(["grace_started", "grace_expired"], steps);
     }
 
     [SystemFact]
@@ -100,9 +100,9 @@ public class ProcessTrackingTests
         var dir = daemon.WorkDir("svc");
         Assert.Equal("bye\n", File.ReadAllText(Path.Combine(dir, "logs", "stop_command_stdout.log")));
         Assert.Contains("got TERM", File.ReadAllText(Path.Combine(dir, "logs", "stdout.log")));
-        var events = await daemon.PmctlOkAsync("events", "svc");
-        Assert.Contains("stop_command succeeded", events);
-        Assert.DoesNotContain("sent SIGTERM", events);
+        var events = await daemon.EventsAsync("svc");
+        Assert.Equal(["command_running", "grace_started", "command_succeeded"], events.OfKind("stop_progress").Select(e => e.Field("step")));
+        Assert.Empty(events.OfKind("signal_sent"));
     }
 
     [SystemFact]
@@ -122,7 +122,7 @@ public class ProcessTrackingTests
         await daemon.PmctlOkAsync("stop", "svc");
         Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(6));
         Assert.Empty(daemon.Cgroups.Pids("svc"));
-        Assert.Contains("stop_command did not finish within the grace period", await daemon.PmctlOkAsync("events", "svc"));
+        Assert.Contains((await daemon.EventsAsync("svc")).OfKind("stop_progress"), e => e.Field("step") == "command_timed_out");
     }
 
     [SystemFact]

@@ -148,9 +148,25 @@ public sealed class ProtocolTests : IAsyncLifetime
         {
             lock (received)
             {
-                return received.Any(e => e.Message.Contains("RUNNING -> STOPPING"));
+                return received.Any(e => e.Kind == "state_changed" && e.Event!.Value.GetProperty("to").GetString() == "STOPPING");
             }
         }, TimeSpan.FromSeconds(5), "the restart's events to be pushed");
+    }
+
+    [SystemFact]
+    public async Task EachOutcome_CarriesACode_BesideItsMessage()
+    {
+        await using var client = await _daemon.ConnectAsync();
+        async Task<string?> CodeOf(RpcMethod<TargetParams, OperationResult> method, TargetParams target) =>
+            Assert.Single((await client.CallAsync(method, target)).Results).Code;
+
+        Assert.Equal("already_running", await CodeOf(Methods.Start, new TargetParams("web")));
+        Assert.Equal("ok", await CodeOf(Methods.Stop, new TargetParams("web")));
+        Assert.Equal("already_stopped", await CodeOf(Methods.Stop, new TargetParams("web")));
+        Assert.Equal("ok", await CodeOf(Methods.Start, new TargetParams("web")));
+        Assert.Equal("ok", await CodeOf(Methods.Restart, new TargetParams("web")));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.CallAsync(Methods.Start, new TargetParams("ghost")));
+        Assert.Equal(RpcErrorCodes.NotFound, unknown.Code);
     }
 
     [SystemFact]

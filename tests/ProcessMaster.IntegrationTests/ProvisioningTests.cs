@@ -61,7 +61,8 @@ public class ProvisioningTests
         daemon.AddShellService("other", "exec sleep 1000");
         await daemon.StartAsync();
         Assert.DoesNotContain("app", (await daemon.PmctlOkAsync("status")).Split('\n').Select(l => l.Split(' ')[0]));
-        Assert.Contains("provisioning " + Path.Combine(wd, "missing-binary") + ": does not exist", await daemon.PmctlOkAsync("events"));
+        Assert.Contains((await daemon.EventsAsync()).OfKind("definition_not_admitted").Where(e => e.App == "app"),
+            e => e.Field("reason")!.Contains("provisioning " + Path.Combine(wd, "missing-binary") + ": does not exist", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(wd, ".pm_provisioned")));
 
         File.Copy("/bin/true", Path.Combine(wd, "missing-binary"));
@@ -98,7 +99,8 @@ public class ProvisioningTests
         File.CreateSymbolicLink(Path.Combine(wd, "link"), outside);
         daemon.AddService("svc", "process:\n  working_directory: {wd}\n  start_command: [\"/bin/sleep\", \"1000\"]\nprovisioning:\n  - path: ./link\n    mode: \"0777\"\n");
         await daemon.StartAsync();
-        Assert.Contains("is a symbolic link; refusing to provision through it", await daemon.PmctlOkAsync("events"));
+        Assert.Contains((await daemon.EventsAsync()).OfKind("definition_not_admitted").Where(e => e.App == "svc"),
+            e => e.Field("reason")!.Contains("is a symbolic link; refusing to provision through it", StringComparison.Ordinal));
         Assert.NotEqual((UnixFileMode)0x1FF, File.GetUnixFileMode(outside));
     }
 }

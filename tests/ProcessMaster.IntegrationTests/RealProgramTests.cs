@@ -51,6 +51,6 @@ public class RealProgramTests
         Assert.Contains("received fast shutdown request", log);
         Assert.Contains("database system is shut down", log);
         Assert.DoesNotContain("could not locate my own executable path", log);
-        Assert.DoesNotContain("stop_signal did not end it", await daemon.PmctlOkAsync("events", "pg"));
+        Assert.DoesNotContain((await daemon.EventsAsync("pg")).OfKind("stop_progress"), e => e.Field("step") == "grace_expired");
     }
 }

@@ -65,9 +65,9 @@ public class ReexecTests
         Assert.InRange(OpenDescriptors(daemonPid), descriptors - 10, descriptors + 10); // nothing leaks per image
         // Each new image takes every pipe back from the holder (a message per pipe): the holder must not grow by it.
         Assert.InRange(HolderAnonymousKib(daemon), 0, holderAnonymous + 64);
-        var events = await daemon.PmctlOkAsync("events", "-n", "1000");
-        Assert.Contains("re-executed in place as generation 21", events);
-        Assert.DoesNotContain("left by an earlier daemon", events);
+        var events = await daemon.EventsAsync(n: 1000);
+        Assert.Contains(events.OfKind("reexecuted"), e => e.Field("generation") == "21");
+        Assert.Empty(events.OfKind("leftovers_found"));
 
         await CrashRecoveryTests.AssertCapturedWithoutGapsAsync(daemon, "writer");
     }
@@ -96,7 +96,7 @@ public class ReexecTests
             Assert.Contains("not re-executing", refused.Stderr);
 
             ProcessMaster.Core.Interop.Libc.Kill(daemon.Pid, 12);
-            await Eventually.ValueAsync(() => daemon.PmctlOkAsync("events"), e => e.Contains("SIGUSR2", StringComparison.Ordinal) && e.Contains("this daemon carries on", StringComparison.Ordinal),
+            await Eventually.ValueAsync(() => daemon.EventsAsync(), e => e.OfKind("reexec_begun").Any(b => b.Field("trigger") == "SIGUSR2") && e.OfKind("reexec_abandoned").Any(),
                 TimeSpan.FromSeconds(30), "the refused SIGUSR2 re-exec to be reported");
 
             File.Delete(daemon.Executable);

@@ -148,7 +148,7 @@ public class ResourceLimitTests
         const string missing = "io_bandwidth device /dev/pmtest-no-such-disk does not exist; its io_bandwidth limit is not applied";
         await daemon.PmctlOkAsync("restart", "limited");
         await daemon.WaitForStateAsync("limited", "RUNNING");
-        Assert.Single((await daemon.PmctlOkAsync("events", "limited")).Split('\n'), line => line.EndsWith(missing, StringComparison.Ordinal));
+        Assert.Single((await daemon.EventsAsync("limited")).OfKind("limit_not_applied"), e => e.Field("detail") == missing);
 
         // Taken out of the definition, the ceiling is lifted at the next start.
         daemon.AddShellService("limited", Writer(0), "resources:\n  io_weight: 300");

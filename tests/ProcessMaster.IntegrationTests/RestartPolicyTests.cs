@@ -27,9 +27,10 @@ public class RestartPolicyTests
         Assert.Equal(2, failed.Restarts);
         Assert.Equal(3, failed.LastExitCode);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "runs")).Length);
-        var events = await daemon.PmctlOkAsync("events", "crasher");
-        Assert.Equal(2, events.Split('\n').Count(l => l.Contains("-> BACKOFF")));
-        Assert.Contains("tolerance exceeded: 3 ends within 1m (max_restarts=2)", events); // that FAILED is final: ServiceSupervisorTests
+        var transitions = (await daemon.EventsAsync("crasher")).Transitions().ToList();
+        Assert.Equal(2, transitions.Count(t => t == ("RUNNING", "BACKOFF", "crash")));
+        Assert.Equal(2, transitions.Count(t => t == ("BACKOFF", "STARTING", "policy_restart")));
+        Assert.Single(transitions, t => t == ("RUNNING", "FAILED", "crash")); // that FAILED is final: ServiceSupervisorTests
 
         File.Delete(Path.Combine(dir, "crash"));
         Assert.Contains("crasher: started (pid", await daemon.PmctlOkAsync("start", "crasher"));
@@ -83,7 +84,7 @@ public class RestartPolicyTests
         await using var daemon = new TestDaemon();
         daemon.AddShellService("daemonizer", "setsid sh -c 'exec sleep 1000' < /dev/null > /dev/null 2>&1 & exit 0");
         await daemon.StartAsync();
-        await Eventually.ValueAsync(() => daemon.PmctlOkAsync("events", "daemonizer"), e => e.Contains("other processes remain in the cgroup, still running"),
+        await Eventually.ValueAsync(() => daemon.EventsAsync("daemonizer"), e => e.OfKind("main_ended_group_runs").Any(m => m.Field("exit.code") == "0"),
             TimeSpan.FromSeconds(10), "the main process's exit to be decided on");
         var status = await daemon.StatusAsync("daemonizer");
         Assert.Equal("RUNNING", status.State);
@@ -110,7 +111,8 @@ public class RestartPolicyTests
 
         Assert.Contains("off: started", await daemon.PmctlOkAsync("start", "off", "--force"));
         await daemon.WaitForStateAsync("off", "STOPPED");
-        Assert.Contains("not restarted because the service is disabled", await daemon.PmctlOkAsync("events", "off"));
+        Assert.Contains((await daemon.EventsAsync("off")).OfKind("state_changed"),
+            e => (e.Field("from"), e.Field("to"), e.Field("cause.kind"), e.Field("exit.code")) == ("RUNNING", "STOPPED", "crash", "1") && e.Field("reason")!.EndsWith("not restarted because the service is disabled", StringComparison.Ordinal));
         Assert.Single(File.ReadAllLines(Path.Combine(daemon.WorkDir("off"), "runs")));
         Assert.False((await daemon.StatusAsync("off")).Enabled);
     }

@@ -83,7 +83,9 @@ public class WebConsoleHttpTests
         var stop = JsonDocument.Parse(await (await client.PostAsync(url + "rpc", Rpc("stop", "{\"name\":\"web\"}"))).Content.ReadAsStringAsync()).RootElement;
         Assert.True(stop.GetProperty("result").GetProperty("ok").GetBoolean());
         Assert.Equal("STOPPED", (await daemon.StatusAsync("web")).State);
-        Assert.Contains($"[operator] app=web stop web by {User} via web 127.0.0.1\n", await daemon.PmctlOkAsync("events", "web"));
+        var events = await daemon.EventsAsync("web");
+        Assert.Contains(events.OfKind("operator_action"), e => (e.Field("action"), e.Field("target"), e.Field("by")) == ("stop", "web", $"{User} via web 127.0.0.1"));
+        Assert.Contains(events.Transitions(), t => t == ("STOPPING", "STOPPED", "operator"));
     }
 
     [SystemFact]
@@ -105,7 +107,7 @@ public class WebConsoleHttpTests
         var blocked = await right.GetAsync(url); // the source is blocked, even with the right password
         Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
         Assert.True(blocked.Headers.RetryAfter!.Delta > TimeSpan.Zero);
-        Assert.Contains("failed login from 127.0.0.1", await daemon.PmctlOkAsync("events"));
+        Assert.Contains((await daemon.EventsAsync()).OfKind("login_failed"), e => e.Field("source") == "127.0.0.1");
     }
 
     [SystemFact]
@@ -174,7 +176,8 @@ public class WebConsoleHttpTests
     {
         var (daemon, _) = await StartAsync(bind: "0.0.0.0", withUser: false, extra: "  allow_plaintext_remote: true\n");
         await using var __ = daemon;
-        Assert.Contains("web console not started: without web_console.auth the generated admin password is only accepted on a loopback bind", await daemon.PmctlOkAsync("events"));
+        Assert.Contains((await daemon.EventsAsync()).OfKind("web_console_not_started"),
+            e => e.Field("reason")!.StartsWith("without web_console.auth the generated admin password is only accepted on a loopback bind", StringComparison.Ordinal));
         Assert.Equal("RUNNING", (await daemon.StatusAsync("web")).State);
     }
 
@@ -209,7 +212,8 @@ public class WebConsoleHttpTests
         var (refused, refusedUrl) = await StartAsync(bind: "0.0.0.0");
         await using (refused)
         {
-            Assert.Contains("plain HTTP on 0.0.0.0 would send passwords in clear text", await refused.PmctlOkAsync("events"));
+            Assert.Contains((await refused.EventsAsync()).OfKind("web_console_not_started"),
+                e => e.Field("reason")!.StartsWith("plain HTTP on 0.0.0.0 would send passwords in clear text", StringComparison.Ordinal));
             using var client = Client();
             await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(refusedUrl));
         }

@@ -45,16 +45,16 @@ public sealed class AdminActionRunner(
             environment,
             OutputTarget.File(stdout),
             OutputTarget.File(stderr));
-        events.Record(null, "admin_action", $"run id={action.Id} label=\"{action.Label}\" argv={string.Join(' ', action.Command)} by {by}");
+        events.Record(null, new AdminActionEvent(AdminStep.Run, action.Id, by, action.Label, [.. action.Command]));
         var launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid,
-            (l, status) => events.Record(null, "admin_action", $"id={action.Id} pid={l.Pid} ended ({status})"));
+            (l, status) => events.Record(null, new AdminActionEvent(AdminStep.Ended, action.Id, Pid: l.Pid, Exit: status)));
         if (await ExecStatus.ReadAsync(loop, launched.ExecStatus) is { } error)
         {
-            events.Record(null, "admin_action", $"id={action.Id} could not start: {error}");
+            events.Record(null, new AdminActionEvent(AdminStep.NotStarted, action.Id, Error: error));
             throw new SpawnException($"admin action {action.Id}: {error}");
         }
 
-        events.Record(null, "admin_action", $"spawned id={action.Id} pid={launched.Pid}");
+        events.Record(null, new AdminActionEvent(AdminStep.Spawned, action.Id, Pid: launched.Pid));
         return launched.Pid;
     }
 
@@ -65,7 +65,7 @@ public sealed class AdminActionRunner(
     {
         var count = RunningPids().Count;
         GroupKiller.Kill(layout, layout.AdminActions, null);
-        events.Record(null, "admin_action", $"kill all (pids_before={count}) by {by}");
+        events.Record(null, new AdminActionEvent(AdminStep.KillAll, null, by, Count: count));
         return count;
     }
 }

@@ -64,14 +64,11 @@ internal sealed class EventChannel(string? file, int capacity)
             var entries = new List<EventEntry>(lines.Count);
             foreach (var line in lines)
             {
-                try
+                if (EventLineReader.Read(line) is { } entry)
                 {
-                    if (JsonSerializer.Deserialize(line, CoreJsonContext.Default.EventEntry) is { Component: not null, Message: not null } entry)
-                    {
-                        entries.Add(entry);
-                    }
+                    entries.Add(entry);
                 }
-                catch (JsonException)
+                else
                 {
                     skipped++;
                 }
@@ -92,12 +89,12 @@ internal sealed class EventChannel(string? file, int capacity)
 
         try
         {
-            var line = UnpooledJson.Serialize(entry, CoreJsonContext.Default.EventEntry);
+            var line = UnpooledJson.Serialize(entry.ToLine(), EventJsonContext.Default.EventLine);
             if (line.Length >= EventHistoryReader.MaxLineBytes)
             {
-                // Every line can be read back: a message that long is cut.
-                var cut = entry with { Message = entry.Message[..Math.Min(entry.Message.Length, EventHistoryReader.MaxLineBytes / 8)] + "…" };
-                line = UnpooledJson.Serialize(cut, CoreJsonContext.Default.EventEntry);
+                // Every line can be read back: an event that long is kept as its text, cut.
+                var cut = new Notice(entry.Component, entry.Message[..Math.Min(entry.Message.Length, EventHistoryReader.MaxLineBytes / 8)] + "…");
+                line = UnpooledJson.Serialize(new EventEntry(entry.Time, entry.App, cut).ToLine(), EventJsonContext.Default.EventLine);
             }
 
             if (_fileBytes + line.Length + 1 > FileRotationBytes)

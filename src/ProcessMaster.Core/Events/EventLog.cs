@@ -68,39 +68,39 @@ public sealed class EventLog : IEventSink
     /// <summary>Lines of the history files that could not be read back at start (torn, overlong or malformed).</summary>
     public int SkippedAtLoad { get; private set; }
 
-    public void Record(string? app, string component, string message, EventOrigin origin = EventOrigin.Daemon)
+    public void Record(string? app, Event e, EventOrigin origin = EventOrigin.Daemon)
     {
         var recorded = new List<EventEntry>(2);
         lock (_lock)
         {
             if (origin == EventOrigin.Service && app is not null)
             {
-                var admitted = new List<(string App, string Component, string Message)>(2);
-                _gate.Admit(app, component, message, admitted);
+                var admitted = new List<(string App, Event Event)>(2);
+                _gate.Admit(app, e, admitted);
                 AppendAll(admitted, recorded);
                 ArmFlush();
             }
             else
             {
-                recorded.Add(Append(_daemon, app, component, message));
+                recorded.Add(Append(_daemon, app, e));
             }
         }
 
         Publish(recorded);
     }
 
-    private EventEntry Append(EventChannel channel, string? app, string component, string message)
+    private EventEntry Append(EventChannel channel, string? app, Event e)
     {
-        var entry = new EventEntry(_time.GetUtcNow(), app, component, message);
+        var entry = new EventEntry(_time.GetUtcNow(), app, e);
         channel.Add(new NumberedEvent(++_seq, entry));
         return entry;
     }
 
-    private void AppendAll(List<(string App, string Component, string Message)> admitted, List<EventEntry> recorded)
+    private void AppendAll(List<(string App, Event Event)> admitted, List<EventEntry> recorded)
     {
-        foreach (var (app, component, message) in admitted)
+        foreach (var (app, e) in admitted)
         {
-            recorded.Add(Append(_services, app, component, message));
+            recorded.Add(Append(_services, app, e));
         }
     }
 
@@ -119,7 +119,7 @@ public sealed class EventLog : IEventSink
         lock (_lock)
         {
             _flushArmed = false;
-            var admitted = new List<(string App, string Component, string Message)>();
+            var admitted = new List<(string App, Event Event)>();
             _gate.Flush(admitted);
             AppendAll(admitted, recorded);
             ArmFlush();

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ProcessMaster.Core.Events;
 
 /// <summary>
@@ -14,9 +12,6 @@ internal sealed class ServiceEventGate(TimeProvider time)
 {
     public const int Burst = 100;
     public const int PerSecond = 10;
-
-    /// <summary>The component of the line that says how many events a service's budget held back.</summary>
-    public const string DroppedComponent = "events";
 
     /// <summary>Services come and go (auto-services are directories): past this many, the idle ones are forgotten.</summary>
     private const int PruneAbove = 4096;
@@ -40,14 +35,14 @@ internal sealed class ServiceEventGate(TimeProvider time)
         public double Tokens = Burst;
         public long Refilled = now;
         public long Dropped;
-        public (string Component, string Message)? Last;
+        public Event? Last;
         public long Repeats;
         public long LastRepeat;
         public long StreakReported = now;
     }
 
     /// <summary>Adds to <paramref name="output"/> what to record for <paramref name="app"/>'s event (nothing, it, or a summary first).</summary>
-    public void Admit(string app, string component, string message, List<(string App, string Component, string Message)> output)
+    public void Admit(string app, Event e, List<(string App, Event Event)> output)
     {
         var now = time.GetTimestamp();
         if (!_services.TryGetValue(app, out var service))
@@ -61,7 +56,7 @@ internal sealed class ServiceEventGate(TimeProvider time)
         }
 
         Refill(service, now);
-        Decide(app, service, component, message, now, output);
+        Decide(app, service, e, now, output);
         if (service.Repeats > 0 || service.Dropped > 0)
         {
             _owing.Add(app);
@@ -72,9 +67,9 @@ internal sealed class ServiceEventGate(TimeProvider time)
         }
     }
 
-    private void Decide(string app, ServiceBudget service, string component, string message, long now, List<(string App, string Component, string Message)> output)
+    private void Decide(string app, ServiceBudget service, Event e, long now, List<(string App, Event Event)> output)
     {
-        if (service.Last == (component, message))
+        if (service.Last == e)
         {
             service.Repeats++;
             service.LastRepeat = now;
@@ -96,12 +91,12 @@ internal sealed class ServiceEventGate(TimeProvider time)
 
         ReportDropped(app, service, output);
         service.Tokens--;
-        service.Last = (component, message);
-        output.Add((app, component, message));
+        service.Last = e;
+        output.Add((app, e));
     }
 
     /// <summary>Records what waited: streaks quiet for a second, counts of held-back events of services within their budget again.</summary>
-    public void Flush(List<(string App, string Component, string Message)> output)
+    public void Flush(List<(string App, Event Event)> output)
     {
         var now = time.GetTimestamp();
         foreach (var app in _owing.ToList())
@@ -145,26 +140,25 @@ internal sealed class ServiceEventGate(TimeProvider time)
         service.Refilled = now;
     }
 
-    private static void EndStreak(string app, ServiceBudget service, long now, List<(string App, string Component, string Message)> output)
+    private static void EndStreak(string app, ServiceBudget service, long now, List<(string App, Event Event)> output)
     {
         if (service.Repeats > 0 && service.Last is { } last)
         {
-            output.Add((app, last.Component, string.Create(CultureInfo.InvariantCulture, $"{last.Message} (repeated {service.Repeats} more time(s))")));
+            output.Add((app, new Repeated(last, service.Repeats)));
             service.Repeats = 0;
         }
 
         service.StreakReported = now;
     }
 
-    private static void ReportDropped(string app, ServiceBudget service, List<(string App, string Component, string Message)> output)
+    private static void ReportDropped(string app, ServiceBudget service, List<(string App, Event Event)> output)
     {
         if (service.Dropped == 0)
         {
             return;
         }
 
-        output.Add((app, DroppedComponent, string.Create(CultureInfo.InvariantCulture,
-            $"{service.Dropped} event(s) of this service were not recorded: it had more than {Burst} at once or {PerSecond} a second")));
+        output.Add((app, new EventsHeldBack(service.Dropped, Burst, PerSecond)));
         service.Dropped = 0;
         service.Last = null; // the next event is new, whatever came before the gap
     }

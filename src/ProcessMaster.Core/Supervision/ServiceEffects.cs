@@ -41,13 +41,14 @@ public sealed record CompleteReload(Reply<ReloadAction> Reply, ReloadAction Acti
 /// <summary>A stop could not empty the cgroup: fail the waiters, naming the pids that remain.</summary>
 public sealed record FailStuckStop(IReadOnlyList<OperationWaiter> Waiters) : ServiceEffect;
 
-public sealed record RecordEvent(string Component, string Message) : ServiceEffect;
+/// <summary>Record an event of the service (typed; rendered by the event log).</summary>
+public sealed record RecordEvent(Events.Event Event) : ServiceEffect;
 
 /// <summary>
 /// Handling <paramref name="Message"/> threw: nothing of the transition took effect (the state is as it was).
 /// <paramref name="RetryIn"/> is when the machine wants the message again (a fact), null when it does not.
 /// </summary>
-public sealed record TransitionFailed(ServiceMessage Message, ServiceState State, string Error, int Attempt, TimeSpan? RetryIn) : ServiceEffect;
+public sealed record TransitionUndone(ServiceMessage Message, ServiceState State, string Error, int Attempt, TimeSpan? RetryIn) : ServiceEffect;
 
 /// <summary>Remember (or forget) across daemon restarts that an operator stopped the service.</summary>
 public sealed record PersistOperatorStop(bool Stopped) : ServiceEffect;

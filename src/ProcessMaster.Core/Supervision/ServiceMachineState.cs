@@ -71,6 +71,12 @@ public sealed record ServiceMachineState
     /// <summary>No further scheduled runs: the job is being removed or the daemon shuts down.</summary>
     public bool ScheduleHalted { get; init; }
 
+    /// <summary>How the current (or last) run was started, for the cause of its RUNNING.</summary>
+    public StartReason StartedAs { get; init; }
+
+    /// <summary>Who gave the last operator's command (the cause its events name).</summary>
+    public string? OperatorName { get; init; }
+
     /// <summary>How many runs were started; a dependent tells by it that this service was restarted.</summary>
     public long Runs { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 
 namespace ProcessMaster.Core.Supervision;
@@ -38,7 +39,7 @@ public sealed partial class ServiceManager
 
             if (catalog.Fatal is { } fatal)
             {
-                context.Events.Record(null, "reload", $"update skipped: {fatal}; running services are untouched");
+                context.Events.Record(null, new ReloadSkipped(fatal.ToString()));
                 return new ReloadOutcome([], [], [], [], [.. catalog.Warnings], fatal.ToString());
             }
 
@@ -82,7 +83,7 @@ public sealed partial class ServiceManager
                 else if (keepLastGood.Contains(name))
                 {
                     outdated.Add(name);
-                    context.Events.Record(name, "reload", "definition file failed to load; keeping the last good definition (outdated)");
+                    context.Events.Record(name, new DefinitionKeptOutdated());
                 }
                 else
                 {
@@ -108,11 +109,10 @@ public sealed partial class ServiceManager
             await context.State.RetainAsync(_services.Keys);
             foreach (var warning in warnings)
             {
-                context.Events.Record(null, "reload", $"warning: {warning}");
+                context.Events.Record(null, new ConfigWarning(warning));
             }
 
-            context.Events.Record(null, "reload",
-                $"definitions reloaded: {added.Count} added, {removed.Count} removed, {restarted.Count} restarted, {stopped.Count} stopped (disabled), {warnings.Count} warning(s)");
+            context.Events.Record(null, new Reloaded(added.Count, removed.Count, restarted.Count, stopped.Count, warnings.Count));
             added.Sort(StringComparer.Ordinal);
             restarted.Sort(StringComparer.Ordinal);
             stopped.Sort(StringComparer.Ordinal);
@@ -138,7 +138,7 @@ public sealed partial class ServiceManager
 
     private async Task RemoveAsync(ServiceSupervisor service)
     {
-        context.Events.Record(service.Name, "reload", "service is no longer defined; stopping and removing it");
+        context.Events.Record(service.Name, new ServiceRemoved());
         await service.StopAsync(StopReason.Removed);
         _services = _services.Remove(service.Name);
         await service.DisposeAsync(removeCgroups: true);

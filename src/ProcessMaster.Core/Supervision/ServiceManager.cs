@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Supervision.Ports;
 
@@ -116,7 +117,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
             using var cgroup = context.Cgroups.Service(name);
             if (cgroup.IsPopulated)
             {
-                context.Events.Record(name, "reconcile", $"service is no longer configured; killing its {cgroup.Pids().Count} leftover process(es)");
+                context.Events.Record(name, new StrayGroupKilled(cgroup.Pids().Count));
                 await EmptyAsync(cgroup);
             }
 
@@ -130,15 +131,15 @@ public sealed partial class ServiceManager(SupervisorContext context)
     /// dependencies). All are asked at once: a start waiting for a dependency must not hold up that
     /// dependency's own start.
     /// </summary>
-    public async Task<IReadOnlyList<TargetResult>> StartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false)
+    public async Task<IReadOnlyList<TargetResult>> StartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false, string? by = null)
     {
         var chosen = targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList();
         // A one-shot dependency that completed is done: it is not run again for its dependents.
         var needed = noDeps ? [] : Resolve(_graph.WithDependencies(chosen.Select(s => s.Name)).Except(chosen.Select(s => s.Name)))
             .Where(s => (s.Snapshot.Definition.Enabled || force) && s.Snapshot.State != ServiceState.Exited).ToList();
         var results = await Task.WhenAll(
-            chosen.Select(async s => new TargetResult(s.Name, await s.StartAsync(StartReason.Operator, force, noDeps))).Concat(
-            needed.Select(async s => new TargetResult(s.Name, Because(s, await s.StartAsync(StartReason.Operator, force), chosen, dependency: true)))));
+            chosen.Select(async s => new TargetResult(s.Name, await s.StartAsync(StartReason.Operator, force, noDeps, by))).Concat(
+            needed.Select(async s => new TargetResult(s.Name, Because(s, await s.StartAsync(StartReason.Operator, force, by: by), chosen, dependency: true)))));
         return [.. results.OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
@@ -146,7 +147,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
     /// Stops <paramref name="targets"/> and, unless <paramref name="noDeps"/>, first whatever depends on them
     /// and would run (or is about to), in reverse dependency order; dependents' results say so.
     /// </summary>
-    public async Task<IReadOnlyList<TargetResult>> StopAsync(IReadOnlyList<ServiceSupervisor> targets, bool noDeps = false)
+    public async Task<IReadOnlyList<TargetResult>> StopAsync(IReadOnlyList<ServiceSupervisor> targets, bool noDeps = false, string? by = null)
     {
         var dependents = noDeps ? [] : Resolve(_graph.WithDependents(targets.Select(s => s.Name)).Except(targets.Select(s => s.Name)))
             .Where(s => s.Snapshot.State is not (ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited)).ToList();
@@ -156,7 +157,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
         {
             results.AddRange(await RunAsync(Resolve(group), async s =>
             {
-                var outcome = await s.StopAsync(StopReason.Operator);
+                var outcome = await s.StopAsync(StopReason.Operator, by);
                 return targets.Contains(s) ? outcome : Because(s, outcome, targets, dependency: false);
             }));
         }
@@ -164,9 +165,9 @@ public sealed partial class ServiceManager(SupervisorContext context)
         return [.. results.OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
-    public Task<IReadOnlyList<TargetResult>> RestartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false) =>
+    public Task<IReadOnlyList<TargetResult>> RestartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false, string? by = null) =>
         RunAsync(targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList(),
-            s => s.RestartAsync(force, noDeps));
+            s => s.RestartAsync(force, noDeps, by));
 
     /// <summary>The outcome of a service acted on for the targets' sake, naming the targets it is there for.</summary>
     private OperationOutcome Because(ServiceSupervisor service, OperationOutcome outcome, IReadOnlyList<ServiceSupervisor> targets, bool dependency)
@@ -217,7 +218,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
         var remaining = services.Where(s => s.Cgroup.IsPopulated).ToList();
         if (remaining.Count > 0)
         {
-            context.Events.Record(null, "shutdown", $"{remaining.Count} service cgroup(s) still populated; killing them");
+            context.Events.Record(null, new ShutdownKilling(remaining.Count));
             await Task.WhenAll(remaining.Select(s => EmptyAsync(s.Cgroup)));
         }
 

@@ -31,21 +31,22 @@ public sealed record Adoption(int? MainPid);
 
 /// <param name="Force">Run even though the service is disabled (the file is not changed).</param>
 /// <param name="IgnoreDependencies">Start now, whatever its dependencies (<c>--no-deps</c>).</param>
-public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage
+/// <param name="By">Who gave an operator's command (its events name them).</param>
+public sealed record StartRequest(StartReason Reason, bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false, string? By = null) : ServiceMessage
 {
     public override OperationWaiter? Caller => Waiter;
 
     public override bool IsFact => false;
 }
 
-public sealed record StopRequest(StopReason Reason, OperationWaiter? Waiter = null) : ServiceMessage
+public sealed record StopRequest(StopReason Reason, OperationWaiter? Waiter = null, string? By = null) : ServiceMessage
 {
     public override OperationWaiter? Caller => Waiter;
 
     public override bool IsFact => false;
 }
 
-public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false) : ServiceMessage
+public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter = null, bool IgnoreDependencies = false, string? By = null) : ServiceMessage
 {
     public override OperationWaiter? Caller => Waiter;
 

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Supervision;
@@ -35,7 +36,7 @@ public sealed partial class ServiceStateMachine
                 break;
             case ServiceState.Stopping when HasProcesses:
                 // The stop under way when the earlier daemon ended goes straight to its last phase.
-                Record("adopt", "a stop was under way; finishing it with cgroup.kill");
+                Record(new Adopted(AdoptionOutcome.StopFinished));
                 if (_s.Phase == StopPhase.Killed)
                 {
                     Effect(new KillCgroup());
@@ -51,11 +52,11 @@ public sealed partial class ServiceStateMachine
                 Stopped();
                 break;
             case ServiceState.Backoff when !HasProcesses:
-                Record("adopt", "was waiting to restart; restarting after its backoff");
+                Record(new Adopted(AdoptionOutcome.RestartPending));
                 ArmTimer((Definition.Restart ?? Configuration.RestartSettings.Default).Backoff);
                 break;
             case ServiceState.Waiting when !HasProcesses:
-                Record("adopt", $"was waiting for {WaitingFor(Definition, _s)}; still waiting");
+                Record(new Adopted(AdoptionOutcome.StillWaiting, Detail: WaitingFor(Definition, _s)));
                 CheckWaiting();
                 break;
             case var _ when HasProcesses:
@@ -71,10 +72,9 @@ public sealed partial class ServiceStateMachine
     /// <summary>It was running: keep it running with its pid, uptime and restart count, or learn that it ended meanwhile.</summary>
     private void AdoptRun()
     {
-        var since = _s.StateSince is { } t ? $" since {t:yyyy-MM-dd HH:mm:ss}Z" : "";
         if (_s.State == ServiceState.Starting)
         {
-            SetState(ServiceState.Running, "adopted while starting");
+            SetState(ServiceState.Running, CauseKind.Reexec, "adopted while starting");
         }
         else if (HasProcesses)
         {
@@ -85,7 +85,7 @@ public sealed partial class ServiceStateMachine
 
         if (_s.MainAlive)
         {
-            Record("adopt", $"adopted: main process {_s.MainPid} running{since}, {_s.Restarts} restart(s)");
+            Record(new Adopted(AdoptionOutcome.Running, _s.MainPid, _s.StateSince, _s.Restarts));
             if (Definition.Schedule?.MaxTimePerRun is { } limit)
             {
                 ArmTimer(limit); // the run's limit counts afresh from the adoption
@@ -97,11 +97,11 @@ public sealed partial class ServiceStateMachine
         _s = _s with { LastExit = ExitStatus.Unknown };
         if (_at.Populated)
         {
-            Record("adopt", "adopted: its main process ended while no daemon ran; the processes left in its cgroup still run");
+            Record(new Adopted(AdoptionOutcome.MainEnded));
             return;
         }
 
-        Record("adopt", "ended while no daemon ran (exit status unknown)");
+        Record(new Adopted(AdoptionOutcome.Ended));
         Ended();
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Events;
 
 namespace ProcessMaster.Core.Supervision;
 
@@ -42,7 +43,7 @@ public sealed partial class ServiceStateMachine
         _s = _s with { WaitingAs = reason, WaitingSince = first ? _at.Monotonic : _s.WaitingSince, MainPid = null, MainAlive = false };
         if (first)
         {
-            SetState(ServiceState.Waiting, $"waiting for {WaitingFor(Definition, _s)}");
+            SetState(ServiceState.Waiting, CauseOf(reason), $"waiting for {WaitingFor(Definition, _s)}");
         }
 
         CheckWaiting();
@@ -54,7 +55,7 @@ public sealed partial class ServiceStateMachine
         var unmet = Unmet();
         if (unmet.Count == 0)
         {
-            Record("deps", "dependencies met");
+            Record(new DependenciesMet());
             EnterStarting(_s.WaitingAs);
             return;
         }
@@ -91,7 +92,7 @@ public sealed partial class ServiceStateMachine
     {
         CancelTimer();
         _s = _s with { LastError = reason, WaitingSince = null };
-        SetState(ServiceState.Failed, reason);
+        SetState(ServiceState.Failed, CauseKind.Dependency, reason);
         CompleteAll(_startWaiters, OperationOutcome.Failure(reason));
     }
 
@@ -117,7 +118,7 @@ public sealed partial class ServiceStateMachine
                 }
                 else if (startedAfter != status.Runs)
                 {
-                    Record("deps", $"{changed.Service} was restarted and is {dependency.Condition.Name()} again; restarting");
+                    Record(new DependencyRestarted(changed.Service, dependency.Condition.Name()));
                     RestartNow(StartReason.Dependency);
                 }
 

@@ -1,4 +1,4 @@
-using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Events;
 
 namespace ProcessMaster.Core.Supervision;
 
@@ -58,7 +58,7 @@ public sealed partial class ServiceStateMachine
         if (due.Kind == ProbeKind.Watchdog)
         {
             var watchdog = Definition.Readiness?.Notify?.Watchdog ?? TimeSpan.Zero;
-            Record("health", $"no WATCHDOG=1 within {DurationText.Format(watchdog)}: the service is hung; restarting it");
+            Record(new ProbeChanged(ProbeKind.Watchdog, ProbeVerdict.WatchdogExpired, null, Interval: watchdog));
             _s = _s with { LivenessFailures = _s.LivenessFailures + 1 };
             EnterStopping(Supervision.StopReason.Liveness);
             return;
@@ -84,7 +84,7 @@ public sealed partial class ServiceStateMachine
             _s = _s with { LivenessFailures = result.Passed ? 0 : _s.LivenessFailures + 1 };
             if (_s.LivenessFailures >= liveness.FailureThreshold)
             {
-                Record("health", $"liveness probe ({liveness.Describe()}) failed {_s.LivenessFailures} time(s) in a row: {result.Detail}; restarting it");
+                Record(new ProbeChanged(ProbeKind.Liveness, ProbeVerdict.LivenessFailed, liveness.Describe(), _s.LivenessFailures, result.Detail));
                 EnterStopping(Supervision.StopReason.Liveness);
                 return;
             }
@@ -101,7 +101,7 @@ public sealed partial class ServiceStateMachine
             if (!_s.Ready && _s.ReadinessPasses >= readiness.SuccessThreshold)
             {
                 _s = _s with { Ready = true, WasReady = true };
-                Record("health", $"healthy: {readiness.Describe()} passed");
+                Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Healthy, readiness.Describe()));
             }
 
             return;
@@ -111,12 +111,12 @@ public sealed partial class ServiceStateMachine
         if (_s.Ready && _s.ReadinessFailures >= readiness.FailureThreshold)
         {
             _s = _s with { Ready = false };
-            Record("health", $"unhealthy: {readiness.Describe()} failed {_s.ReadinessFailures} time(s) in a row: {result.Detail}");
+            Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Unhealthy, readiness.Describe(), _s.ReadinessFailures, result.Detail));
         }
         else if (!_s.Ready && _s.ReadinessFailures == readiness.FailureThreshold)
         {
             // Once per streak, so that a service stuck in starting says why without an event every period.
-            Record("health", $"not ready yet: {readiness.Describe()} failed {_s.ReadinessFailures} time(s) in a row: {result.Detail}");
+            Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.NotReady, readiness.Describe(), _s.ReadinessFailures, result.Detail));
         }
     }
 
@@ -135,7 +135,7 @@ public sealed partial class ServiceStateMachine
         if (message.MainPid is { } pid && pid != _s.MainPid)
         {
             _s = _s with { MainPid = pid, MainAlive = true };
-            Record("notify", $"the main process is now {pid} (MAINPID=)");
+            Record(new NotifyHeard(NotifyKind.MainPid, pid));
             Effect(new WatchMain(pid));
         }
 
@@ -143,7 +143,7 @@ public sealed partial class ServiceStateMachine
         if (message.Ready && Definition.Notifies && !_s.Ready)
         {
             _s = _s with { Ready = true, WasReady = true };
-            Record("health", "healthy: the service said READY=1");
+            Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Healthy, null));
             if (watchdog is { } first)
             {
                 Effect(new ArmProbeTimer(ProbeKind.Watchdog, first, _s.ProbeGeneration));
@@ -157,7 +157,7 @@ public sealed partial class ServiceStateMachine
         if (message.Stopping && !_s.SaidStopping)
         {
             _s = _s with { SaidStopping = true };
-            Record("notify", "the service says it is stopping (STOPPING=1)");
+            Record(new NotifyHeard(NotifyKind.Stopping));
         }
     }
 }

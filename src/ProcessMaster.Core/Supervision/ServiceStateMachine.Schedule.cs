@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Scheduling;
 
 namespace ProcessMaster.Core.Supervision;
@@ -38,9 +39,7 @@ public sealed partial class ServiceStateMachine
             if (!_s.ScheduleEndReported)
             {
                 _s = _s with { ScheduleEndReported = true };
-                Record("schedule", schedule.NotAfter is { } end
-                    ? $"no further runs: not_after {end.ToLocalTime():yyyy-MM-dd HH:mm:ss} {(end <= _at.Wall ? "has passed" : "comes before the next tick")}"
-                    : "no further runs: the schedule has no future occurrence");
+                Record(new ScheduleEnded(schedule.NotAfter, schedule.NotAfter <= _at.Wall));
             }
 
             return;
@@ -76,22 +75,21 @@ public sealed partial class ServiceStateMachine
 
     private void OnScheduledRun(DateTimeOffset tick)
     {
-        var at = $"tick {tick.ToLocalTime():yyyy-MM-dd HH:mm:ss}";
         if (_s.State.IsActive())
         {
-            Record("schedule", $"{at} skipped: the previous run is still {_s.State.Name()}");
+            Record(new TickSkipped(tick, TickSkip.StillRunning, _s.State));
         }
         else if (HasProcesses)
         {
-            Record("schedule", $"{at} skipped: processes of the previous run are still in its cgroup");
+            Record(new TickSkipped(tick, TickSkip.ProcessesLeft, _s.State));
         }
         else if (!Definition.Enabled)
         {
-            Record("schedule", $"{at} skipped: disabled");
+            Record(new TickSkipped(tick, TickSkip.Disabled, _s.State));
         }
         else
         {
-            Record("schedule", $"{at}: starting a run");
+            Record(new ScheduleTick(tick));
             EnterStarting(StartReason.Scheduled);
         }
     }

@@ -1,4 +1,4 @@
-using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Interop;
 
 namespace ProcessMaster.Core.Supervision;
@@ -28,6 +28,11 @@ public sealed partial class ServiceStateMachine
         if (request.Reason is Supervision.StopReason.Shutdown or Supervision.StopReason.Removed)
         {
             HaltSchedule(); // the job is going away: no run may start behind this stop
+        }
+
+        if (request.Reason == Supervision.StopReason.Operator)
+        {
+            _s = _s with { OperatorName = request.By };
         }
 
         OnStop(request.Reason, request.Waiter);
@@ -67,14 +72,14 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Backoff:
                 CancelTimer();
-                SetState(ServiceState.Stopped, $"pending restart cancelled ({reason.Name()} stop)");
+                SetState(ServiceState.Stopped, CauseOf(reason), $"pending restart cancelled ({reason.Name()} stop)");
                 Complete(waiter, OperationOutcome.Success("stopped (pending restart cancelled)"));
                 return;
             case ServiceState.Waiting:
                 CancelTimer();
                 _s = _s with { WaitingSince = null };
-                SetState(ServiceState.Stopped, $"no longer waiting for its dependencies ({reason.Name()} stop)");
-                CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started"));
+                SetState(ServiceState.Stopped, CauseOf(reason), $"no longer waiting for its dependencies ({reason.Name()} stop)");
+                CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started", OutcomeCode.Cancelled));
                 Complete(waiter, OperationOutcome.Success("stopped (it was waiting for its dependencies)"));
                 return;
             case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited when HasProcesses:
@@ -83,11 +88,11 @@ public sealed partial class ServiceStateMachine
                 EnterStopping(reason);
                 return;
             case ServiceState.Failed when reason == Supervision.StopReason.Operator:
-                SetState(ServiceState.Stopped, "stopped by operator");
-                Complete(waiter, OperationOutcome.Success("already stopped"));
+                SetState(ServiceState.Stopped, CauseOf(reason), "stopped by operator");
+                Complete(waiter, OperationOutcome.Success("already stopped", OutcomeCode.AlreadyStopped));
                 return;
             case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited:
-                Complete(waiter, OperationOutcome.Success("already stopped"));
+                Complete(waiter, OperationOutcome.Success("already stopped", OutcomeCode.AlreadyStopped));
                 return;
             default:
                 throw Unhandled(_s.State);
@@ -98,7 +103,7 @@ public sealed partial class ServiceStateMachine
     {
         if (reason != Supervision.StopReason.Restart)
         {
-            CompleteAll(_startWaiters, OperationOutcome.Failure($"cancelled: the service is being stopped ({reason.Name()})"));
+            CompleteAll(_startWaiters, OperationOutcome.Failure($"cancelled: the service is being stopped ({reason.Name()})", OutcomeCode.Cancelled));
         }
     }
 
@@ -107,7 +112,7 @@ public sealed partial class ServiceStateMachine
     {
         _s = _s with { StopReason = reason, RestartAs = restartAs };
         CancelTimer();
-        SetState(ServiceState.Stopping, $"stopping ({(reason == Supervision.StopReason.Restart ? restartAs.Name() : reason.Name())})");
+        SetState(ServiceState.Stopping, CauseOf(reason), $"stopping ({(reason == Supervision.StopReason.Restart ? restartAs.Name() : reason.Name())})");
         if (!HasProcesses)
         {
             Stopped();
@@ -118,7 +123,7 @@ public sealed partial class ServiceStateMachine
         if (Definition.Process.StopCommand is not null)
         {
             Advance(StopPhase.StopCommand);
-            Record("stop", "running stop_command");
+            Record(new StopProgress(StopStep.CommandRunning));
             Effect(new SpawnStopCommand());
         }
         else
@@ -127,7 +132,7 @@ public sealed partial class ServiceStateMachine
             Effect(new SignalAll(Definition.Process.StopSignal));
         }
 
-        Record("stop", $"waiting up to {DurationText.Format(grace)} before cgroup.kill");
+        Record(new StopProgress(StopStep.GraceStarted, Grace: grace));
         ArmTimer(grace);
     }
 
@@ -146,7 +151,7 @@ public sealed partial class ServiceStateMachine
     {
         if (Phase == StopPhase.StopCommand)
         {
-            Record("stop", $"stop_command could not be started ({error}); sending SIGTERM");
+            Record(new StopProgress(StopStep.CommandNotStarted, Error: error, SignalFollows: true));
             Advance(StopPhase.Grace);
             Effect(new SignalAll(SigTerm));
             CheckEnded();
@@ -160,11 +165,11 @@ public sealed partial class ServiceStateMachine
         var awaited = Phase == StopPhase.StopCommand;
         if (status.Success)
         {
-            Record("stop", "stop_command succeeded");
+            Record(new StopProgress(StopStep.CommandSucceeded));
         }
         else
         {
-            Record("stop", awaited ? $"stop_command failed ({status}); sending SIGTERM" : $"stop_command failed ({status})");
+            Record(new StopProgress(StopStep.CommandFailed, Exit: status, SignalFollows: awaited));
         }
 
         if (awaited)
@@ -186,16 +191,16 @@ public sealed partial class ServiceStateMachine
             case StopPhase.Killed:
                 var waiters = _stopWaiters.ToList();
                 _stopWaiters.Clear();
-                SetState(ServiceState.Failed, "processes remain after cgroup.kill");
+                SetState(ServiceState.Failed, CauseOf(_s.StopReason ?? Supervision.StopReason.Operator), "processes remain after cgroup.kill");
                 Effect(new FailStuckStop(waiters));
                 CompleteAll(_startWaiters, OperationOutcome.Failure("could not be stopped"));
                 break;
             case StopPhase.StopCommand:
-                Record("stop", "stop_command did not finish within the grace period; killing everything (cgroup.kill)");
+                Record(new StopProgress(StopStep.CommandTimedOut));
                 KillEverything();
                 break;
             case StopPhase.Grace:
-                Record("stop", "grace period expired; killing what is left (cgroup.kill)");
+                Record(new StopProgress(StopStep.GraceExpired));
                 KillEverything();
                 break;
             default:
@@ -228,7 +233,7 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        SetState(ServiceState.Stopped, $"stopped ({_s.StopReason?.Name()})");
-        CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started"));
+        SetState(ServiceState.Stopped, CauseOf(_s.StopReason ?? Supervision.StopReason.Operator), $"stopped ({_s.StopReason?.Name()})");
+        CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started", OutcomeCode.Cancelled));
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Interop;
 
@@ -17,7 +18,7 @@ public readonly record struct Observation(TimeSpan Monotonic, DateTimeOffset Wal
 /// the effects to perform. Every decision about the service is taken here, and nowhere else. One
 /// deadline timer serves every state (what it means depends on the state); a second one is a cron
 /// job's schedule. A transition is all or nothing: one that throws leaves the state, the definition and the
-/// waiting callers as they were, and its only effect is <see cref="TransitionFailed"/>.
+/// waiting callers as they were, and its only effect is <see cref="TransitionUndone"/>.
 /// </summary>
 public sealed partial class ServiceStateMachine
 {
@@ -69,7 +70,7 @@ public sealed partial class ServiceStateMachine
 
     /// <summary>
     /// Applies <paramref name="message"/>, given what was observed with it; returns the effects. Never throws:
-    /// a transition that fails is undone and reported (<see cref="TransitionFailed"/>), its caller answered.
+    /// a transition that fails is undone and reported (<see cref="TransitionUndone"/>), its caller answered.
     /// </summary>
     public IReadOnlyList<ServiceEffect> Handle(ServiceMessage message, Observation at)
     {
@@ -124,7 +125,7 @@ public sealed partial class ServiceStateMachine
             _failures.Remove(message);
         }
 
-        Effect(new TransitionFailed(message, _s.State, error.Message, attempt, retry));
+        Effect(new TransitionUndone(message, _s.State, error.Message, attempt, retry));
         Complete(message.Caller, OperationOutcome.Failure($"internal error: {error.Message}; nothing was changed"));
         if (message is DefinitionChanged { Reply: { } reply })
         {
@@ -190,16 +191,21 @@ public sealed partial class ServiceStateMachine
     {
         Effect(new ReportLeftovers());
         _s = _s with { StopReason = Supervision.StopReason.Leftovers, MainAlive = false };
-        SetState(ServiceState.Stopping, reason);
+        SetState(ServiceState.Stopping, CauseKind.Reexec, reason);
         KillEverything();
     }
 
     private void OnStart(StartRequest request)
     {
+        if (request.Reason == StartReason.Operator)
+        {
+            _s = _s with { OperatorName = request.By };
+        }
+
         // Only an operator undoes an operator's stop: not boot, a reload or a timer, even while it is stopping.
         if (request.Reason != StartReason.Operator && _s.StoppedByOperator)
         {
-            Complete(request.Waiter, OperationOutcome.Success("stopped by operator; not started"));
+            Complete(request.Waiter, OperationOutcome.Success("stopped by operator; not started", OutcomeCode.Skipped));
             return;
         }
 
@@ -212,7 +218,7 @@ public sealed partial class ServiceStateMachine
                     ClearHistory(request.Force);
                 }
 
-                Complete(request.Waiter, OperationOutcome.Success($"already running{Pid()}"));
+                Complete(request.Waiter, OperationOutcome.Success($"already running{Pid()}", OutcomeCode.AlreadyRunning));
                 return;
             case ServiceState.Waiting:
                 if (request.Reason == StartReason.Operator)
@@ -238,7 +244,7 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Backoff when request.Reason != StartReason.Operator:
                 // The restart policy's start is due (e.g. a boot behind an adoption that found it ended): it counts.
-                Complete(request.Waiter, OperationOutcome.Success("restart pending"));
+                Complete(request.Waiter, OperationOutcome.Success("restart pending", OutcomeCode.Pending));
                 return;
             case ServiceState.Stopped or ServiceState.Failed or ServiceState.Exited or ServiceState.Backoff:
                 break; // started below
@@ -249,15 +255,15 @@ public sealed partial class ServiceStateMachine
         if (HasProcesses)
         {
             // What a stop could not kill is still there: a second instance would run beside it.
-            Complete(request.Waiter, OperationOutcome.Failure("processes of its last run are still in its cgroup; stop it first (or find out what holds them)"));
+            Complete(request.Waiter, OperationOutcome.Failure("processes of its last run are still in its cgroup; stop it first (or find out what holds them)", OutcomeCode.Refused));
             return;
         }
 
         if (!Definition.Enabled && !request.Force)
         {
             Complete(request.Waiter, request.Reason == StartReason.Operator
-                ? OperationOutcome.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway")
-                : OperationOutcome.Success("disabled; not started"));
+                ? OperationOutcome.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway", OutcomeCode.Refused)
+                : OperationOutcome.Success("disabled; not started", OutcomeCode.Skipped));
             return;
         }
 
@@ -279,7 +285,7 @@ public sealed partial class ServiceStateMachine
     {
         if (_s.State == ServiceState.Waiting && request.Reason != StartReason.Operator)
         {
-            Complete(request.Waiter, OperationOutcome.Success($"waiting for {WaitingFor(Definition, _s)}"));
+            Complete(request.Waiter, OperationOutcome.Success($"waiting for {WaitingFor(Definition, _s)}", OutcomeCode.Waiting));
         }
         else
         {
@@ -289,9 +295,10 @@ public sealed partial class ServiceStateMachine
 
     private void OnRestart(RestartRequest request)
     {
+        _s = _s with { OperatorName = request.By };
         if (!Definition.Enabled && !request.Force)
         {
-            Complete(request.Waiter, OperationOutcome.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway"));
+            Complete(request.Waiter, OperationOutcome.Failure($"service {Definition.Name} is disabled; use --force to run it once anyway", OutcomeCode.Refused));
             return;
         }
 
@@ -349,6 +356,7 @@ public sealed partial class ServiceStateMachine
         _s = _s with
         {
             Runs = _s.Runs + 1,
+            StartedAs = reason,
             StartedAfter = CurrentDependencyRuns(),
             WaitingSince = null,
             IgnoreDependencies = false,
@@ -366,7 +374,7 @@ public sealed partial class ServiceStateMachine
             LastStartAttempt = _at.Wall,
             LastStartMonotonic = _at.Monotonic,
         };
-        SetState(ServiceState.Starting, $"starting ({reason.Name()})");
+        SetState(ServiceState.Starting, CauseOf(reason), $"starting ({reason.Name()})");
         Effect(new SpawnMain());
         ArmTimer(StartTimeout);
     }
@@ -408,7 +416,7 @@ public sealed partial class ServiceStateMachine
 
         _s = _s with { ExecConfirmed = true };
         CancelTimer();
-        SetState(ServiceState.Running, $"running (pid {_s.MainPid})");
+        SetState(ServiceState.Running, CauseOf(_s.StartedAs), $"running (pid {_s.MainPid})");
         CompleteAll(_startWaiters, OperationOutcome.Success($"started (pid {_s.MainPid})"));
         if (Definition.Schedule?.MaxTimePerRun is { } limit)
         {
@@ -430,7 +438,7 @@ public sealed partial class ServiceStateMachine
     private void FailStart(string error)
     {
         _s = _s with { LastError = error };
-        Record("start", $"start failed: {error}");
+        Record(new StartFailed(error));
         CompleteAll(_startWaiters, OperationOutcome.Failure($"start failed: {error}"));
     }
 
@@ -455,7 +463,7 @@ public sealed partial class ServiceStateMachine
     {
         if (!_s.MainAlive && _at.Populated && _s.LastExit is { } status)
         {
-            Record("watch", $"main process {_s.MainPid} ended ({status}); other processes remain in the cgroup, still running");
+            Record(new MainEndedGroupRuns(_s.MainPid, status));
         }
     }
 
@@ -507,8 +515,8 @@ public sealed partial class ServiceStateMachine
             CompleteAll(_stopWaiters, OperationOutcome.Success("stopped"));
             if (pending != Supervision.StopReason.Restart)
             {
-                SetState(ServiceState.Stopped, $"stopped ({exit})");
-                CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started"));
+                SetState(ServiceState.Stopped, CauseOf(pending), $"stopped ({exit})", EndedWith());
+                CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started", OutcomeCode.Cancelled));
                 return;
             }
 
@@ -523,20 +531,20 @@ public sealed partial class ServiceStateMachine
 
         if (Definition.IsCron)
         {
-            SetState(ServiceState.Stopped, $"run finished ({exit})");
+            SetState(ServiceState.Stopped, EndCause(), $"run finished ({exit})", EndedWith());
             return;
         }
 
         if (_s.ForcedWhileDisabled || !Definition.Enabled)
         {
-            SetState(ServiceState.Stopped, $"ended ({exit}); not restarted because the service is disabled");
+            SetState(ServiceState.Stopped, EndCause(), $"ended ({exit}); not restarted because the service is disabled", EndedWith());
             return;
         }
 
         var clean = _s.ExecError is null && _s.LastExit is { Success: true };
         var verdict = RestartDecision.Decide(Definition.Restart ?? RestartSettings.Default, clean, _s.Crashes, _at.Monotonic);
         _s = _s with { Crashes = verdict.Crashes };
-        SetState(verdict.Next, $"ended ({exit}); {verdict.Reason}");
+        SetState(verdict.Next, EndCause(), $"ended ({exit}); {verdict.Reason}", EndedWith());
         if (verdict.Next == ServiceState.Backoff)
         {
             ArmTimer((Definition.Restart ?? RestartSettings.Default).Backoff);
@@ -565,7 +573,7 @@ public sealed partial class ServiceStateMachine
                 break;
             case ServiceState.Running when Definition.Schedule?.MaxTimePerRun is { } limit:
                 _s = _s with { LastRunOvertime = true };
-                Record("overtime", $"run exceeded max_time_per_run={DurationText.Format(limit)}; stopping it");
+                Record(new RunOvertime(limit));
                 EnterStopping(Supervision.StopReason.Overtime);
                 break;
             case ServiceState.Backoff:
@@ -586,11 +594,12 @@ public sealed partial class ServiceStateMachine
     }
 
     /// <summary>The one place the state changes; it also begins and ends what only RUNNING has (probes).</summary>
-    private void SetState(ServiceState next, string reason)
+    /// <param name="exit">How the run ended, when the change is its end.</param>
+    private void SetState(ServiceState next, Cause cause, string reason, ExitStatus? exit = null)
     {
         var previous = _s.State;
         _s = _s with { State = next, StateSince = _at.Wall, Phase = StopPhase.None };
-        Record("state", previous == next ? reason : $"{previous.Name()} -> {next.Name()}: {reason}");
+        Record(new StateChanged(previous, next, cause, reason, _s.MainPid, exit));
         if (previous == ServiceState.Running && next != ServiceState.Running)
         {
             CancelProbes();
@@ -600,6 +609,9 @@ public sealed partial class ServiceStateMachine
             ArmProbes();
         }
     }
+
+    /// <summary>The exit status of the run that ended (none when its command never ran).</summary>
+    private ExitStatus? EndedWith() => _s.ExecError is null ? _s.LastExit : null;
 
     private void ArmTimer(TimeSpan delay)
     {
@@ -613,7 +625,7 @@ public sealed partial class ServiceStateMachine
         Effect(new CancelTimer());
     }
 
-    private void Record(string component, string message) => Effect(new RecordEvent(component, message));
+    private void Record(Event e) => Effect(new RecordEvent(e));
 
     private void Effect(ServiceEffect effect) => _effects.Add(effect);
 

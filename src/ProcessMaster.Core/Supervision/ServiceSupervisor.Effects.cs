@@ -1,4 +1,5 @@
 using ProcessMaster.Core.Cgroups;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Processes;
 using ProcessMaster.Core.Supervision.Ports;
@@ -28,7 +29,7 @@ public sealed partial class ServiceSupervisor
                     _cgroup.Signal(SigCont); // a stopped process only acts on the signal once continued
                 }
 
-                Record("stop", $"sent {SignalName.Format(signal.Signal)} to {sent} process(es)");
+                Record(new SignalSent(signal.Signal, sent));
                 break;
             case KillMain kill:
                 _context.Processes.KillIfAlive(kill.Pid);
@@ -41,8 +42,7 @@ public sealed partial class ServiceSupervisor
                 _mainWatch = _context.Processes.Watch(watch.Pid, status => Post(new MainExited(watch.Pid, status)));
                 break;
             case ReportLeftovers:
-                var left = _cgroup.Pids();
-                Record("reconcile", $"found {left.Count} process(es) left by an earlier daemon ({string.Join(',', left)}); killing them so the service starts fresh");
+                Record(new LeftoversFound(_cgroup.Pids()));
                 break;
             case ArmTimer arm:
                 Arm(ref _timer, arm.Delay, new TimerFired(arm.Generation));
@@ -74,9 +74,9 @@ public sealed partial class ServiceSupervisor
                 _answers.Add(() => complete.Reply.Complete(complete.Action));
                 break;
             case FailStuckStop stuck:
-                var pids = _cgroup.Pids();
-                var message = $"still running after cgroup.kill: pid(s) {string.Join(',', pids)} remain";
-                Record("stop", message);
+                var stuckEvent = new StopStuck(_cgroup.Pids());
+                var message = stuckEvent.Render();
+                Record(stuckEvent);
                 _answers.Add(() =>
                 {
                     foreach (var waiter in stuck.Waiters)
@@ -87,12 +87,12 @@ public sealed partial class ServiceSupervisor
 
                 break;
             case RecordEvent record:
-                Record(record.Component, record.Message);
+                Record(record.Event);
                 break;
             case PersistOperatorStop persist:
                 await PersistOperatorStopAsync(persist.Stopped);
                 break;
-            case TransitionFailed failed:
+            case TransitionUndone failed:
                 ReportFailedTransition(failed);
                 break;
             default:
@@ -101,13 +101,9 @@ public sealed partial class ServiceSupervisor
     }
 
     /// <summary>Says what failed and that nothing changed; a fact the machine wants again is posted again when it asks.</summary>
-    private void ReportFailedTransition(TransitionFailed failed)
+    private void ReportFailedTransition(TransitionUndone failed)
     {
-        var name = failed.Message.GetType().Name;
-        var next = failed.RetryIn is { } delay
-            ? $"; it is handled again in {delay.TotalSeconds:0} s (attempt {failed.Attempt} of {ServiceStateMachine.MaxRetries})"
-            : failed.Message.IsFact ? $"; given up after {ServiceStateMachine.MaxRetries} retries, the state may be stale until the service's next event" : "";
-        Record("supervisor", $"handling {name} in {failed.State.Name()} failed: {failed.Error}; nothing was changed{next}");
+        Record(new TransitionFailed(failed.Message.GetType().Name, failed.State, failed.Error, failed.Attempt, failed.RetryIn, failed.Message.IsFact));
         if (failed.RetryIn is { } retry)
         {
             _ = Task.Delay(retry, _context.Time).ContinueWith(_ => Post(failed.Message), TaskScheduler.Default);
@@ -166,9 +162,9 @@ public sealed partial class ServiceSupervisor
         }
         catch (Exception e)
         {
-            _unsaved = $"the {(stopped ? "stop" : "start")} could not be saved in the state file ({e.Message}); " +
-                       $"after a daemon restart the service will {(stopped ? "start again" : "stay stopped")}";
-            Record("state", _unsaved);
+            var unsaved = new OperatorStopNotSaved(stopped, e.Message);
+            _unsaved = unsaved.Render();
+            Record(unsaved);
         }
     }
 
@@ -202,7 +198,7 @@ public sealed partial class ServiceSupervisor
                 {
                     if (error is not null)
                     {
-                        Record("stop", $"stop_command: {error}");
+                        Record(new StopProgress(StopStep.CommandNotExecuted, Error: error));
                     }
                 },
                 (p, status) => Post(new StopCommandExited(p, status)));

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Supervision.Ports;
@@ -70,7 +71,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         Post(new SupervisionStarted(saved is null ? null : new Adoption(LiveMain(saved.State.MainPid))));
         if (saved is not null && saved.Fingerprint != _fingerprint.Digest && (saved.State.State.IsActive() || saved.State.State == ServiceState.Backoff))
         {
-            Record("adopt", "its definition changed while no daemon ran; applying it as a reload would");
+            Record(new Adopted(AdoptionOutcome.DefinitionChanged));
             Post(new DefinitionChanged(definition));
         }
 
@@ -91,19 +92,21 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     public Action<ServiceSnapshot>? SnapshotPublished { get; set; }
 
     /// <param name="noDeps">Start now, whatever the dependencies.</param>
-    public async Task<OperationOutcome> StartAsync(StartReason reason, bool force = false, bool noDeps = false)
+    /// <param name="by">Who gave an operator's command.</param>
+    public async Task<OperationOutcome> StartAsync(StartReason reason, bool force = false, bool noDeps = false, string? by = null)
     {
-        var result = await Request(waiter => new StartRequest(reason, force, waiter, noDeps));
+        var result = await Request(waiter => new StartRequest(reason, force, waiter, noDeps, by));
         return reason == StartReason.Operator ? Saved(result) : result;
     }
 
-    public async Task<OperationOutcome> StopAsync(StopReason reason)
+    public async Task<OperationOutcome> StopAsync(StopReason reason, string? by = null)
     {
-        var result = await Request(waiter => new StopRequest(reason, waiter));
+        var result = await Request(waiter => new StopRequest(reason, waiter, by));
         return reason == StopReason.Operator ? Saved(result) : result;
     }
 
-    public async Task<OperationOutcome> RestartAsync(bool force = false, bool noDeps = false) => Saved(await Request(waiter => new RestartRequest(force, waiter, noDeps)));
+    public async Task<OperationOutcome> RestartAsync(bool force = false, bool noDeps = false, string? by = null) =>
+        Saved(await Request(waiter => new RestartRequest(force, waiter, noDeps, by)));
 
     /// <summary>Hands the service a reloaded definition; the machine decides what that means for what runs.</summary>
     public Task<ReloadAction> ChangeDefinitionAsync(ServiceDefinition definition)
@@ -130,7 +133,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             var run = _machine.Current.Runs;
             if (Interlocked.Exchange(ref _mainPidIgnoredInRun, run) != run)
             {
-                Record("notify", $"ignored MAINPID={main} from pid {pid}: not a process of the service (said once per run)");
+                Record(new NotifyHeard(NotifyKind.MainPidIgnored, main, pid));
             }
 
             message = message with { MainPid = null };
@@ -150,7 +153,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         var waiter = new OperationWaiter();
         if (!_mailbox.Writer.TryWrite(create(waiter)))
         {
-            waiter.Complete(OperationOutcome.Failure("the service is being removed"));
+            waiter.Complete(OperationOutcome.Failure("the service is being removed", OutcomeCode.Cancelled));
         }
 
         return waiter.Task;
@@ -193,7 +196,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
 
             if (!_machine.Current.Equals(_published.State) || !ReferenceEquals(_machine.Definition, _published.Definition))
             {
-                Background.Run("publishing the status", Publish, text => Record("supervisor", text));
+                Background.Run("publishing the status", Publish, text => Record(new Notice("supervisor", text)));
             }
 
             // Callers hear the outcome only now, so a status asked right after shows it.
@@ -208,7 +211,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
 
     /// <summary>
     /// Nothing a message leads to may end the loop: the service would be unsupervised from then on. The machine
-    /// undoes a transition that fails and says what to do about it (<see cref="TransitionFailed"/>); each effect
+    /// undoes a transition that fails and says what to do about it (<see cref="TransitionUndone"/>); each effect
     /// that fails is reported on its own; this guard is for whatever is left.
     /// </summary>
     private async Task HandleAsync(ServiceMessage message)
@@ -219,7 +222,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
         catch (Exception e)
         {
-            Background.Report($"handling {message.GetType().Name}", e, text => Record("supervisor", text));
+            Background.Report($"handling {message.GetType().Name}", e, text => Record(new Notice("supervisor", text)));
         }
     }
 
@@ -244,7 +247,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             }
             catch (Exception e)
             {
-                Record("supervisor", $"{effect.GetType().Name} failed: {e.Message}");
+                Record(new SupervisorFault(effect.GetType().Name, e.Message));
             }
         }
     }
@@ -302,13 +305,13 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         var warnings = _cgroup.Prepare(definition.Resources);
         foreach (var warning in warnings.Except(_limitWarnings, StringComparer.Ordinal))
         {
-            Record("cgroup", warning);
+            Record(new LimitNotApplied(warning));
         }
 
         _limitWarnings = warnings;
     }
 
-    private void Record(string component, string message) => _context.Events.Record(Name, component, message, Events.EventOrigin.Service);
+    private void Record(Event e) => _context.Events.Record(Name, e, EventOrigin.Service);
 
     /// <summary>Stops the loop; the service must already be stopped. Removes its cgroups when <paramref name="removeCgroups"/>.</summary>
     public async ValueTask DisposeAsync(bool removeCgroups)

@@ -1,4 +1,5 @@
 using System.Text;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Interop;
@@ -15,7 +16,7 @@ internal sealed partial class ControlApi
     {
         dispatcher.Register(Methods.Update, async (_, session) =>
         {
-            events.Record(null, "operator", $"update by {session.Actor}");
+            events.Record(null, new OperatorAction(session.Actor, "update"));
             return ToResult(await runtime.ReloadAsync(), null);
         });
         dispatcher.Register(Methods.Enable, (p, session) => SetEnabledAsync(p.Name, true, session.Actor));
@@ -65,7 +66,7 @@ internal sealed partial class ControlApi
             throw new RpcException(RpcErrorCodes.OperationFailed, $"cannot edit {file}: {e.Message}");
         }
 
-        events.Record(name, "operator", $"{(enabled ? "enable" : "disable")} by {actor}: set global.enabled={(enabled ? "true" : "false")} in {file}");
+        events.Record(name, new OperatorAction(actor, enabled ? "enable" : "disable", Effect: $"set global.enabled={(enabled ? "true" : "false")} in {file}"));
         return ToResult(await runtime.ReloadAsync(), $"{(enabled ? "enabled" : "disabled")} {name}");
     }
 

@@ -38,5 +38,5 @@ internal sealed partial class ControlApi
         return new EventsResult(history.Select(ToRecord).ToList());
     }
 
-    private static EventRecord ToRecord(EventEntry entry) => new(entry.Time, entry.App, entry.Component, entry.Message);
+    private static EventRecord ToRecord(EventEntry entry) => new(entry.Time, entry.App, entry.Component, entry.Message, entry.Event.Kind, EventJson.ToElement(entry.Event));
 }

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Supervision;
@@ -30,15 +31,15 @@ internal sealed partial class ControlApi
             targets = [.. targets.Where(s => !s.Snapshot.Definition.IsCron)];
         }
 
-        events.Record(all ? null : parameters.Name, "operator",
-            $"{operation.ToString().ToLowerInvariant()} {parameters.Name}{(parameters.Force ? " --force" : "")}{(parameters.NoDeps ? " --no-deps" : "")} by {actor}");
+        var options = string.Join(' ', new[] { parameters.Force ? "--force" : null, parameters.NoDeps ? "--no-deps" : null }.OfType<string>());
+        events.Record(all ? null : parameters.Name, new OperatorAction(actor, operation.ToString().ToLowerInvariant(), parameters.Name, options.Length > 0 ? options : null));
         var results = operation switch
         {
-            Lifecycle.Start => await manager.StartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps),
-            Lifecycle.Stop => await manager.StopAsync(targets, parameters.NoDeps),
-            Lifecycle.Restart => await manager.RestartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps),
+            Lifecycle.Start => await manager.StartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps, actor),
+            Lifecycle.Stop => await manager.StopAsync(targets, parameters.NoDeps, actor),
+            Lifecycle.Restart => await manager.RestartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps, actor),
         };
-        var outcomes = results.Select(r => new TargetOutcome(r.Name, r.Result.Ok, r.Result.Message)).ToList();
+        var outcomes = results.Select(r => new TargetOutcome(r.Name, r.Result.Ok, r.Result.Message, r.Result.CodeName)).ToList();
         return new OperationResult(outcomes.All(o => o.Ok), outcomes);
     }
 }

@@ -71,7 +71,7 @@ internal sealed class DaemonReexec(
         var reason = "";
         try
         {
-            events.Record(null, "reexec", $"{trigger}: re-executing {executable} (generation {Generation} -> {Generation + 1})");
+            events.Record(null, new ReexecBegun(trigger, executable, Generation));
             // The dry run reads the state as saved now, before anything waits: the final save differs
             // only in values, which the same build reads alike.
             if (await CheckAsync() is { } refusal)
@@ -83,7 +83,7 @@ internal sealed class DaemonReexec(
             var open = await server.PauseAsync(Drain, notice);
             if (open > 0)
             {
-                events.Record(null, "reexec", $"{open} control connection(s) still open after {Drain.TotalSeconds:0} s are closed by the swap");
+                events.Record(null, new ReexecClosedConnections(open, Drain));
             }
 
             await manager.PauseAllAsync(resume.Task);
@@ -101,7 +101,7 @@ internal sealed class DaemonReexec(
             server.Resume();
             if (reason.Length > 0)
             {
-                events.Record(null, "reexec", $"{reason}; this daemon carries on");
+                events.Record(null, new ReexecAbandoned(reason));
             }
 
             _one.Release();

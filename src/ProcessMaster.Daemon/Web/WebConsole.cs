@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Daemon.Http;
 
@@ -34,7 +35,7 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
 
         if (WebConsolePolicy.RefusalReason(settings) is { } refusal)
         {
-            runtime.Events.Record(null, "web", $"web console not started: {refusal}");
+            runtime.Events.Record(null, new WebConsoleNotStarted(refusal));
             return null;
         }
 
@@ -43,12 +44,12 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
         try
         {
             users = settings.UsesGeneratedPassword
-                ? [GeneratedPassword.LoadOrCreate(stateDirectory, message => runtime.Events.Record(null, "web", message))]
+                ? [GeneratedPassword.LoadOrCreate(stateDirectory, message => runtime.Events.Record(null, new Notice("web", message)))]
                 : settings.Users;
         }
         catch (IOException e)
         {
-            runtime.Events.Record(null, "web", $"web console not started: {e.Message}");
+            runtime.Events.Record(null, new WebConsoleNotStarted(e.Message));
             return null;
         }
 
@@ -62,17 +63,17 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
         catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
             tls?.Dispose();
-            runtime.Events.Record(null, "web", $"web console not started: cannot listen on {settings.Bind}:{settings.Port}: {e.Message}");
+            runtime.Events.Record(null, new WebConsoleNotStarted($"cannot listen on {settings.Bind}:{settings.Port}: {e.Message}"));
             return null;
         }
 
         var limiter = new LoginRateLimiter(time);
         var handler = new WebConsoleHandler(runtime, dispatcher, new BasicAuthenticator(users, time, limiter), limiter);
         var server = new HttpServer(listener, tls, new ConnectionSlots(MaxConnections, MaxConnectionsPerSource, MaxStreams), Protocol.JsonRpc.MaxRequestBytes, "a console request", handler.HandleAsync,
-            message => runtime.Events.Record(null, "web", message));
+            message => runtime.Events.Record(null, new Notice("web", message)));
         var host = settings.Bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
         var url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/processmaster/";
-        runtime.Events.Record(null, "web", $"web console listening on {url}");
+        runtime.Events.Record(null, new WebConsoleListening(url));
         return new WebConsole(server, url);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Daemon.Http;
 using ProcessMaster.Protocol;
@@ -59,7 +60,7 @@ internal sealed partial class WebConsoleHandler(
         {
             if (wrongPassword)
             {
-                runtime.Events.Record(null, "web", $"failed login from {source}"); // bounded by the limiter's budget
+                runtime.Events.Record(null, new LoginFailed(source.ToString())); // bounded by the limiter's budget
             }
 
             exchange.SetHeader("WWW-Authenticate", "Basic realm=\"processmaster\", charset=\"UTF-8\"");

@@ -161,6 +161,13 @@ public sealed class TestDaemon : IAsyncDisposable
         return result.Stdout;
     }
 
+    /// <summary>The history as <c>pmctl events --format json</c> gives it: kinds and fields, for assertions on values.</summary>
+    public async Task<IReadOnlyList<EventRecord>> EventsAsync(string? name = null, int n = 2000)
+    {
+        var json = await PmctlOkAsync(["events", .. name is null ? Array.Empty<string>() : [name], "-n", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json"]);
+        return JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.EventsResult)!.Events;
+    }
+
     public async Task<ServiceStatus> StatusAsync(string name)
     {
         var json = await PmctlOkAsync("status", name, "--format", "json");

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Supervision;
 using ProcessMaster.Tests.Support;
 
 namespace ProcessMaster.Tests.Events;
@@ -16,12 +17,12 @@ public class EventLogTests
         using var dir = new TempDirectory();
         var file = Path.Combine(dir.Path, "events.jsonl");
         var log = new EventLog(file, _time);
-        log.Record("b", "operator", "stop b by root");
-        log.Record(null, "config", "not loaded: x.yaml:3:1: bad");
-        log.Record("quiet", "state", "STARTING -> RUNNING: running (pid 7)", EventOrigin.Service);
+        log.Record("b", new OperatorAction("root", "stop", "b"));
+        log.Record(null, new DefinitionRejected("x.yaml", 3, 1, null, "bad"));
+        log.Record("quiet", new StateChanged(ServiceState.Starting, ServiceState.Running, CauseKind.Boot, "running (pid 7)", 7), EventOrigin.Service);
         for (var i = 0; i < 100_000; i++)
         {
-            log.Record("noisy", "notify", i % 2 == 0 ? "the service says it is stopping (STOPPING=1)" : $"ignored MAINPID={i}", EventOrigin.Service);
+            log.Record("noisy", i % 2 == 0 ? new NotifyHeard(NotifyKind.Stopping) : new NotifyHeard(NotifyKind.MainPidIgnored, i, i), EventOrigin.Service);
             if (i % 1000 == 0)
             {
                 _time.Advance(TimeSpan.FromMilliseconds(10)); // about a second for all of them
@@ -29,8 +30,8 @@ public class EventLogTests
         }
 
         var all = log.Last(10_000);
-        Assert.Contains(all, e => e.Message == "stop b by root");
-        Assert.Contains(all, e => e.Component == "config");
+        Assert.Contains(all, e => e.Event is OperatorAction { By: "root", Action: "stop", Target: "b" });
+        Assert.Contains(all, e => e.Event is DefinitionRejected { File: "x.yaml", Line: 3 });
         Assert.Contains(all, e => e.App == "quiet");
         Assert.InRange(all.Count(e => e.App == "noisy"), 1, ServiceEventGate.Burst + ServiceEventGate.PerSecond * 4);
         Assert.True(log.Dropped > 99_000, $"{log.Dropped} dropped");
@@ -39,7 +40,7 @@ public class EventLogTests
         Assert.False(File.Exists(file + ".1"));
         Assert.Contains("stop b by root", File.ReadAllText(file));
         var reloaded = new EventLog(file, _time).Last(10_000);
-        Assert.Equal(all.Select(e => e.Message), reloaded.Select(e => e.Message));
+        Assert.Equal(all.Select(e => e.Event), reloaded.Select(e => e.Event)); // kinds and fields, read back
     }
 
     [Fact]
@@ -48,39 +49,44 @@ public class EventLogTests
         var log = new EventLog(null, _time);
         for (var i = 0; i < ServiceEventGate.Burst + 50; i++)
         {
-            log.Record("noisy", "probe", $"check {i}", EventOrigin.Service);
+            log.Record("noisy", new Notice("probe", $"check {i}"), EventOrigin.Service);
         }
 
         Assert.Equal(50, log.Dropped);
         _time.Advance(TimeSpan.FromSeconds(1)); // the flush timer: the budget has room again
         var summary = log.Last(1).Single();
-        Assert.Equal(("noisy", ServiceEventGate.DroppedComponent), (summary.App, summary.Component));
-        Assert.StartsWith("50 event(s) of this service were not recorded", summary.Message);
-        log.Record("noisy", "probe", "check after", EventOrigin.Service);
-        Assert.Equal("check after", log.Last(1).Single().Message);
+        Assert.Equal("noisy", summary.App);
+        Assert.Equal(new EventsHeldBack(50, ServiceEventGate.Burst, ServiceEventGate.PerSecond), summary.Event);
+        log.Record("noisy", new Notice("probe", "check after"), EventOrigin.Service);
+        Assert.Equal(new Notice("probe", "check after"), log.Last(1).Single().Event);
     }
 
     [Fact]
     public void AStreakOfTheSameEvent_IsRecordedOnce_ThenAsHowOftenItRepeated()
     {
         var log = new EventLog(null, _time);
+        var stopping = new NotifyHeard(NotifyKind.Stopping);
         for (var i = 0; i < 5; i++)
         {
-            log.Record("web", "notify", "the service says it is stopping (STOPPING=1)", EventOrigin.Service);
+            log.Record("web", stopping, EventOrigin.Service);
         }
 
         Assert.Single(log.Last(100));
-        log.Record("web", "state", "RUNNING -> STOPPING", EventOrigin.Service);
-        Assert.Equal(["the service says it is stopping (STOPPING=1)", "the service says it is stopping (STOPPING=1) (repeated 4 more time(s))", "RUNNING -> STOPPING"],
-            log.Last(100).Select(e => e.Message));
+        var change = new StateChanged(ServiceState.Running, ServiceState.Stopping, Cause.Operator("root"), "stopping (operator)");
+        log.Record("web", change, EventOrigin.Service);
+        Assert.Equal([stopping, new Repeated(stopping, 4), change], log.Last(100).Select(e => e.Event));
+        Assert.Equal("the service says it is stopping (STOPPING=1) (repeated 4 more time(s))", log.Last(2)[0].Message);
+        Assert.Equal("notify", log.Last(2)[0].Component);
 
         // A streak that goes quiet is reported by the flush timer; the daemon's own repeats are all kept.
-        log.Record("web", "health", "unhealthy", EventOrigin.Service);
-        log.Record("web", "health", "unhealthy", EventOrigin.Service);
-        log.Record(null, "reload", "update by root");
-        log.Record(null, "reload", "update by root");
+        var unhealthy = new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Unhealthy, "exec true", 3, "exit code 1");
+        log.Record("web", unhealthy, EventOrigin.Service);
+        log.Record("web", unhealthy, EventOrigin.Service);
+        var update = new OperatorAction("root", "update");
+        log.Record(null, update);
+        log.Record(null, update);
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(["unhealthy", "update by root", "update by root", "unhealthy (repeated 1 more time(s))"], log.Last(4).Select(e => e.Message));
+        Assert.Equal([unhealthy, update, update, new Repeated(unhealthy, 1)], log.Last(4).Select(e => e.Event));
     }
 
     [Fact]
@@ -92,7 +98,7 @@ public class EventLogTests
         for (var i = 0; i < 6; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(1));
-            log.Record(i % 2 == 0 ? null : "web", "c", $"e{i}", i % 3 == 0 ? EventOrigin.Daemon : EventOrigin.Service);
+            log.Record(i % 2 == 0 ? null : "web", new Notice("c", $"e{i}"), i % 3 == 0 ? EventOrigin.Daemon : EventOrigin.Service);
         }
 
         Assert.Equal(["e0", "e1", "e2", "e3", "e4", "e5"], log.Last(10).Select(e => e.Message));
@@ -107,7 +113,7 @@ public class EventLogTests
     {
         using var dir = new TempDirectory();
         var file = Path.Combine(dir.Path, "events.jsonl");
-        new EventLog(file, _time).Record(null, "boot", "before the crash");
+        new EventLog(file, _time).Record(null, new Notice("boot", "before the crash"));
         using (var stream = new FileStream(file, FileMode.Append))
         {
             var junk = new byte[1024 * 1024];
@@ -131,10 +137,10 @@ public class EventLogTests
     {
         using var dir = new TempDirectory();
         var file = Path.Combine(dir.Path, "events.jsonl");
-        new EventLog(file, _time).Record(null, "boot", "before the crash");
+        new EventLog(file, _time).Record(null, new Notice("boot", "before the crash"));
         File.AppendAllText(file, "{\"ts\":\"2026-12-07T10:00:00Z\",\"app\":nu");
 
-        new EventLog(file, _time).Record(null, "boot", "after the crash");
+        new EventLog(file, _time).Record(null, new Notice("boot", "after the crash"));
         var reloaded = new EventLog(file, _time);
         Assert.Equal(["before the crash", "after the crash"], reloaded.Last(10).Select(e => e.Message));
         Assert.Equal(1, reloaded.SkippedAtLoad); // the torn line, now a line of its own

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using System.Text.Json;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
@@ -53,8 +54,8 @@ public class AdoptionTests
         await Eventually.True(() => second.Snapshot.MainPid == pid, "adopted");
         Assert.Equal((ServiceState.Running, 1, before.StateSince), (second.Snapshot.State, second.Snapshot.Restarts, second.Snapshot.StateSince));
         Assert.Equal(2, _host.SpawnCount("web")); // the second daemon spawned nothing
-        Assert.True(_host.Saw($"adopted: main process {pid} running"));
-        Assert.False(_host.Saw("left by an earlier daemon"));
+        Assert.True(_host.Saw<Adopted>(a => a is { Outcome: AdoptionOutcome.Running } && a.Pid == pid));
+        Assert.False(_host.Saw<LeftoversFound>());
 
         // Not its child: the end comes without a status, and counts as a crash.
         _host.Exit(pid, ExitStatus.Exited(0));
@@ -73,7 +74,7 @@ public class AdoptionTests
         await using var second = new ServiceSupervisor(Web, _host.Context);
         Assert.Contains("restart pending", (await second.StartAsync(StartReason.Boot)).Message);
         await Eventually.True(() => second.Snapshot.State == ServiceState.Backoff, "BACKOFF");
-        Assert.True(_host.Saw("ended while no daemon ran (exit status unknown)"));
+        Assert.True(_host.Saw<Adopted>(a => a.Outcome == AdoptionOutcome.Ended));
         _host.Time.Advance(TimeSpan.FromSeconds(2));
         await Eventually.True(() => second.Snapshot.State == ServiceState.Running && second.Snapshot.Restarts == 1, "restarted once");
         Assert.Equal(2, _host.SpawnCount("web"));
@@ -87,7 +88,7 @@ public class AdoptionTests
 
         await using var second = new ServiceSupervisor(changed, _host.Context);
         await Eventually.True(() => second.Snapshot.State == ServiceState.Running && second.Snapshot.MainPid is { } p && p != pid, "restarted with the new definition");
-        Assert.True(_host.Saw("its definition changed while no daemon ran"));
+        Assert.True(_host.Saw<Adopted>(a => a.Outcome == AdoptionOutcome.DefinitionChanged));
         Assert.Equal(2, _host.SpawnCount("web"));
     }
 
@@ -101,7 +102,8 @@ public class AdoptionTests
         await Eventually.True(() => second.Snapshot.State == ServiceState.Stopped && !_host.Cgroup("web").IsPopulated, "stopped, nothing left");
         Assert.Equal(1, _host.Cgroup("web").Kills);
         Assert.Equal(1, _host.SpawnCount("web"));
-        Assert.True(_host.Saw("stopped by operator; killing what an earlier daemon left running"));
+        Assert.True(_host.Saw<StateChanged>(c => c is { To: ServiceState.Stopping, Cause.Kind: CauseKind.Reexec }));
+        Assert.True(_host.Saw<LeftoversFound>());
     }
 
     [Fact(Timeout = 30_000)]
@@ -118,7 +120,7 @@ public class AdoptionTests
         // The restart it was in the middle of completes: killed, then started afresh.
         await Eventually.True(() => second.Snapshot.State == ServiceState.Running && _host.SpawnCount("web") == 2, "the restart completed");
         Assert.Equal(1, _host.Cgroup("web").Kills);
-        Assert.True(_host.Saw("a stop was under way; finishing it with cgroup.kill"));
+        Assert.True(_host.Saw<Adopted>(a => a.Outcome == AdoptionOutcome.StopFinished));
     }
 
     [Fact]

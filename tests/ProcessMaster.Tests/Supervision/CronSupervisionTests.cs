@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Interop;
@@ -37,7 +38,7 @@ public class CronSupervisionTests
         }
 
         Assert.Null(job.Snapshot.NextRun);
-        Assert.True(_host.Saw("no further runs: not_after"));
+        Assert.True(_host.Saw<ScheduleEnded>(e => e is { NotAfter: not null, Passed: false }));
         _host.Time.Advance(TimeSpan.FromHours(3));
         Assert.Equal(3, _host.SpawnCount("web"));
     }
@@ -52,7 +53,7 @@ public class CronSupervisionTests
         await Eventually.True(() => job.Snapshot.State == ServiceState.Running && job.Snapshot.NextRun == start.AddMinutes(2), "the first run");
 
         _host.Time.Advance(TimeSpan.FromMinutes(1));
-        await Eventually.True(() => _host.Saw("skipped: the previous run is still RUNNING"), "the overlapping tick skipped");
+        await Eventually.True(() => _host.Saw<TickSkipped>(t => t is { Why: TickSkip.StillRunning, State: ServiceState.Running }), "the overlapping tick skipped");
         Assert.Equal(1, _host.SpawnCount("web"));
 
         _host.Time.Advance(TimeSpan.FromSeconds(30));

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Supervision;
@@ -47,7 +48,7 @@ public class DependencyMachineTests
         var h = new MachineHarness(Web(On("db")));
         var boot = h.Start(reason: StartReason.Boot);
         Assert.Equal(ServiceState.Waiting, h.State);
-        Assert.Equal(OperationOutcome.Success("waiting for db (started)"), h.Result(boot));
+        Assert.Equal((OutcomeCode.Waiting, "waiting for db (started)"), (h.Result(boot)!.Code, h.Result(boot)!.Message));
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public class DependencyMachineTests
 
         h.Send(Status("db", ServiceState.Running, ready: true, runs: 2));
         Assert.Equal(ServiceState.Stopping, h.State);
-        Assert.Contains("db was restarted and is healthy again; restarting", h.Events);
+        Assert.Contains(new DependencyRestarted("db", "healthy"), h.Recorded);
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Starting, h.State);
         h.Spawned(101);
@@ -172,7 +173,7 @@ public class DependencyMachineTests
         h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, false, "refused"));
         Assert.False(h.Machine.Current.Ready);
         Assert.Equal("unhealthy", ServiceStateMachine.Health(h.Machine.Definition, h.Machine.Current));
-        Assert.Contains(h.Events, e => e.StartsWith("unhealthy: tcp 127.0.0.1:1 failed 3 time(s) in a row: refused", StringComparison.Ordinal));
+        Assert.Contains(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Unhealthy, "tcp 127.0.0.1:1", 3, "refused"), h.Recorded);
     }
 
     [Fact]
@@ -187,7 +188,7 @@ public class DependencyMachineTests
         }
 
         Assert.Equal("starting", ServiceStateMachine.Health(h.Machine.Definition, h.Machine.Current));
-        Assert.Single(h.Events, e => e.StartsWith("not ready yet: tcp 127.0.0.1:1 failed 3 time(s) in a row: refused", StringComparison.Ordinal));
+        Assert.Single(h.Recorded, e => e == new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.NotReady, "tcp 127.0.0.1:1", 3, "refused"));
 
         h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, true, "ok"));
         for (var i = 0; i < 3; i++)
@@ -195,7 +196,7 @@ public class DependencyMachineTests
             h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, false, "refused"));
         }
 
-        Assert.Equal(2, h.Events.Count(e => e.StartsWith("not ready yet:", StringComparison.Ordinal)));
+        Assert.Equal(2, h.Recorded.OfType<ProbeChanged>().Count(p => p.Verdict == ProbeVerdict.NotReady));
     }
 
     [Fact]
@@ -209,7 +210,7 @@ public class DependencyMachineTests
         h.Send(new ProbeCompleted(ProbeKind.Liveness, generation, false, "timed out"));
         Assert.Equal(ServiceState.Stopping, h.State);
         Assert.Single(h.Effects.OfType<CancelProbeTimers>());
-        Assert.Contains("liveness probe (tcp 127.0.0.1:1) failed 2 time(s) in a row: timed out; restarting it", h.Events);
+        Assert.Contains(new ProbeChanged(ProbeKind.Liveness, ProbeVerdict.LivenessFailed, "tcp 127.0.0.1:1", 2, "timed out"), h.Recorded);
 
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Backoff, h.State);
@@ -255,6 +256,6 @@ public class DependencyMachineTests
 
         h.Send(new ProbeDue(ProbeKind.Watchdog, watchdog.Generation));
         Assert.Equal(ServiceState.Stopping, h.State);
-        Assert.Contains("no WATCHDOG=1 within 5s: the service is hung; restarting it", h.Events);
+        Assert.Contains(new ProbeChanged(ProbeKind.Watchdog, ProbeVerdict.WatchdogExpired, null, Interval: TimeSpan.FromSeconds(5)), h.Recorded);
     }
 }

@@ -110,7 +110,9 @@ internal sealed class MachineHarness
         return Send(new ScheduleTimerFired(armed.Generation));
     }
 
-    public IEnumerable<string> Events => Effects.OfType<RecordEvent>().Select(e => e.Message);
+    public IEnumerable<string> Events => Recorded.Select(e => e.Render());
+
+    public IEnumerable<Core.Events.Event> Recorded => Effects.OfType<RecordEvent>().Select(e => e.Event);
 
     public int Count<T>() where T : ServiceEffect => Effects.OfType<T>().Count();
 

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Supervision;
@@ -72,7 +73,7 @@ public sealed class ServiceManagerDependencyTests : IAsyncLifetime
         var results = await _manager.StopAsync([_manager.Services["db"]]);
         Assert.Equal(["db: stopped", "web: stopped (depends on db)", "worker: stopped (depends on db)"],
             results.Select(r => $"{r.Name}: {r.Result.Message}"));
-        var stopped = _host.Events.Where(e => e.Contains("-> STOPPED", StringComparison.Ordinal)).Select(e => e[..e.IndexOf(':')]).ToList();
+        var stopped = _host.Recorded.Where(r => r.Event is StateChanged { To: ServiceState.Stopped }).Select(r => r.App).ToList();
         Assert.Equal(["worker", "web", "db"], stopped);
 
         Assert.True((await _manager.StartAsync([_manager.Services["db"]], force: false, skipDisabled: false)).All(r => r.Result.Ok));
@@ -102,7 +103,7 @@ public sealed class ServiceManagerDependencyTests : IAsyncLifetime
     {
         await BootChainAsync();
         await _manager.ShutdownAsync();
-        var stopped = _host.Events.Where(e => e.Contains("-> STOPPED", StringComparison.Ordinal)).Select(e => e[..e.IndexOf(':')]).ToList();
+        var stopped = _host.Recorded.Where(r => r.Event is StateChanged { To: ServiceState.Stopped }).Select(r => r.App).ToList();
         Assert.Equal(["worker", "web", "db"], stopped);
     }
 }

@@ -342,7 +342,7 @@ public class ServiceStateMachinePropertyTests
             };
             // As the supervisor does: the populated flag is read fresh for every message.
             var effects = _machine.Handle(message, new Observation(_now, DateTimeOffset.UnixEpoch + _now, Populated));
-            var failed = effects.OfType<TransitionFailed>().SingleOrDefault();
+            var failed = effects.OfType<TransitionUndone>().SingleOrDefault();
             if (!message.IsFact)
             {
                 _requestFailed = failed is not null;
@@ -351,7 +351,7 @@ public class ServiceStateMachinePropertyTests
             if (failed is not null)
             {
                 Assert.Equal(before, _machine.Current); // nothing of the transition took effect
-                Assert.All(effects, e => Assert.True(e is TransitionFailed or CompleteWaiter or CompleteReload, $"{e} came with a failed transition"));
+                Assert.All(effects, e => Assert.True(e is TransitionUndone or CompleteWaiter or CompleteReload, $"{e} came with a failed transition"));
                 Assert.Equal(message.IsFact, failed.RetryIn is not null);
             }
 
@@ -411,7 +411,7 @@ public class ServiceStateMachinePropertyTests
                 case FailStuckStop stuck:
                     stuck.Waiters.ToList().ForEach(Answer);
                     break;
-                case TransitionFailed { RetryIn: not null } failed:
+                case TransitionUndone { RetryIn: not null } failed:
                     _retries.Enqueue(failed.Message);
                     break;
             }

@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Supervision;
@@ -81,10 +82,10 @@ public class ServiceStateMachineTests
         h.Send(new MainSpawned(100));
         h.Populated = true;
         h.Send(new MainExited(100, ExitStatus.Exited(0))); // reaped before the status pipe's EOF; a child remains
-        Assert.DoesNotContain(h.Events, e => e.Contains("other processes remain"));
+        Assert.Empty(h.Recorded.OfType<MainEndedGroupRuns>());
         h.Send(new ExecCompleted(100, null));
         Assert.Equal(ServiceState.Running, h.State);
-        Assert.Contains(h.Events, e => e.Contains("main process 100 ended (exit code 0); other processes remain"));
+        Assert.Contains(new MainEndedGroupRuns(100, ExitStatus.Exited(0)), h.Recorded);
     }
 
     [Fact]
@@ -95,7 +96,7 @@ public class ServiceStateMachineTests
         h.Send(new MainExited(100, ExitStatus.Exited(0))); // Populated stays true: a daemonized child remains
         Assert.Equal(ServiceState.Running, h.State);
         Assert.Equal(ExitStatus.Exited(0), h.Machine.Current.LastExit);
-        Assert.Contains(h.Events, e => e.Contains("other processes remain"));
+        Assert.NotEmpty(h.Recorded.OfType<MainEndedGroupRuns>());
 
         h.CgroupEmpties();
         Assert.Equal(ServiceState.Backoff, h.State);
@@ -134,7 +135,7 @@ public class ServiceStateMachineTests
 
         h.MainDies(102, Crash);
         Assert.Equal(ServiceState.Failed, h.State);
-        Assert.Contains(h.Events, e => e.Contains("tolerance exceeded: 3 ends"));
+        Assert.Contains(h.Recorded.OfType<StateChanged>(), c => c is { To: ServiceState.Failed, Cause.Kind: CauseKind.Crash } && c.Reason.Contains("tolerance exceeded: 3 ends", StringComparison.Ordinal));
         Assert.Equal(2, h.Machine.Current.Restarts);
     }
 
@@ -265,7 +266,7 @@ public class ServiceStateMachineTests
         h.Send(new StopCommandExited(200, ExitStatus.Exited(0)));
         Assert.Equal(ServiceState.Stopped, h.State);
         Assert.True(h.Result(stop)!.Ok);
-        Assert.Contains("stop_command succeeded", h.Events);
+        Assert.Contains(new StopProgress(StopStep.CommandSucceeded), h.Recorded);
     }
 
     [Fact]
@@ -307,7 +308,7 @@ public class ServiceStateMachineTests
         Assert.Equal(TimeSpan.FromSeconds(2), h.ArmedDelay);
         h.FireTimer();
         Assert.Equal(1, h.Count<KillCgroup>());
-        Assert.Contains(h.Events, e => e.Contains("stop_command did not finish"));
+        Assert.Contains(new StopProgress(StopStep.CommandTimedOut), h.Recorded);
     }
 
     [Fact]
@@ -351,7 +352,7 @@ public class ServiceStateMachineTests
     {
         var h = new MachineHarness();
         var stop = h.Stop();
-        Assert.Equal(OperationOutcome.Success("already stopped"), h.Result(stop)!);
+        Assert.Equal(OutcomeCode.AlreadyStopped, h.Result(stop)!.Code);
         Assert.True(h.Machine.Current.StoppedByOperator);
     }
 
@@ -414,7 +415,7 @@ public class ServiceStateMachineTests
         Assert.Equal(ServiceState.Running, h.State);
         h.MainDies(100, Crash);
         Assert.Equal(ServiceState.Stopped, h.State);
-        Assert.Contains(h.Events, e => e.Contains("not restarted because the service is disabled"));
+        Assert.Contains(h.Recorded.OfType<StateChanged>(), c => c is { To: ServiceState.Stopped, Cause.Kind: CauseKind.Crash } && c.Reason.EndsWith("not restarted because the service is disabled", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -485,7 +486,7 @@ public class ServiceStateMachineTests
         h.Spawned(100);
         h.FireScheduleTimer();
         Assert.Equal(1, h.Count<SpawnMain>());
-        Assert.Contains(h.Events, e => e.Contains("skipped: the previous run is still RUNNING"));
+        Assert.Contains(h.Recorded.OfType<TickSkipped>(), t => t is { Why: TickSkip.StillRunning, State: ServiceState.Running });
     }
 
     [Fact]

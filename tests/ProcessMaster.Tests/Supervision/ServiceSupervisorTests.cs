@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Interop;
@@ -36,7 +37,7 @@ public class ServiceSupervisorTests
         await CrashAsync(web);
         await Eventually.True(() => web.Snapshot.State == ServiceState.Failed, "FAILED once max_restarts is used up");
         Assert.Equal(2, web.Snapshot.Restarts);
-        Assert.True(_host.Saw("tolerance exceeded: 3 ends within 1m"));
+        Assert.True(_host.Saw<StateChanged>(c => c is { To: ServiceState.Failed, Cause.Kind: CauseKind.Crash } && c.Reason.StartsWith("ended (exit code 1); tolerance exceeded: 3 ends within 1m", StringComparison.Ordinal)));
     }
 
     [Fact(Timeout = 30_000)]
@@ -129,8 +130,8 @@ public class ServiceSupervisorTests
         Assert.True(result.Ok, result.Message);
         Assert.DoesNotContain(leftover, _host.Cgroup("web").Pids());
         Assert.Equal(1, _host.Cgroup("web").Kills);
-        Assert.True(_host.Saw($"found 1 process(es) left by an earlier daemon ({leftover})"));
-        Assert.True(_host.Saw("starting (boot)"));
+        Assert.True(_host.Saw<LeftoversFound>(l => l.Pids.SequenceEqual([leftover])));
+        Assert.True(_host.Saw<StateChanged>(c => c is { To: ServiceState.Starting, Cause.Kind: CauseKind.Boot }));
     }
 
     [Fact(Timeout = 30_000)]

@@ -41,9 +41,9 @@ public class TotalDispatchTests
         new SpawnMain(), new SpawnStopCommand(), new SignalAll(15), new KillMain(100), new KillCgroup(), new WatchMain(100),
         new ReportLeftovers(), new ArmTimer(TimeSpan.FromSeconds(1), 1), new CancelTimer(), new ArmScheduleTimer(TimeSpan.FromSeconds(1), 1),
         new CancelScheduleTimer(), new CompleteWaiter(new OperationWaiter(), OperationOutcome.Success("done")),
-        new CompleteReload(new Reply<ReloadAction>(), ReloadAction.Updated), new FailStuckStop([]), new RecordEvent("test", "said"),
+        new CompleteReload(new Reply<ReloadAction>(), ReloadAction.Updated), new FailStuckStop([]), new RecordEvent(new Core.Events.DependenciesMet()),
         new PersistOperatorStop(false), new ArmProbeTimer(ProbeKind.Readiness, TimeSpan.FromSeconds(1), 1), new CancelProbeTimers(),
-        new RunProbe(ProbeKind.Readiness, 1), new TransitionFailed(new CgroupChanged(), ServiceState.Running, "injected", 1, null),
+        new RunProbe(ProbeKind.Readiness, 1), new TransitionUndone(new CgroupChanged(), ServiceState.Running, "injected", 1, null),
     ];
 
     /// <summary>Every concrete type of <typeparamref name="T"/>'s closed hierarchy; the supervisor loop's own messages aside.</summary>
@@ -68,7 +68,7 @@ public class TotalDispatchTests
         {
             var machine = new ServiceStateMachine(Definitions.Service(), new ServiceMachineState { State = state, Supervised = true });
             var effects = machine.Handle(message, new Observation(TimeSpan.FromHours(1), DateTimeOffset.UnixEpoch, Populated: false));
-            Assert.Empty(effects.OfType<TransitionFailed>().Select(f => $"{state}: {f.Error}"));
+            Assert.Empty(effects.OfType<TransitionUndone>().Select(f => $"{state}: {f.Error}"));
         }
     }
 

@@ -34,6 +34,9 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
 
     public ConcurrentQueue<string> Events { get; } = new();
 
+    /// <summary>The same events as values, for asserting on kinds and fields.</summary>
+    public ConcurrentQueue<(string? App, Event Event)> Recorded { get; } = new();
+
     public ConcurrentQueue<SpawnRequest> Spawns { get; } = new();
 
     /// <summary>The supervision state saved by the running supervisors.</summary>
@@ -115,6 +118,9 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
     public int SpawnCount(string app) => Spawns.Count(s => s.Cgroup.App == app && s.Label == app);
 
     public bool Saw(string text) => Events.Any(e => e.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>An event of kind <typeparamref name="T"/> (matching <paramref name="match"/>) was recorded.</summary>
+    public bool Saw<T>(Func<T, bool>? match = null) where T : Event => Recorded.Any(r => r.Event is T e && (match is null || match(e)));
 
     IServiceCgroup IServiceCgroups.Service(string app) => Cgroup(app);
 
@@ -214,7 +220,11 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
         }
     }
 
-    void IEventSink.Record(string? app, string component, string message, EventOrigin origin) => Events.Enqueue($"{app}: {component}: {message}");
+    void IEventSink.Record(string? app, Event e, EventOrigin origin)
+    {
+        Recorded.Enqueue((app, e));
+        Events.Enqueue($"{app}: {e.Component}: {e.Render()}");
+    }
 
     Task<ProbeOutcome> IProbes.RunAsync(ProbeKind kind, ProbeSettings probe, ServiceDefinition definition, IServiceCgroup cgroup)
     {

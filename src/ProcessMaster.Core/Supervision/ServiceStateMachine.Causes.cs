@@ -1,0 +1,37 @@
+using ProcessMaster.Core.Events;
+
+namespace ProcessMaster.Core.Supervision;
+
+/// <summary>What each start, stop and end is caused by, as its events say.</summary>
+public sealed partial class ServiceStateMachine
+{
+    private Cause CauseOf(StartReason reason) => reason switch
+    {
+        StartReason.Operator or StartReason.Restart => Cause.Operator(_s.OperatorName),
+        StartReason.Boot => CauseKind.Boot,
+        StartReason.AutoRestart => CauseKind.PolicyRestart,
+        StartReason.Scheduled => CauseKind.Schedule,
+        StartReason.Reload => CauseKind.Reload,
+        StartReason.Dependency => CauseKind.Dependency,
+        _ => throw new System.Diagnostics.UnreachableException($"start reason {reason}"),
+    };
+
+    private Cause CauseOf(StopReason reason) => reason switch
+    {
+        Supervision.StopReason.Operator => Cause.Operator(_s.OperatorName),
+        Supervision.StopReason.Restart => CauseOf(_s.RestartAs),
+        Supervision.StopReason.Shutdown => CauseKind.Shutdown,
+        Supervision.StopReason.Overtime => CauseKind.Schedule,
+        Supervision.StopReason.Disabled or Supervision.StopReason.Removed => CauseKind.Reload,
+        Supervision.StopReason.Leftovers => CauseKind.Reexec,
+        Supervision.StopReason.Liveness => CauseKind.LivenessFailure,
+        _ => throw new System.Diagnostics.UnreachableException($"stop reason {reason}"),
+    };
+
+    /// <summary>Why the run that just ended did: its command failed, it was found hung, it exited cleanly, or it crashed.</summary>
+    private Cause EndCause() =>
+        _s.ExecError is not null ? CauseKind.StartFailure
+        : _s is { State: ServiceState.Stopping, StopReason: Supervision.StopReason.Liveness } ? CauseKind.LivenessFailure
+        : _s.LastExit is { Success: true } ? CauseKind.Exit
+        : CauseKind.Crash;
+}
