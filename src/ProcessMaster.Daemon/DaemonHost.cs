@@ -191,7 +191,7 @@ internal static class DaemonHost
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
         var trimmer = new MemoryTrimmer(time);
         var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags, logFiles, trimmer);
-        var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), trimmer);
+        var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), () => trimmer.Request());
         var api = new ControlApi(runtime, new BulkReads());
         api.RegisterAll(dispatcher);
         using var listener = ControlSocket.Listen(master.UnixSocket, users, inherited.Control);
@@ -220,7 +220,7 @@ internal static class DaemonHost
         await using var web = Web.WebConsole.Start(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
         webConsole = web;
         await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(runtime, dispatcher.Counters), stateDirectory,
-            inherited.Metrics, trimmer, message => events.Record(null, new Notice("metrics", message)));
+            inherited.Metrics, () => trimmer.Request(), message => events.Record(null, new Notice("metrics", message)));
         metricsServer = metrics;
         if (inherited.Any)
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ProcessMaster.IntegrationTests.Support;
+using ProcessMaster.Protocol;
 
 namespace ProcessMaster.IntegrationTests;
 
@@ -89,6 +90,46 @@ public class MetricsTests
         // Anything but GET /metrics is refused plainly.
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"http://127.0.0.1:{port}/")).StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.PostAsync($"http://127.0.0.1:{port}/metrics", new StringContent(""))).StatusCode);
+    }
+
+    /// <summary>
+    /// perf_metrics, status and /metrics read through the same layout code: on this host (hybrid: memory and cpu on
+    /// v1) the swap, the CPU time and its throttling, and the pressure stall time agree between them.
+    /// </summary>
+    [SystemFact]
+    public async Task PerfMetricsStatusAndMetrics_AgreeOnSwapCpuAndPressure_WhateverTheLayout()
+    {
+        var port = FreePort.Next();
+        await using var daemon = new TestDaemon($"metrics:\n  enabled: true\n  port: {port}\n");
+        daemon.AddShellService("busy", "while :; do :; done", "resources:\n  max_memory: 64MiB\n  max_cpu: 100m");
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("busy", "RUNNING");
+        await using var rpc = await daemon.ConnectAsync();
+        await Eventually.ValueAsync(() => rpc.CallAsync(Methods.PerfMetrics, new NameParams("busy")), p => p.CpuThrottling?.Throttled > 0,
+            TimeSpan.FromSeconds(20), "the quota to throttle the loop");
+
+        using var client = new HttpClient();
+        var text = await client.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        var perf = await rpc.CallAsync(Methods.PerfMetrics, new NameParams("busy"));
+        var after = await client.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        double Sample(string metrics, string name, string labels = "") =>
+            double.Parse(Regex.Match(metrics, $@"^processmaster_{name}\{{service=""busy"",kind=""service""{labels}\}} (\S+)$", RegexOptions.Multiline).Groups[1].Value,
+                System.Globalization.CultureInfo.InvariantCulture);
+
+        // The same swap figure (0 here, not absent where the v1 memory controller counts it).
+        Assert.Equal(Sample(text, "service_swap_bytes"), (double)perf.SwapCurrent!.Value);
+        // Throttling: one v1 or v2 cpu.stat, so perf_metrics' counters lie between the two scrapes.
+        Assert.InRange(perf.CpuStat["nr_throttled"], Sample(text, "service_cpu_throttled_periods_total"), Sample(after, "service_cpu_throttled_periods_total"));
+        Assert.InRange(perf.CpuThrottling!.Throttled, Sample(text, "service_cpu_throttled_periods_total"), Sample(after, "service_cpu_throttled_periods_total"));
+        Assert.InRange(perf.CpuStat["usage_usec"] / 1e6, Sample(text, "service_cpu_seconds_total", ",mode=\"user\"") , double.MaxValue);
+        if (perf.CpuPressure is { Some: { } some })
+        {
+            Assert.InRange(some.Total / 1e6, Sample(text, "service_pressure_seconds_total", ",resource=\"cpu\",level=\"some\""),
+                Sample(after, "service_pressure_seconds_total", ",resource=\"cpu\",level=\"some\""));
+        }
+
+        var status = await daemon.StatusAsync("busy");
+        Assert.InRange((double)status.MemoryBytes!.Value, 1, 64 * 1024 * 1024);
     }
 
     /// <summary>A kernel without PSI files (or PSI turned off) leaves pressure out of /metrics and perf-metrics: absent, not zero.</summary>

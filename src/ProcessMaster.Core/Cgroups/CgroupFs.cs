@@ -174,22 +174,11 @@ public static unsafe class CgroupFs
         return false;
     }
 
-    /// <summary>The stall time (<c>total=</c>, microseconds) of a PSI file's <c>some</c> and <c>full</c> lines; null where absent.</summary>
-    public static (long? Some, long? Full) ReadPressureTotals(CgroupDirectory group, string file)
+    /// <summary>A PSI file of <paramref name="group"/>; null where it cannot be read.</summary>
+    public static PressureStat? ReadPressure(CgroupDirectory group, string file)
     {
         var length = ReadBytes(group.OpenRead(file), out var buffer);
-        return (PressureTotal(length, buffer, "some "u8), PressureTotal(length, buffer, "full "u8));
-    }
-
-    private static long? PressureTotal(int length, byte[] buffer, ReadOnlySpan<byte> level)
-    {
-        if (!FindLine(buffer.AsSpan(0, Math.Max(length, 0)), level, out var line))
-        {
-            return null;
-        }
-
-        var total = line.IndexOf(" total="u8);
-        return total >= 0 && long.TryParse(line[(total + 7)..], NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+        return length < 0 ? null : PressureStat.Parse(buffer.AsSpan(0, length));
     }
 
     /// <summary>The populated flag from <c>cgroup.events</c>; false when the group is gone.</summary>

@@ -42,6 +42,31 @@ public static class CgroupStatsParser
             usec is { } u ? TimeSpan.FromMicroseconds(u) : TimeSpan.FromTicks(nsec!.Value / 100));
     }
 
+    /// <summary>
+    /// The cpu.stat counters as v2 names them: v2's own (<c>usage_usec</c>, <c>user_usec</c>, …) and, where the cpu
+    /// controller is on v1, its throttling counters (<c>nr_periods</c>, <c>nr_throttled</c>, <c>throttled_time</c> in
+    /// nanoseconds as <c>throttled_usec</c>).
+    /// </summary>
+    public static Dictionary<string, long> CpuStat(string? v2, string? v1)
+    {
+        var counters = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, value) in KeyValues(v2))
+        {
+            counters[key] = value;
+        }
+
+        foreach (var (key, value) in KeyValues(v1))
+        {
+            switch (key)
+            {
+                case "nr_periods" or "nr_throttled": counters[key] = value; break;
+                case "throttled_time": counters["throttled_usec"] = value / 1000; break;
+            }
+        }
+
+        return counters;
+    }
+
     /// <summary>v2 io.stat: <c>254:0 rbytes=… wbytes=… rios=… wios=… dbytes=… dios=…</c> per disk.</summary>
     public static List<IoDeviceStat> IoStatV2(string? text)
     {

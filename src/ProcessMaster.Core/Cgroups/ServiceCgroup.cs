@@ -17,7 +17,7 @@ public sealed record CgroupCounters(long? UserMicroseconds, long? SystemMicrosec
 /// One service's cgroups: <c>pm-&lt;app&gt;</c> on the v2 hierarchy (its processes in <c>run/</c>) plus, on
 /// hybrid hosts, a parallel <c>pm-&lt;app&gt;</c> in each v1 hierarchy that carries a limit controller.
 /// </summary>
-public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, string app) : IServiceCgroup
+public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, string app) : IServiceCgroup, ICgroupReadings
 {
     public string App { get; } = app;
 
@@ -170,12 +170,10 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
         }
     }
 
-    /// <summary>A pressure (PSI) file of the group, e.g. <c>cpu.pressure</c>; null where the kernel has none.</summary>
-    public string? ReadPressure(string file) => layout.Features.Has(KernelFeature.Pressure) ? CgroupFs.Read(_directory, file) : null;
+    public PressureStat? ReadPressure(string file) => layout.Features.Has(KernelFeature.Pressure) ? CgroupFs.ReadPressure(_directory, file) : null;
 
-    /// <summary>The some and full stall microseconds of a pressure file; null where the kernel has none.</summary>
-    public (long? Some, long? Full) ReadPressureTotals(string file) =>
-        layout.Features.Has(KernelFeature.Pressure) ? CgroupFs.ReadPressureTotals(_directory, file) : (null, null);
+    public IReadOnlyDictionary<string, long> ReadCpuStat() =>
+        CgroupStatsParser.CpuStat(CgroupFs.Read(_directory, "cpu.stat"), _v1CpuDirectory is null ? null : CgroupFs.Read(_v1CpuDirectory, "cpu.stat"));
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>
     internal static long? CpuUsage(string group) => CgroupFs.ReadKeyedNumber(Path.Combine(group, "cpu.stat"), "usage_usec "u8);

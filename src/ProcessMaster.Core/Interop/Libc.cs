@@ -155,14 +155,8 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Unmount(string target, int flags);
 
-    [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int LChown(string path, uint owner, uint group);
-
     [LibraryImport(Lib, EntryPoint = "fchmod", SetLastError = true)]
     public static partial int FChmod(int fd, int mode);
-
-    [LibraryImport(Lib, EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int LSetXattr(string path, string name, byte* value, nint size, int flags);
 
     [LibraryImport(Lib, EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Chmod(string path, int mode);

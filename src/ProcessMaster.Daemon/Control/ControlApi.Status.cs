@@ -30,7 +30,7 @@ internal sealed partial class ControlApi
         var definition = snapshot.Definition;
         // An idle service's cgroup is normally empty: one read says so, and nothing more needs reading.
         var pids = LivePids(service);
-        var usage = pids.Count > 0 ? service.Cgroup.ReadUsage() : null;
+        var usage = pids.Count > 0 ? service.Readings().ReadUsage() : null;
         var running = snapshot.State == ServiceState.Running;
         var marker = definition.ProvisioningMarker;
         return new ServiceStatus

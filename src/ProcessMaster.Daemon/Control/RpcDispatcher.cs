@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
@@ -16,12 +15,13 @@ internal sealed class RpcDispatcher
 
     private readonly Dictionary<string, Handler> _handlers = new(StringComparer.Ordinal);
     private readonly Action<string> _log;
-    private readonly MemoryTrimmer _trimmer;
+    private readonly Action _served;
 
-    public RpcDispatcher(Action<string> log, MemoryTrimmer trimmer)
+    /// <param name="served">Told of every request (the memory trimmer: give back what requests grew once things are quiet).</param>
+    public RpcDispatcher(Action<string> log, Action served)
     {
         _log = log;
-        _trimmer = trimmer;
+        _served = served;
         Counters = new RpcCounters(() => _handlers.Keys);
         Register(Methods.Hello, (p, session) => Task.FromResult(Hello(p, session)));
     }
@@ -45,7 +45,7 @@ internal sealed class RpcDispatcher
     public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> line, RpcSession session)
     {
         var reply = await HandleLineAsync(line, session);
-        _trimmer.Request(); // give what the requests grew back once things are quiet
+        _served();
         return reply;
     }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ProcessMaster.Core.Configuration;
-using ProcessMaster.Daemon.Web;
 
 namespace ProcessMaster.Daemon.Http;
 

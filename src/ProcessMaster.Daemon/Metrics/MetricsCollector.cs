@@ -46,7 +46,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
     {
         var snapshot = service.Snapshot;
         var logs = OpenLogs(snapshot.Definition, logFiles);
-        var cgroup = service.Cgroup;
+        var cgroup = service.Readings();
         var pids = ControlApi.LivePids(service).Count;
         var kind = snapshot.Definition.IsCron ? "cron" : "service";
         if (pids == 0)
@@ -59,7 +59,8 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         var pressure = new (long? Some, long? Full)[PressureFiles.Length];
         for (var i = 0; i < pressure.Length; i++)
         {
-            pressure[i] = cgroup.ReadPressureTotals(PressureFiles[i]);
+            var stat = cgroup.ReadPressure(PressureFiles[i]);
+            pressure[i] = (stat?.Some?.TotalMicroseconds, stat?.Full?.TotalMicroseconds);
         }
 
         return new Reading(snapshot, kind, pids, cgroup.ReadCounters(),

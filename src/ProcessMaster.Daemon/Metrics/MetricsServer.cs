@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Daemon.Http;
-using ProcessMaster.Daemon.Web;
 
 namespace ProcessMaster.Daemon.Metrics;
 
@@ -23,15 +22,15 @@ internal sealed class MetricsServer : IAsyncDisposable
     private readonly MetricsCollector _collector;
     private readonly BasicAuthenticator? _authenticator;
     private readonly LoginRateLimiter _limiter;
-    private readonly Memory.MemoryTrimmer _trimmer;
+    private readonly Action _served;
 
     private MetricsServer(Socket listener, TlsIdentity? tls, MetricsCollector collector, BasicAuthenticator? authenticator,
-        LoginRateLimiter limiter, Memory.MemoryTrimmer trimmer, Action<string> report)
+        LoginRateLimiter limiter, Action served, Action<string> report)
     {
         _collector = collector;
         _authenticator = authenticator;
         _limiter = limiter;
-        _trimmer = trimmer;
+        _served = served;
         _server = new HttpServer(listener, tls, new ConnectionSlots(MaxConnections, MaxConnectionsPerSource, streams: 0), maxBodyBytes: 0, "a metrics scrape", ServeAsync, report);
     }
 
@@ -42,10 +41,11 @@ internal sealed class MetricsServer : IAsyncDisposable
 
     /// <summary>
     /// Starts serving, or says why not (an event) and returns null: the daemon runs on without metrics.
-    /// <paramref name="inherited"/> is the listening socket a previous image handed over.
+    /// <paramref name="inherited"/> is the listening socket a previous image handed over; <paramref name="served"/>
+    /// is told of every scrape (a scrape is a burst of garbage every interval: the heap is given back once they pause).
     /// </summary>
     public static MetricsServer? Start(MasterConfig master, MetricsCollector collector, string stateDirectory, int? inherited,
-        Memory.MemoryTrimmer trimmer, Action<string> report)
+        Action served, Action<string> report)
     {
         var settings = master.Metrics;
         if (!settings.Enabled)
@@ -67,7 +67,7 @@ internal sealed class MetricsServer : IAsyncDisposable
         try
         {
             tls = TlsIdentity.Load(settings.Tls, settings.Bind, stateDirectory, time, report);
-            listener = WebListener.Open(settings.Bind, settings.Port, inherited);
+            listener = ListenSocket.Open(settings.Bind, settings.Port, inherited);
         }
         catch (Exception e) when (e is IOException or SocketException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
@@ -79,7 +79,7 @@ internal sealed class MetricsServer : IAsyncDisposable
         var host = settings.Bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
         var server = new MetricsServer(listener, tls, collector,
             loopback || tls?.ClientAuthority is not null ? null : new BasicAuthenticator(master.WebConsole.Users, time, limiter),
-            limiter, trimmer, report)
+            limiter, served, report)
         {
             Url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/metrics",
         };
@@ -126,8 +126,7 @@ internal sealed class MetricsServer : IAsyncDisposable
         var accept = request.Header("Accept")?.Contains("application/openmetrics-text", StringComparison.OrdinalIgnoreCase) == true;
         using var exposition = _collector.Collect(accept);
         await exchange.RespondAsync(200, exposition.ContentType, exposition.Finish());
-        // A scrape is a burst of garbage every interval: give the heap back once scrapes pause.
-        _trimmer.Request();
+        _served();
     }
 
     /// <summary>Why this request gets no metrics (status, headers, text), or null when it does.</summary>

@@ -58,7 +58,7 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
         try
         {
             tls = TlsIdentity.Load(settings.Tls, settings.Bind, stateDirectory, time, log);
-            listener = WebListener.Open(settings.Bind, settings.Port, inherited);
+            listener = ListenSocket.Open(settings.Bind, settings.Port, inherited);
         }
         catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {

@@ -45,9 +45,30 @@ public class CgroupDirectoryTests
         root.File("pm-web/cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=42\n");
         using var directory = new CgroupDirectory(Path.Combine(root.Path, "pm-web"));
 
-        Assert.Equal((123456L, 789L), CgroupFs.ReadPressureTotals(directory, "memory.pressure"));
-        Assert.Equal((42L, (long?)null), CgroupFs.ReadPressureTotals(directory, "cpu.pressure"));
-        Assert.Equal(((long?)null, (long?)null), CgroupFs.ReadPressureTotals(directory, "io.pressure"));
+        Assert.Equal(new PressureStat(new PressureLevel(0.5, 0.1, 0, 123456), new PressureLevel(0, 0, 0, 789)), CgroupFs.ReadPressure(directory, "memory.pressure"));
+        Assert.Equal(new PressureStat(new PressureLevel(0, 0, 0, 42), null), CgroupFs.ReadPressure(directory, "cpu.pressure"));
+        Assert.Null(CgroupFs.ReadPressure(directory, "io.pressure"));
+    }
+
+    [Theory]
+    [InlineData("some avg10=1.25 avg60=x avg300=0.75 total=9\n", 1.25, 0, 0.75, 9)]
+    [InlineData("some total=18446744073709551616 avg10=2\n", 2, 0, 0, 0)] // a total past long: 0, not an exception
+    [InlineData("some \n", 0, 0, 0, 0)]
+    [InlineData("some avg10==1 =2 avg60=3\nsomething else\n", 0, 3, 0, 0)]
+    public void APressureLineThatIsMalformed_ReadsAsZeros_NeverThrows(string text, double avg10, double avg60, double avg300, long total)
+    {
+        Assert.Equal(new PressureLevel(avg10, avg60, avg300, total), PressureStat.Parse(System.Text.Encoding.ASCII.GetBytes(text)).Some);
+    }
+
+    [Fact]
+    public void CpuStat_OnAHybridHost_AddsTheV1ControllersThrottlingUnderTheV2Names()
+    {
+        var counters = CgroupStatsParser.CpuStat("usage_usec 100\nuser_usec 60\nsystem_usec 40\n", "nr_periods 10\nnr_throttled 3\nthrottled_time 5000000\n");
+        Assert.Equal(new Dictionary<string, long>
+        {
+            ["usage_usec"] = 100, ["user_usec"] = 60, ["system_usec"] = 40, ["nr_periods"] = 10, ["nr_throttled"] = 3, ["throttled_usec"] = 5000,
+        }, counters);
+        Assert.Equal(["usage_usec"], CgroupStatsParser.CpuStat("usage_usec 1\n", null).Keys);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using ProcessMaster.Daemon.Http;
 using ProcessMaster.Daemon.Web;
 
 namespace ProcessMaster.Tests.Daemon;

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using ProcessMaster.Daemon.Web;
+using ProcessMaster.Daemon.Http;
 
 namespace ProcessMaster.Tests.Daemon;
 

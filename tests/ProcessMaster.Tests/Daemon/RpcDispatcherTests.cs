@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using ProcessMaster.Daemon.Control;
-using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Tests.Daemon;
@@ -14,7 +13,7 @@ public class RpcDispatcherTests
 
     public RpcDispatcherTests()
     {
-        _dispatcher = new RpcDispatcher(_log.Add, new MemoryTrimmer(TimeProvider.System));
+        _dispatcher = new RpcDispatcher(_log.Add, () => { });
         // A method whose reply is as large as asked: n events of a kilobyte each.
         _dispatcher.Register(Methods.Events, (p, _) => Task.FromResult(new EventsResult(
             Enumerable.Range(0, p.N).Select(i => new EventRecord(DateTimeOffset.UnixEpoch, null, "test", new string('x', 1000))).ToList())));

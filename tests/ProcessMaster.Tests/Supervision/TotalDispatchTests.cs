@@ -77,10 +77,15 @@ public class TotalDispatchTests
     {
         var host = new FakeHost();
         await using var supervisor = new ServiceSupervisor(Definitions.Service(), host.Context);
+        // Effects are performed on the supervisor's loop: it is held between two messages while the test performs them.
+        var resume = new TaskCompletionSource();
+        await supervisor.PauseAsync(resume.Task);
         foreach (var effect in Effects)
         {
             var error = await Record.ExceptionAsync(() => supervisor.ExecuteAsync(effect));
             Assert.False(error is System.Diagnostics.UnreachableException, $"{effect.GetType().Name}: {error?.Message}");
         }
+
+        resume.SetResult();
     }
 }

@@ -4,7 +4,6 @@ using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Processes;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Daemon.Http;
-using ProcessMaster.Daemon.Memory;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Fuzz;
@@ -95,7 +94,7 @@ internal static class Targets
     /// <summary>Every protocol method, answering with an empty result: what is fuzzed is the envelope and the binding of params.</summary>
     private static RpcDispatcher CreateDispatcher()
     {
-        var dispatcher = new RpcDispatcher(_ => { }, new MemoryTrimmer(TimeProvider.System));
+        var dispatcher = new RpcDispatcher(_ => { }, () => { });
         Stub(Methods.Status);
         Stub(Methods.Events);
         Stub(Methods.Logs);

@@ -3,7 +3,7 @@ using ProcessMaster.Core.Configuration;
 
 namespace ProcessMaster.Core.Supervision.Ports;
 
-/// <summary>One service's cgroup, as its supervisor and status use it.</summary>
+/// <summary>One service's cgroup, as its supervisor uses it (what it says about usage: <see cref="ICgroupReadings"/>).</summary>
 public interface IServiceCgroup : IDisposable
 {
     string App { get; }
@@ -28,20 +28,6 @@ public interface IServiceCgroup : IDisposable
 
     /// <summary>Every pid in the group, sorted.</summary>
     List<int> Pids();
-
-    CgroupUsage ReadUsage();
-
-    /// <summary>CPU throttling and I/O (and the I/O ceilings in force, <paramref name="withIoLimits"/>), for perf_metrics and /metrics.</summary>
-    CgroupStats ReadStats(bool withIoLimits = true, bool withThrottling = true);
-
-    /// <summary>A pressure (PSI) file of the group, e.g. <c>cpu.pressure</c>; null where the kernel has none.</summary>
-    string? ReadPressure(string file);
-
-    /// <summary>The some and full stall microseconds of a pressure file; null where the kernel has none.</summary>
-    (long? Some, long? Full) ReadPressureTotals(string file);
-
-    /// <summary>CPU split, memory now and at its peak, swap and OOM kills, for /metrics.</summary>
-    CgroupCounters ReadCounters();
 
     /// <summary>Creates the groups if needed and writes the limits; returns warnings.</summary>
     IReadOnlyList<string> Prepare(ResourceSettings resources);

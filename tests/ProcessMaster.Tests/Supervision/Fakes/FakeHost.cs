@@ -336,16 +336,6 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
 
     public List<int> Pids() => host.PidsIn(this);
 
-    public CgroupUsage ReadUsage() => new(0, 0);
-
-    public CgroupStats ReadStats(bool withIoLimits = true, bool withThrottling = true) => new(null, null, null);
-
-    public string? ReadPressure(string file) => null;
-
-    public (long? Some, long? Full) ReadPressureTotals(string file) => (null, null);
-
-    public CgroupCounters ReadCounters() => new(null, null, null, null, null, null);
-
     public IReadOnlyList<string> Prepare(ResourceSettings resources)
     {
         Exists = true;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ProcessMaster.Daemon.Web;
+namespace ProcessMaster.Daemon.Http;
 
 /// <summary>
 /// HTTP Basic authentication against htpasswd bcrypt entries (<c>$2a$</c>, <c>$2b$</c>, <c>$2y$</c>).

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace ProcessMaster.Daemon.Web;
+namespace ProcessMaster.Daemon.Http;
 
 /// <summary>
 /// Slows down password guessing. Every password check is counted before it runs (bcrypt takes tens of

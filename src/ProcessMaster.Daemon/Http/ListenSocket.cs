@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ProcessMaster.Daemon.Web;
+namespace ProcessMaster.Daemon.Http;
 
 /// <summary>
 /// The web console's (and the metrics') listening socket: opened here, or the one a re-exec handed over,
 /// so that clients never see the port closed across an upgrade.
 /// </summary>
-internal static class WebListener
+internal static class ListenSocket
 {
     /// <summary>A listening TCP socket on <paramref name="address"/>:<paramref name="port"/>, or <paramref name="inherited"/> when given.</summary>
     /// <exception cref="SocketException">The address cannot be bound.</exception>

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace ProcessMaster.Daemon.Web;
+namespace ProcessMaster.Daemon.Http;
 
 /// <summary>mTLS for the console and the metrics listener: a client certificate counts when <c>ca_pem</c> signed it.</summary>
 internal static class ClientCertificates

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ProcessMaster.Daemon.Web;
+namespace ProcessMaster.Daemon.Http;
 
 /// <summary>
 /// The certificate the console uses when TLS is enabled without PEM files: an ECDSA P-256 self-signed
