@@ -4,6 +4,7 @@ using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.AdminActions;
 

@@ -1,5 +1,6 @@
 using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Cgroups;
 

@@ -1,4 +1,5 @@
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Cgroups;
 
@@ -80,6 +81,3 @@ public static class CgroupDetector
         return v2.MountPoint;
     }
 }
-
-/// <summary>A cgroup operation failed.</summary>
-public sealed class CgroupException(string message) : Exception(message);

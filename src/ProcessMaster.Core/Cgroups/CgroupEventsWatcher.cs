@@ -1,4 +1,5 @@
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Cgroups;
 

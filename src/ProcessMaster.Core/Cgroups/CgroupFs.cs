@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Cgroups;
 

@@ -10,8 +10,6 @@ namespace ProcessMaster.Core.Cgroups;
 /// </summary>
 public static class GroupKiller
 {
-    private const int SigKill = 9;
-
     /// <summary>Rounds of the freezer-less fallback, a millisecond apart: a fork loop is outrun long before.</summary>
     private const int SignalRounds = 500;
 
@@ -37,7 +35,7 @@ public static class GroupKiller
             SetFrozen(features, group, v1FreezerGroup, frozen: true);
             try
             {
-                GroupSignals.Send(layout, group, CgroupFs.ReadPidsRecursive(group), SigKill);
+                GroupSignals.Send(layout, group, CgroupFs.ReadPidsRecursive(group), Signals.Kill);
             }
             finally
             {
@@ -55,7 +53,7 @@ public static class GroupKiller
                 return;
             }
 
-            GroupSignals.Send(layout, group, pids, SigKill);
+            GroupSignals.Send(layout, group, pids, Signals.Kill);
             Thread.Sleep(1);
         }
     }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Processes;
 
@@ -283,6 +284,3 @@ public sealed unsafe class ProcessLauncher(string shimPath)
         return array;
     }
 }
-
-/// <summary>A process could not be started.</summary>
-public sealed class SpawnException(string message) : Exception(message);

@@ -1,5 +1,6 @@
 using System.Collections;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Processes;
 

@@ -25,8 +25,6 @@ public sealed class ServiceProcessSpawner(
     string? notifySocket = null,
     bool pidfds = true) : IProcessSpawner
 {
-    private const int SigKill = 9;
-
     public async Task<int> SpawnAsync(SpawnRequest request, Action<int, string?> executed, Action<int, ExitStatus> exited)
     {
         var stdout = Acquire(request.Definition, request.StdoutPath);
@@ -95,7 +93,7 @@ public sealed class ServiceProcessSpawner(
         return watch;
     }
 
-    public void KillIfAlive(int pid) => reaper.SignalIfAlive(pid, SigKill);
+    public void KillIfAlive(int pid) => reaper.SignalIfAlive(pid, Signals.Kill);
 
     /// <summary>What a probe's command may say that is kept (events quote it).</summary>
     private const int CheckOutputBytes = 4096;

@@ -21,8 +21,6 @@ public enum StopPhase
 /// <summary>The stop sequence: stop_command or stop_signal, the grace period, then cgroup.kill.</summary>
 public sealed partial class ServiceStateMachine
 {
-    private const int SigTerm = 15;
-
     private void OnStopRequest(StopRequest request)
     {
         if (request.Reason is Supervision.StopReason.Shutdown or Supervision.StopReason.Removed)
@@ -153,7 +151,7 @@ public sealed partial class ServiceStateMachine
         {
             Record(new StopProgress(StopStep.CommandNotStarted, Error: error, SignalFollows: true));
             Advance(StopPhase.Grace);
-            Effect(new SignalAll(SigTerm));
+            Effect(new SignalAll(Signals.Term));
             CheckEnded();
         }
     }
@@ -177,7 +175,7 @@ public sealed partial class ServiceStateMachine
             Advance(StopPhase.Grace);
             if (!status.Success)
             {
-                Effect(new SignalAll(SigTerm));
+                Effect(new SignalAll(Signals.Term));
             }
         }
 

@@ -1,6 +1,7 @@
 using ProcessMaster.Core.Cgroups;
-using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Events;
+using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Processes;
 using ProcessMaster.Core.Supervision.Ports;
 
@@ -9,9 +10,6 @@ namespace ProcessMaster.Core.Supervision;
 /// <summary>How the supervisor performs each effect of the state machine.</summary>
 public sealed partial class ServiceSupervisor
 {
-    private const int SigKill = 9;
-    private const int SigCont = 18;
-
     internal async Task ExecuteAsync(ServiceEffect effect)
     {
         switch (effect)
@@ -24,9 +22,9 @@ public sealed partial class ServiceSupervisor
                 break;
             case SignalAll signal:
                 var sent = _cgroup.Signal(signal.Signal);
-                if (signal.Signal is not SigKill and not SigCont)
+                if (signal.Signal is not Signals.Kill and not Signals.Cont)
                 {
-                    _cgroup.Signal(SigCont); // a stopped process only acts on the signal once continued
+                    _cgroup.Signal(Signals.Cont); // a stopped process only acts on the signal once continued
                 }
 
                 Record(new SignalSent(signal.Signal, sent));

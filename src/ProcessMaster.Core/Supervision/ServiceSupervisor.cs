@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Events;
 using ProcessMaster.Core.Faults;
 using ProcessMaster.Core.Supervision.Ports;
 
@@ -234,7 +234,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         {
             effects = _machine.Handle(message, new Observation(_context.Monotonic, _context.Time.GetUtcNow(), _cgroup.IsPopulated));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Cgroups.CgroupException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CgroupException)
         {
             effects = _machine.Unobserved(message, e);
         }

@@ -1,4 +1,5 @@
 using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.Supervision.Ports;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;

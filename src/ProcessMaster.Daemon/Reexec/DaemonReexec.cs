@@ -4,6 +4,7 @@ using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Processes;
 using ProcessMaster.Core.State;
 using ProcessMaster.Core.Supervision;
+using ProcessMaster.Core.Supervision.Ports;
 using ProcessMaster.Daemon.Control;
 using ProcessMaster.Protocol;
 
@@ -147,7 +148,7 @@ internal sealed class DaemonReexec(
 
         if (await Task.WhenAny(exited.Task, Task.Delay(CheckTimeout)) != exited.Task)
         {
-            Libc.Kill(pid, 9);
+            Libc.Kill(pid, Signals.Kill);
             return $"{executable} --check-state did not finish within {CheckTimeout.TotalSeconds:0} s";
         }
 

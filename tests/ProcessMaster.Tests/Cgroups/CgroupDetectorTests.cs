@@ -1,6 +1,7 @@
-using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Tests.Cgroups;
 

@@ -1,6 +1,7 @@
 using ProcessMaster.Core.Cgroups;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Configuration.Values;
+using ProcessMaster.Core.Supervision.Ports;
 using ProcessMaster.Tests.Support;
 
 namespace ProcessMaster.Tests.Cgroups;

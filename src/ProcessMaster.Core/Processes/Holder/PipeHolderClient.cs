@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using ProcessMaster.Core.Interop;
+using ProcessMaster.Core.Supervision.Ports;
 using ProcessMaster.Shared;
 
 namespace ProcessMaster.Core.Processes.Holder;

@@ -61,3 +61,6 @@ public interface IProcessSpawner
 
 /// <summary>How a probe's command ended: its exit (null when it was killed for taking too long), why it could not run, what it said.</summary>
 public sealed record CheckRun(ExitStatus? Exit, string? Error, string Output);
+
+/// <summary>A process could not be started (what <see cref="IProcessSpawner"/> and the launcher throw).</summary>
+public sealed class SpawnException(string message) : Exception(message);

@@ -41,3 +41,6 @@ public interface IServiceCgroup : IDisposable
     /// <summary>Removes the groups; they must hold no process.</summary>
     bool Remove();
 }
+
+/// <summary>A cgroup operation failed (what <see cref="IServiceCgroup.Prepare"/> and the layout detection throw).</summary>
+public sealed class CgroupException(string message) : Exception(message);
