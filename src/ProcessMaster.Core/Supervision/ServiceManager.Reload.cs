@@ -55,13 +55,14 @@ public sealed partial class ServiceManager
             var stopped = new List<string>();
             var outdated = new HashSet<string>(StringComparer.Ordinal);
 
+            var leaving = new Dictionary<string, StopReason>(StringComparer.Ordinal);
             foreach (var (name, service) in _services)
             {
                 if (acceptedByName.Remove(name, out var definition))
                 {
                     if (definition != service.Snapshot.Definition)
                     {
-                        var action = await ApplyChangeAsync(service, definition);
+                        var action = await service.ChangeDefinitionAsync(definition);
                         switch (action)
                         {
                             case ReloadAction.Restarting or ReloadAction.Starting:
@@ -69,6 +70,7 @@ public sealed partial class ServiceManager
                                 break;
                             case ReloadAction.Stopping:
                                 stopped.Add(name);
+                                leaving[name] = StopReason.Disabled;
                                 break;
                             case ReloadAction.Failed:
                                 outdated.Add(name);
@@ -87,17 +89,18 @@ public sealed partial class ServiceManager
                 }
                 else
                 {
-                    await RemoveAsync(service);
                     removed.Add(name);
+                    leaving[name] = StopReason.Removed;
                 }
             }
 
+            await StopLeavingAsync(leaving);
             var created = acceptedByName.Values.Select(Supervise).ToList();
             _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
             foreach (var service in created)
             {
                 added.Add(service.Name);
-                if (!service.Snapshot.Definition.IsCron)
+                if (StartPolicy.StartsWithTheRest(service.Snapshot.Definition))
                 {
                     _ = service.StartAsync(StartReason.Reload);
                 }
@@ -124,23 +127,25 @@ public sealed partial class ServiceManager
         }
     }
 
-    /// <summary>Gives a service its changed definition and says what that did to it. A disable is awaited until stopped.</summary>
-    private static async Task<ReloadAction> ApplyChangeAsync(ServiceSupervisor service, ServiceDefinition definition)
+    /// <summary>
+    /// Stops what the reload disabled or removed: each group at once, dependents before what they depend on (by the
+    /// graph as it was, which still has the removed services' edges). A disable joins the stop its machine began.
+    /// </summary>
+    private async Task StopLeavingAsync(Dictionary<string, StopReason> leaving)
     {
-        var action = await service.ChangeDefinitionAsync(definition);
-        if (action == ReloadAction.Stopping)
+        foreach (var group in _graph.StopOrder(leaving.Keys))
         {
-            await service.StopAsync(StopReason.Disabled); // joins the stop under way
+            await Task.WhenAll(Resolve(group).Select(service => leaving[service.Name] == StopReason.Removed
+                ? RemoveAsync(service)
+                : service.StopAsync(StopReason.Disabled)));
         }
-
-        return action;
     }
 
     private async Task RemoveAsync(ServiceSupervisor service)
     {
         context.Events.Record(service.Name, new ServiceRemoved());
         await service.StopAsync(StopReason.Removed);
-        _services = _services.Remove(service.Name);
+        ImmutableInterlocked.Update(ref _services, services => services.Remove(service.Name)); // removals run side by side
         await service.DisposeAsync(removeCgroups: true);
         context.Records.Forget(service.Name);
     }

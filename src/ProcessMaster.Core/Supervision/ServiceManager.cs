@@ -54,7 +54,7 @@ public sealed partial class ServiceManager(SupervisorContext context)
         _services = _services.AddRange(created.Select(s => KeyValuePair.Create(s.Name, s)));
         TellEveryDependent();
         supervised?.Invoke();
-        await ForEachAsync(created.Where(s => !s.Snapshot.Definition.IsCron).ToList(),
+        await ForEachAsync(created.Where(s => StartPolicy.StartsWithTheRest(s.Snapshot.Definition)).ToList(),
             async s => await s.StartAsync(StartReason.Boot));
     }
 
@@ -129,11 +129,11 @@ public sealed partial class ServiceManager(SupervisorContext context)
     /// Starts <paramref name="targets"/> and, unless <paramref name="noDeps"/>, what they need first (each
     /// waits for its own dependencies; with <paramref name="noDeps"/> the targets start now, whatever their
     /// dependencies). All are asked at once: a start waiting for a dependency must not hold up that
-    /// dependency's own start.
+    /// dependency's own start. <paramref name="all"/>: the operator named none of them (<see cref="StartPolicy"/> picks).
     /// </summary>
-    public async Task<IReadOnlyList<TargetResult>> StartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false, string? by = null)
+    public async Task<IReadOnlyList<TargetResult>> StartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool all, bool noDeps = false, string? by = null)
     {
-        var chosen = targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList();
+        var chosen = StartPolicy.OperatorStart(targets, all, force);
         // A one-shot dependency that completed is done: it is not run again for its dependents.
         var needed = noDeps ? [] : Resolve(_graph.WithDependencies(chosen.Select(s => s.Name)).Except(chosen.Select(s => s.Name)))
             .Where(s => (s.Snapshot.Definition.Enabled || force) && s.Snapshot.State != ServiceState.Exited).ToList();
@@ -165,9 +165,8 @@ public sealed partial class ServiceManager(SupervisorContext context)
         return [.. results.OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
-    public Task<IReadOnlyList<TargetResult>> RestartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool skipDisabled, bool noDeps = false, string? by = null) =>
-        RunAsync(targets.Where(s => !skipDisabled || force || s.Snapshot.Definition.Enabled).ToList(),
-            s => s.RestartAsync(force, noDeps, by));
+    public Task<IReadOnlyList<TargetResult>> RestartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool all, bool noDeps = false, string? by = null) =>
+        RunAsync(StartPolicy.OperatorStart(targets, all, force), s => s.RestartAsync(force, noDeps, by));
 
     /// <summary>The outcome of a service acted on for the targets' sake, naming the targets it is there for.</summary>
     private OperationOutcome Because(ServiceSupervisor service, OperationOutcome outcome, IReadOnlyList<ServiceSupervisor> targets, bool dependency)

@@ -25,19 +25,14 @@ internal sealed partial class ControlApi
 
         var all = parameters.Name == ApplicationName.AllTarget;
         var targets = Targets(parameters.Name);
-        // "all" means the long-running services for start and restart; cron jobs run on their schedule.
-        if (all && operation != Lifecycle.Stop)
-        {
-            targets = [.. targets.Where(s => !s.Snapshot.Definition.IsCron)];
-        }
 
         var options = string.Join(' ', new[] { parameters.Force ? "--force" : null, parameters.NoDeps ? "--no-deps" : null }.OfType<string>());
         events.Record(all ? null : parameters.Name, new OperatorAction(actor, operation.ToString().ToLowerInvariant(), parameters.Name, options.Length > 0 ? options : null));
         var results = operation switch
         {
-            Lifecycle.Start => await manager.StartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps, actor),
+            Lifecycle.Start => await manager.StartAsync(targets, parameters.Force, all, parameters.NoDeps, actor),
             Lifecycle.Stop => await manager.StopAsync(targets, parameters.NoDeps, actor),
-            Lifecycle.Restart => await manager.RestartAsync(targets, parameters.Force, skipDisabled: all, parameters.NoDeps, actor),
+            Lifecycle.Restart => await manager.RestartAsync(targets, parameters.Force, all, parameters.NoDeps, actor),
         };
         var outcomes = results.Select(r => new TargetOutcome(r.Name, r.Result.Ok, r.Result.Message, r.Result.CodeName)).ToList();
         return new OperationResult(outcomes.All(o => o.Ok), outcomes);

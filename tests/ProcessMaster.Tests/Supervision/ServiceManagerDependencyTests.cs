@@ -76,8 +76,8 @@ public sealed class ServiceManagerDependencyTests : IAsyncLifetime
         var stopped = _host.Recorded.Where(r => r.Event is StateChanged { To: ServiceState.Stopped }).Select(r => r.App).ToList();
         Assert.Equal(["worker", "web", "db"], stopped);
 
-        Assert.True((await _manager.StartAsync([_manager.Services["db"]], force: false, skipDisabled: false)).All(r => r.Result.Ok));
-        Assert.True((await _manager.StartAsync([_manager.Services["worker"]], force: false, skipDisabled: false, noDeps: true)).All(r => r.Result.Ok));
+        Assert.True((await _manager.StartAsync([_manager.Services["db"]], force: false, all: false)).All(r => r.Result.Ok));
+        Assert.True((await _manager.StartAsync([_manager.Services["worker"]], force: false, all: false, noDeps: true)).All(r => r.Result.Ok));
         var alone = await _manager.StopAsync([_manager.Services["db"]], noDeps: true);
         Assert.Equal(["db"], alone.Select(r => r.Name));
         Assert.Equal(ServiceState.Running, State("worker"));
@@ -88,7 +88,7 @@ public sealed class ServiceManagerDependencyTests : IAsyncLifetime
     {
         await BootChainAsync();
         await _manager.StopAsync([_manager.Services["db"]]);
-        var start = _manager.StartAsync([_manager.Services["worker"]], force: false, skipDisabled: false);
+        var start = _manager.StartAsync([_manager.Services["worker"]], force: false, all: false);
         await Eventually.True(() => State("web") == ServiceState.Waiting && State("db") == ServiceState.Running, "web to wait for db again");
         _host.Time.Advance(TimeSpan.FromSeconds(2));
         var results = await start;

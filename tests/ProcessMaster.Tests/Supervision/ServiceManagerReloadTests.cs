@@ -54,6 +54,38 @@ public sealed class ServiceManagerReloadTests : IAsyncLifetime
         Assert.Equal(1, _host.SpawnCount("b"));
     }
 
+    /// <summary>
+    /// What a reload removes or disables is stopped side by side, what depends on a service before it: two services
+    /// that ignore their stop signal take one grace period together, and what they depend on is signalled after.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task RemovedAndDisabledServices_StopSideBySide_DependentsBeforeWhatTheyNeed()
+    {
+        var host = new FakeHost { IgnoreStopSignal = true };
+        var manager = new ServiceManager(host.Context);
+        var db = Service("db");
+        var web = Service("web") with { DependsOn = new([new Dependency("db", DependencyCondition.Started, null, false)]) };
+        await manager.BootAsync([db, web, Service("cache")]);
+        await Eventually.True(() => manager.Services.Values.All(s => s.Snapshot.State == ServiceState.Running), "all running");
+
+        var reload = manager.ReloadAsync(Catalog([Service("cache", enabled: false)]), _admission);
+        await Eventually.True(() => host.Cgroup("web").Signals.Count > 0 && host.Cgroup("cache").Signals.Count > 0, "web and cache asked to stop at once");
+        Assert.Empty(host.Cgroup("db").Signals); // web still runs: db goes after it
+
+        host.Time.Advance(Definitions.Service().Process.StopGracePeriod); // one grace period for both
+        await Eventually.True(() => host.Cgroup("db").Signals.Count > 0, "db asked to stop once web is gone");
+        Assert.Equal(1, host.Cgroup("web").Kills);
+        Assert.Equal(1, host.Cgroup("cache").Kills);
+        host.Time.Advance(Definitions.Service().Process.StopGracePeriod);
+        var outcome = await reload;
+
+        Assert.Equal(["db", "web"], outcome.Removed.Order(StringComparer.Ordinal));
+        Assert.Equal(["cache"], outcome.Stopped);
+        Assert.Equal(["cache"], manager.Services.Keys);
+        Assert.Equal(ServiceState.Stopped, manager.Services["cache"].Snapshot.State);
+        await manager.ShutdownAsync();
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task ARemovedService_IsStopped_AndItsCgroupRemoved()
     {
