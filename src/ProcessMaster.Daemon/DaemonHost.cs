@@ -79,8 +79,16 @@ internal static class DaemonHost
             pid => NotifySocket.ServiceOf(pid, masterName), deliver, message => events.Record(null, new Notice("notify", message)), TimeProvider.System);
     }
 
+    /// <summary>
+    /// Start-up in phases, each using only what the ones before it made: load (the lock, cgroups, the daemon's
+    /// own files, the definitions), adopt (the pipe holder and what an earlier daemon left), supervise (a
+    /// supervisor per service, the notify socket), listen (the control socket and its methods), boot (every
+    /// service adopted or started; the socket serves), serve (the console, /metrics); then run until a signal
+    /// and shut down.
+    /// </summary>
     private static async Task<int> RunAsync(MasterConfig master, string configPath)
     {
+        // Load.
         // Its path on disk now: after an upgrade replaced the file, /proc/self/exe names the deleted one.
         var executable = Environment.ProcessPath ?? throw new DaemonStartException("cannot tell the daemon's own path");
         var inherited = InheritedDescriptors.Take();
@@ -154,6 +162,7 @@ internal static class DaemonHost
             log.Write("cgroup", null, line);
         }
 
+        // Adopt.
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
         var holder = PipeHolderClient.Start(master.UnixSocket.Path + ".holder",
             listener => launcher.SpawnHolder(listener, Path.Combine(layout.PipeHolder, "cgroup.procs")),
@@ -162,14 +171,15 @@ internal static class DaemonHost
         var records = new SupervisionRecords(Path.Combine(stateDirectory, "supervision.json"), SupervisionRecords.CurrentBootId(),
             message => events.Record(null, new Notice("state", message)));
         EarlierDaemon.Report(holder, records, events, log);
-        ServiceManager? notified = null;
-        using var notify = OpenNotifySocket(master, layout, inherited, loop, (app, pid, message) => notified?.Notify(app, pid, message), events);
+        // Supervise.
         var logFiles = new LogFileRegistry(time, (app, message) => events.Record(app, new LogProblem(message), EventOrigin.Service));
-        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, notify.Name,
+        var spawner = new ServiceProcessSpawner(loop, logLoop, reaper, launcher, logFiles, users, holder, NotifySocket.PathFor(master.UnixSocket.Path),
             pidfds: layout.Features.Has(KernelFeature.Pidfd));
         var context = new SupervisorContext(new WatchedServiceCgroups(cgroups, new CgroupEventsWatcher(inotify)), spawner, events, state, records,
             new ProbeRunner(spawner), time);
-        var manager = notified = new ServiceManager(context);
+        var manager = new ServiceManager(context);
+        // Bound before any service starts (they are given its path); what it hears goes to the manager.
+        using var notify = OpenNotifySocket(master, layout, inherited, loop, manager.Notify, events);
         var admission = new DefinitionAdmission(layout, new Provisioner(users, time));
 
         foreach (var problem in catalog.Problems)
@@ -191,7 +201,8 @@ internal static class DaemonHost
         spawner.ResumeOutput(holder.Recovered ?? [], accepted.ToDictionary(d => d.Name, StringComparer.Ordinal));
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
         var trimmer = new MemoryTrimmer(time);
-        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags, logFiles, trimmer);
+        // Listen.
+        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags, logFiles, trimmer, records);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), () => trimmer.Request());
         var api = new ControlApi(runtime, new BulkReads());
         api.RegisterAll(dispatcher);
@@ -201,28 +212,27 @@ internal static class DaemonHost
         // Handlers in place before the socket is served: a SIGUSR2 sent as soon as the daemon answers must
         // find one (the default action would end the daemon); the swap itself waits until boot is done.
         var booted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Web.WebConsole? webConsole = null;
-        Metrics.MetricsServer? metricsServer = null;
-        runtime.Reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
-            booted.Task, server, manager, records, loop, logLoop, reaper, events,
-            () => new InheritedDescriptors((int)listener.Handle, instanceLock.Fd, webConsole?.ListenerFd, notify.Fd, metricsServer?.ListenerFd, notify.LegacyFd));
+        var handOver = new HandOver((int)listener.Handle, instanceLock.Fd, notify);
+        var reexec = new DaemonReexec(executable, Path.GetFullPath(configPath), Path.Combine(stateDirectory, "supervision.json"),
+            booted.Task, server, manager, records, loop, logLoop, reaper, events, handOver);
+        api.RegisterReexec(dispatcher, reexec);
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigusr2 = PosixSignalRegistration.Create(SigUsr2, c =>
         {
             c.Cancel = true;
-            Background.Forget("re-executing (SIGUSR2)", () => runtime.Reexec.RunAsync("SIGUSR2"), message => events.Record(null, new Notice("reexec", message)));
+            Background.Forget("re-executing (SIGUSR2)", () => reexec.RunAsync("SIGUSR2"), message => events.Record(null, new Notice("reexec", message)));
         });
 
-        // Served as soon as every service has its supervisor: after a re-exec, the pause clients see ends here.
+        // Boot. Served as soon as every service has its supervisor: after a re-exec, the pause clients see ends here.
         await manager.BootAsync(accepted, server.Start);
         reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
+        // Serve.
         await using var web = Web.WebConsole.Start(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
-        webConsole = web;
         await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(runtime, dispatcher.Counters), stateDirectory,
             inherited.Metrics, () => trimmer.Request(), message => events.Record(null, new Notice("metrics", message)));
-        metricsServer = metrics;
+        handOver.Serving(web?.ListenerFd, metrics?.ListenerFd);
         if (inherited.Any)
         {
             events.Record(null, new Reexecuted(records.Generation, BuildIdentity.Current.Describe()));
@@ -241,6 +251,7 @@ internal static class DaemonHost
             Background.Forget("reloading definitions (SIGHUP)", runtime.ReloadAsync, message => events.Record(null, new Notice("reload", message)));
         });
 
+        // Run, then shut down.
         var signal = await stop.Task;
         systemd?.Notify($"STOPPING=1\nSTATUS=stopping {manager.Services.Count} service(s)");
         events.Record(null, new ShutdownBegun(signal.ToString(), manager.Services.Count));

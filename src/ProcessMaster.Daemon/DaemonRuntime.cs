@@ -20,7 +20,8 @@ internal sealed class DaemonRuntime(
     IUserDatabase users,
     OperatorFlags flags,
     LogFileRegistry logFiles,
-    Memory.MemoryTrimmer trimmer)
+    Memory.MemoryTrimmer trimmer,
+    SupervisionRecords records)
 {
     public MasterConfig Master => master;
 
@@ -40,11 +41,8 @@ internal sealed class DaemonRuntime(
     /// <summary>The log files written now, with what each wrote and dropped.</summary>
     public LogFileRegistry LogFiles => logFiles;
 
-    /// <summary>Replaces the daemon image in place; set before the control socket serves.</summary>
-    public Reexec.DaemonReexec Reexec { get; set; } = null!;
-
     /// <summary>Which daemon this is since the host booted.</summary>
-    public int Generation => Reexec.Generation;
+    public int Generation => records.Generation;
 
     /// <summary>Loads every definition again and applies the difference (update, enable, disable, SIGHUP).</summary>
     public async Task<ReloadOutcome> ReloadAsync()

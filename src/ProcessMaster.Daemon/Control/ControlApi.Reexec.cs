@@ -9,9 +9,12 @@ internal sealed partial class ControlApi
     /// itself follows once this reply is out (this image cannot answer after it). pmctl then waits for
     /// the next generation to answer.
     /// </summary>
-    private async Task<ReexecResult> ReexecAsync(string actor)
+    /// <summary>Serves <c>daemon.reexec</c> with <paramref name="reexec"/>, which exists once the control socket's server does.</summary>
+    public void RegisterReexec(RpcDispatcher dispatcher, Reexec.DaemonReexec reexec) =>
+        dispatcher.Register(Methods.DaemonReexec, (_, session) => ReexecAsync(reexec, session.Actor));
+
+    private async Task<ReexecResult> ReexecAsync(Reexec.DaemonReexec reexec, string actor)
     {
-        var reexec = runtime.Reexec;
         if (manager.ShuttingDown)
         {
             throw new RpcException(RpcErrorCodes.Unavailable, "the daemon is shutting down");

@@ -27,7 +27,6 @@ internal sealed partial class ControlApi(DaemonRuntime runtime, BulkReads bulk)
         dispatcher.Register(Methods.Stop, (p, session) => LifecycleAsync(p, Lifecycle.Stop, session.Actor));
         dispatcher.Register(Methods.Restart, (p, session) => LifecycleAsync(p, Lifecycle.Restart, session.Actor));
         dispatcher.Register(Methods.ServerVersion, (_, _) => Task.FromResult(new HelloResult(BuildIdentity.Current, BuildIdentity.Current.Describe(), runtime.Generation)));
-        dispatcher.Register(Methods.DaemonReexec, (_, session) => ReexecAsync(session.Actor));
         dispatcher.Register(Methods.PerfMetrics, (p, _) => Task.FromResult(Metrics(p.Name)));
         dispatcher.Register(Methods.Processes, (p, _) => Task.FromResult(Processes(p.Name)));
         dispatcher.Register(Methods.Schedule, (p, _) => Task.FromResult(Schedule(p.Name)));

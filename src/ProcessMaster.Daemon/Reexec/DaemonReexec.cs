@@ -31,7 +31,7 @@ internal sealed class DaemonReexec(
     EventLoop logLoop,
     ChildReaper reaper,
     EventLog events,
-    Func<InheritedDescriptors> descriptors)
+    HandOver handOver)
 {
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(30);
@@ -160,7 +160,7 @@ internal sealed class DaemonReexec(
     /// <summary>Execs the new image; returns only on failure, with the error.</summary>
     private unsafe string Exec()
     {
-        var handed = descriptors();
+        var handed = handOver.Descriptors();
         var strings = new List<nint>();
         try
         {
