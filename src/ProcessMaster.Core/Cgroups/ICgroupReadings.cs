@@ -17,7 +17,7 @@ public interface ICgroupReadings
     CgroupStats ReadStats(bool withIoLimits = true, bool withThrottling = true);
 
     /// <summary>The cpu.stat counters: v2's, with a v1 cpu controller's throttling counters under their v2 names.</summary>
-    IReadOnlyDictionary<string, long> ReadCpuStat();
+    Dictionary<string, long> ReadCpuStat();
 
     /// <summary>A pressure (PSI) file of the group, e.g. <c>cpu.pressure</c>; null where the kernel has none.</summary>
     PressureStat? ReadPressure(string file);

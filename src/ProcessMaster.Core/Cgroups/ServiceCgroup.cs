@@ -172,7 +172,7 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
 
     public PressureStat? ReadPressure(string file) => layout.Features.Has(KernelFeature.Pressure) ? CgroupFs.ReadPressure(_directory, file) : null;
 
-    public IReadOnlyDictionary<string, long> ReadCpuStat() =>
+    public Dictionary<string, long> ReadCpuStat() =>
         CgroupStatsParser.CpuStat(CgroupFs.Read(_directory, "cpu.stat"), _v1CpuDirectory is null ? null : CgroupFs.Read(_v1CpuDirectory, "cpu.stat"));
 
     /// <summary><c>usage_usec</c> from cpu.stat, which cgroup v2 keeps even without the cpu controller.</summary>

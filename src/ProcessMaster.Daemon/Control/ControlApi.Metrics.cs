@@ -23,7 +23,7 @@ internal sealed partial class ControlApi
             counters.SwapBytes,
             limits.SwapMax,
             cpuMax.ToString(),
-            new Dictionary<string, long>(readings.ReadCpuStat(), StringComparer.Ordinal),
+            readings.ReadCpuStat(),
             Pressure(readings.ReadPressure("cpu.pressure")),
             Pressure(readings.ReadPressure("memory.pressure")),
             Pressure(readings.ReadPressure("io.pressure")),

@@ -407,6 +407,7 @@ public class ServiceStateMachineTests
         var h = new MachineHarness(Definitions.Service(enabled: false));
         var refused = h.Start();
         Assert.False(h.Result(refused)!.Ok);
+        Assert.Equal(OutcomeCode.Refused, h.Result(refused)!.Code);
         Assert.Contains("is disabled", h.Result(refused)!.Message);
         Assert.Equal(ServiceState.Stopped, h.State);
 
