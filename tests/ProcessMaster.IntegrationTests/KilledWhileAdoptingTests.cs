@@ -124,8 +124,8 @@ public class KilledWhileAdoptingTests
         {
             using var saved = JsonDocument.Parse(File.ReadAllBytes(StateFile(daemon)));
             return saved.RootElement.GetProperty("services").EnumerateObject()
-                .Where(s => s.Value.GetProperty("state").GetProperty("main_pid").ValueKind == JsonValueKind.Number)
-                .ToDictionary(s => s.Name, s => s.Value.GetProperty("state").GetProperty("main_pid").GetInt32());
+                .Where(s => s.Value.GetProperty("state").GetProperty("run").GetProperty("main_pid").ValueKind == JsonValueKind.Number)
+                .ToDictionary(s => s.Name, s => s.Value.GetProperty("state").GetProperty("run").GetProperty("main_pid").GetInt32());
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
         {

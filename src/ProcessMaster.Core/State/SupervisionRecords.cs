@@ -9,6 +9,9 @@ namespace ProcessMaster.Core.State;
 /// <param name="Generation">How many daemons ran on this boot of the host, this one included.</param>
 public sealed record SupervisionRecordsDocument(int Version, string BootId, int Generation, Dictionary<string, SavedService> Services);
 
+/// <summary>What every version of the file begins with: which one it is.</summary>
+internal sealed record DocumentVersion(int Version);
+
 /// <summary>
 /// <c>state/supervision.json</c>: each service's machine state, rewritten (coalesced) whenever one
 /// changes, so a daemon that starts after a crash or SIGKILL adopts what runs. Records of an earlier
@@ -19,7 +22,8 @@ public sealed record SupervisionRecordsDocument(int Version, string BootId, int 
 /// </summary>
 public sealed class SupervisionRecords : ISupervisionRecords
 {
-    private const int CurrentVersion = 1;
+    /// <summary>2: the machine state by concern (run, stop, probes, …); version 1 (flat) is still read.</summary>
+    private const int CurrentVersion = 2;
 
     /// <summary>
     /// At most a hundred writes a second, however fast services change (a crash loop beside a thousand
@@ -45,15 +49,13 @@ public sealed class SupervisionRecords : ISupervisionRecords
         _writer = new CoalescedFileWriter(file, Render, durable: false, spacing: WriteSpacing);
         try
         {
-            if (File.Exists(file) &&
-                JsonSerializer.Deserialize(File.ReadAllText(file), SupervisionJsonContext.Default.SupervisionRecordsDocument) is { } doc &&
-                doc.Version == CurrentVersion && doc.BootId == bootId)
+            if (File.Exists(file) && Read(File.ReadAllText(file)) is { } doc && doc.BootId == bootId)
             {
                 Generation = doc.Generation + 1;
-                // A hand-edited or truncated file may lack members: what is missing is simply not adopted.
+                // A hand-edited or truncated file may lack members (a null part of the state, say): such a service is not adopted.
                 foreach (var (app, record) in doc.Services ?? [])
                 {
-                    if (record?.State is not null && record.Fingerprint is not null)
+                    if (record is { Fingerprint: not null, State: { Run: not null, Stop: not null, Probes: not null, Schedule: not null, Dependencies: not null, Restarts: not null } })
                     {
                         _earlier[app] = record;
                         _current[app] = record;
@@ -174,12 +176,12 @@ public sealed class SupervisionRecords : ISupervisionRecords
     {
         try
         {
-            var doc = JsonSerializer.Deserialize(File.ReadAllText(file), SupervisionJsonContext.Default.SupervisionRecordsDocument);
-            return doc switch
+            var json = File.ReadAllText(file);
+            return JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.DocumentVersion) switch
             {
                 null => $"{file} is empty",
-                { Version: not CurrentVersion } => $"{file} has version {doc.Version}; this build reads version {CurrentVersion}",
-                _ => null,
+                { Version: not (CurrentVersion or 1) } and var doc => $"{file} has version {doc.Version}; this build reads versions 1 and {CurrentVersion}",
+                _ => Read(json) is null ? $"{file} is empty" : null,
             };
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
@@ -187,6 +189,15 @@ public sealed class SupervisionRecords : ISupervisionRecords
             return $"cannot read {file}: {e.Message}";
         }
     }
+
+    /// <summary>The document in <paramref name="json"/>, of either version this build reads (null: another version, or none).</summary>
+    private static SupervisionRecordsDocument? Read(string json) =>
+        JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.DocumentVersion)?.Version switch
+        {
+            CurrentVersion => JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.SupervisionRecordsDocument),
+            1 => JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.SupervisionRecordsDocumentV1)?.Upgraded(),
+            _ => null,
+        };
 
     /// <summary>This boot of the host, as the kernel names it.</summary>
     public static string CurrentBootId()
@@ -205,4 +216,6 @@ public sealed class SupervisionRecords : ISupervisionRecords
 /// <summary>Source-generated JSON for the supervision state (snake_case, enums by name, so a newer daemon reads it).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(SupervisionRecordsDocument))]
+[JsonSerializable(typeof(SupervisionRecordsDocumentV1))]
+[JsonSerializable(typeof(DocumentVersion))]
 internal sealed partial class SupervisionJsonContext : JsonSerializerContext;

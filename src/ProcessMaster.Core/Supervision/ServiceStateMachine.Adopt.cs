@@ -14,21 +14,24 @@ public sealed partial class ServiceStateMachine
     public static ServiceMachineState Resumable(ServiceMachineState saved, bool stoppedByOperator) =>
         saved with
         {
-            Supervised = false, PendingStop = null, ScheduleHalted = false, StoppedByOperator = stoppedByOperator,
-            Dependencies = System.Collections.Immutable.ImmutableDictionary<string, DependencyStatus>.Empty,
+            Supervised = false,
+            Stop = saved.Stop with { Pending = null },
+            Schedule = saved.Schedule with { Halted = false },
+            Restarts = saved.Restarts with { StoppedByOperator = stoppedByOperator },
+            Dependencies = saved.Dependencies with { Known = System.Collections.Immutable.ImmutableDictionary<string, DependencyStatus>.Empty },
         };
 
     private void Adopt(Adoption adoption)
     {
-        _s = _s with { MainAlive = adoption.MainPid is { } pid && pid == _s.MainPid };
-        if (_s.MainAlive)
+        _s = _s with { Run = _s.Run with { MainAlive = adoption.MainPid is { } pid && pid == _s.Run.MainPid } };
+        if (_s.Run.MainAlive)
         {
-            Effect(new WatchMain(_s.MainPid!.Value)); // whatever happens next waits for its end too
+            Effect(new WatchMain(_s.Run.MainPid!.Value)); // whatever happens next waits for its end too
         }
 
         switch (_s.State)
         {
-            case ServiceState.Starting or ServiceState.Running when _s.StoppedByOperator:
+            case ServiceState.Starting or ServiceState.Running when _s.Restarts.StoppedByOperator:
                 KillLeftovers("stopped by operator; killing what an earlier daemon left running");
                 break;
             case ServiceState.Starting or ServiceState.Running:
@@ -37,7 +40,7 @@ public sealed partial class ServiceStateMachine
             case ServiceState.Stopping when HasProcesses:
                 // The stop under way when the earlier daemon ended goes straight to its last phase.
                 Record(new Adopted(AdoptionOutcome.StopFinished));
-                if (_s.Phase == StopPhase.Killed)
+                if (_s.Stop.Phase == StopPhase.Killed)
                 {
                     Effect(new KillCgroup());
                     ArmTimer(KillTimeout);
@@ -81,11 +84,11 @@ public sealed partial class ServiceStateMachine
             ArmProbes(); // the earlier daemon's probe timers are gone
         }
 
-        _s = _s with { ExecConfirmed = true, ExecError = null };
+        _s = _s with { Run = _s.Run with { ExecConfirmed = true, ExecError = null } };
 
-        if (_s.MainAlive)
+        if (_s.Run.MainAlive)
         {
-            Record(new Adopted(AdoptionOutcome.Running, _s.MainPid, _s.StateSince, _s.Restarts));
+            Record(new Adopted(AdoptionOutcome.Running, _s.Run.MainPid, _s.StateSince, _s.Restarts.Count));
             if (Definition.Schedule?.MaxTimePerRun is { } limit)
             {
                 ArmTimer(limit); // the run's limit counts afresh from the adoption

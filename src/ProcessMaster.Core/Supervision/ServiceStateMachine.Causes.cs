@@ -19,7 +19,7 @@ public sealed partial class ServiceStateMachine
     private Cause CauseOf(StopReason reason) => reason switch
     {
         Supervision.StopReason.Operator => Cause.Operator(_s.OperatorName),
-        Supervision.StopReason.Restart => CauseOf(_s.RestartAs),
+        Supervision.StopReason.Restart => CauseOf(_s.Stop.RestartAs),
         Supervision.StopReason.Shutdown => CauseKind.Shutdown,
         Supervision.StopReason.Overtime => CauseKind.Schedule,
         Supervision.StopReason.Disabled or Supervision.StopReason.Removed => CauseKind.Reload,
@@ -30,8 +30,8 @@ public sealed partial class ServiceStateMachine
 
     /// <summary>Why the run that just ended did: its command failed, it was found hung, it exited cleanly, or it crashed.</summary>
     private Cause EndCause() =>
-        _s.ExecError is not null ? CauseKind.StartFailure
-        : _s is { State: ServiceState.Stopping, StopReason: Supervision.StopReason.Liveness } ? CauseKind.LivenessFailure
+        _s.Run.ExecError is not null ? CauseKind.StartFailure
+        : _s is { State: ServiceState.Stopping, Stop.Reason: Supervision.StopReason.Liveness } ? CauseKind.LivenessFailure
         : _s.LastExit is { Success: true } ? CauseKind.Exit
         : CauseKind.Crash;
 }

@@ -32,15 +32,15 @@ public sealed partial class ServiceStateMachine
 
     /// <summary>The dependencies of <paramref name="definition"/> that <paramref name="state"/> does not know to be met, as status shows them.</summary>
     public static string WaitingFor(ServiceDefinition definition, ServiceMachineState state) =>
-        string.Join(", ", definition.DependsOn.Where(d => !Met(d, state.Dependencies.GetValueOrDefault(d.Service)))
+        string.Join(", ", definition.DependsOn.Where(d => !Met(d, state.Dependencies.Known.GetValueOrDefault(d.Service)))
             .Select(d => $"{d.Service} ({d.Condition.Name()})"));
 
-    private List<Dependency> Unmet() => [.. Definition.DependsOn.Where(d => !Met(d, _s.Dependencies.GetValueOrDefault(d.Service)))];
+    private List<Dependency> Unmet() => [.. Definition.DependsOn.Where(d => !Met(d, _s.Dependencies.Known.GetValueOrDefault(d.Service)))];
 
     private void EnterWaiting(StartReason reason)
     {
         var first = _s.State != ServiceState.Waiting;
-        _s = _s with { WaitingAs = reason, WaitingSince = first ? _at.Monotonic : _s.WaitingSince, MainPid = null, MainAlive = false };
+        _s = _s with { Dependencies = _s.Dependencies with { WaitingAs = reason, WaitingSince = first ? _at.Monotonic : _s.Dependencies.WaitingSince }, Run = _s.Run with { MainPid = null, MainAlive = false } };
         if (first)
         {
             SetState(ServiceState.Waiting, CauseOf(reason), $"waiting for {WaitingFor(Definition, _s)}");
@@ -56,14 +56,14 @@ public sealed partial class ServiceStateMachine
         if (unmet.Count == 0)
         {
             Record(new DependenciesMet());
-            EnterStarting(_s.WaitingAs);
+            EnterStarting(_s.Dependencies.WaitingAs);
             return;
         }
 
-        var waited = _at.Monotonic - (_s.WaitingSince ?? _at.Monotonic);
+        var waited = _at.Monotonic - (_s.Dependencies.WaitingSince ?? _at.Monotonic);
         foreach (var dependency in unmet)
         {
-            if (Hopeless(_s.Dependencies.GetValueOrDefault(dependency.Service)) is { } why)
+            if (Hopeless(_s.Dependencies.Known.GetValueOrDefault(dependency.Service)) is { } why)
             {
                 FailWaiting($"dependency {dependency.Service} {why}");
                 return;
@@ -91,7 +91,7 @@ public sealed partial class ServiceStateMachine
     private void FailWaiting(string reason)
     {
         CancelTimer();
-        _s = _s with { LastError = reason, WaitingSince = null };
+        _s = _s with { LastError = reason, Dependencies = _s.Dependencies with { WaitingSince = null } };
         SetState(ServiceState.Failed, CauseKind.Dependency, reason);
         CompleteAll(_startWaiters, OperationOutcome.Failure(reason));
     }
@@ -99,22 +99,22 @@ public sealed partial class ServiceStateMachine
     private void OnDependencyChanged(DependencyChanged changed)
     {
         if (Definition.DependsOn.FirstOrDefault(d => d.Service == changed.Service) is not { } dependency ||
-            _s.Dependencies.TryGetValue(changed.Service, out var known) && known.Seq >= changed.Status.Seq)
+            _s.Dependencies.Known.TryGetValue(changed.Service, out var known) && known.Seq >= changed.Status.Seq)
         {
             return; // not one of its dependencies (any more), or older than what it knows
         }
 
         var status = changed.Status;
-        _s = _s with { Dependencies = _s.Dependencies.SetItem(changed.Service, status) };
+        _s = _s with { Dependencies = _s.Dependencies with { Known = _s.Dependencies.Known.SetItem(changed.Service, status) } };
         switch (_s.State)
         {
             case ServiceState.Waiting:
                 CheckWaiting();
                 break;
             case ServiceState.Starting or ServiceState.Running when dependency.Restart && Met(dependency, status):
-                if (!_s.StartedAfter.TryGetValue(changed.Service, out var startedAfter))
+                if (!_s.Run.StartedAfter.TryGetValue(changed.Service, out var startedAfter))
                 {
-                    _s = _s with { StartedAfter = _s.StartedAfter.SetItem(changed.Service, status.Runs) }; // first news of it in this run
+                    _s = _s with { Run = _s.Run with { StartedAfter = _s.Run.StartedAfter.SetItem(changed.Service, status.Runs) } }; // first news of it in this run
                 }
                 else if (startedAfter != status.Runs)
                 {
@@ -133,5 +133,5 @@ public sealed partial class ServiceStateMachine
 
     /// <summary>A new run remembers which run of each dependency it starts after.</summary>
     private ImmutableDictionary<string, long> CurrentDependencyRuns() =>
-        _s.Dependencies.Where(d => Definition.DependsOn.Any(x => x.Service == d.Key)).ToImmutableDictionary(d => d.Key, d => d.Value.Runs);
+        _s.Dependencies.Known.Where(d => Definition.DependsOn.Any(x => x.Service == d.Key)).ToImmutableDictionary(d => d.Key, d => d.Value.Runs);
 }

@@ -13,40 +13,40 @@ public sealed partial class ServiceStateMachine
     public static string? Health(Configuration.ServiceDefinition definition, ServiceMachineState state) =>
         state.State != ServiceState.Running || definition.Readiness is null && definition.Liveness is null
             ? null
-            : state.LivenessFailures > 0 || definition.Readiness is not null && !state.Ready && state.WasReady
+            : state.Probes.LivenessFailures > 0 || definition.Readiness is not null && !state.Probes.Ready && state.Probes.WasReady
                 ? "unhealthy"
-                : definition.Readiness is not null && !state.Ready
+                : definition.Readiness is not null && !state.Probes.Ready
                     ? "starting"
                     : "healthy";
 
     /// <summary>Entering RUNNING: the probes of this run begin.</summary>
     private void ArmProbes()
     {
-        _s = _s with { ProbeGeneration = _s.ProbeGeneration + 1, ReadinessPasses = 0, ReadinessFailures = 0, LivenessFailures = 0 };
+        _s = _s with { Probes = _s.Probes.Armed() };
         if (Definition.Readiness is { Notify: null } readiness)
         {
-            Effect(new ArmProbeTimer(ProbeKind.Readiness, readiness.InitialDelay, _s.ProbeGeneration));
+            Effect(new ArmProbeTimer(ProbeKind.Readiness, readiness.InitialDelay, _s.Probes.Generation));
         }
 
         if (Definition.Liveness is { } liveness)
         {
-            Effect(new ArmProbeTimer(ProbeKind.Liveness, liveness.InitialDelay, _s.ProbeGeneration));
+            Effect(new ArmProbeTimer(ProbeKind.Liveness, liveness.InitialDelay, _s.Probes.Generation));
         }
 
-        if (_s.Ready && Definition.Readiness?.Notify?.Watchdog is { } watchdog)
+        if (_s.Probes.Ready && Definition.Readiness?.Notify?.Watchdog is { } watchdog)
         {
-            Effect(new ArmProbeTimer(ProbeKind.Watchdog, watchdog, _s.ProbeGeneration)); // said READY=1 before it was seen running
+            Effect(new ArmProbeTimer(ProbeKind.Watchdog, watchdog, _s.Probes.Generation)); // said READY=1 before it was seen running
         }
     }
 
     /// <summary>Leaving RUNNING: no probe of this run counts any more.</summary>
     private void CancelProbes()
     {
-        _s = _s with { ProbeGeneration = _s.ProbeGeneration + 1, Ready = false };
+        _s = _s with { Probes = _s.Probes.Cancelled() };
         Effect(new CancelProbeTimers());
     }
 
-    private bool IsCurrentProbe(long generation) => generation == _s.ProbeGeneration && _s.State == ServiceState.Running;
+    private bool IsCurrentProbe(long generation) => generation == _s.Probes.Generation && _s.State == ServiceState.Running;
 
     private void OnProbeDue(ProbeDue due)
     {
@@ -59,7 +59,7 @@ public sealed partial class ServiceStateMachine
         {
             var watchdog = Definition.Readiness?.Notify?.Watchdog ?? TimeSpan.Zero;
             Record(new ProbeChanged(ProbeKind.Watchdog, ProbeVerdict.WatchdogExpired, null, Interval: watchdog));
-            _s = _s with { LivenessFailures = _s.LivenessFailures + 1 };
+            _s = _s with { Probes = _s.Probes with { LivenessFailures = _s.Probes.LivenessFailures + 1 } };
             EnterStopping(Supervision.StopReason.Liveness);
             return;
         }
@@ -77,19 +77,19 @@ public sealed partial class ServiceStateMachine
         if (result.Kind == ProbeKind.Readiness && Definition.Readiness is { } readiness)
         {
             Readiness(readiness, result);
-            Effect(new ArmProbeTimer(ProbeKind.Readiness, readiness.Period, _s.ProbeGeneration));
+            Effect(new ArmProbeTimer(ProbeKind.Readiness, readiness.Period, _s.Probes.Generation));
         }
         else if (result.Kind == ProbeKind.Liveness && Definition.Liveness is { } liveness)
         {
-            _s = _s with { LivenessFailures = result.Passed ? 0 : _s.LivenessFailures + 1 };
-            if (_s.LivenessFailures >= liveness.FailureThreshold)
+            _s = _s with { Probes = _s.Probes with { LivenessFailures = result.Passed ? 0 : _s.Probes.LivenessFailures + 1 } };
+            if (_s.Probes.LivenessFailures >= liveness.FailureThreshold)
             {
-                Record(new ProbeChanged(ProbeKind.Liveness, ProbeVerdict.LivenessFailed, liveness.Describe(), _s.LivenessFailures, result.Detail));
+                Record(new ProbeChanged(ProbeKind.Liveness, ProbeVerdict.LivenessFailed, liveness.Describe(), _s.Probes.LivenessFailures, result.Detail));
                 EnterStopping(Supervision.StopReason.Liveness);
                 return;
             }
 
-            Effect(new ArmProbeTimer(ProbeKind.Liveness, liveness.Period, _s.ProbeGeneration));
+            Effect(new ArmProbeTimer(ProbeKind.Liveness, liveness.Period, _s.Probes.Generation));
         }
     }
 
@@ -97,26 +97,26 @@ public sealed partial class ServiceStateMachine
     {
         if (result.Passed)
         {
-            _s = _s with { ReadinessPasses = _s.ReadinessPasses + 1, ReadinessFailures = 0 };
-            if (!_s.Ready && _s.ReadinessPasses >= readiness.SuccessThreshold)
+            _s = _s with { Probes = _s.Probes with { ReadinessPasses = _s.Probes.ReadinessPasses + 1, ReadinessFailures = 0 } };
+            if (!_s.Probes.Ready && _s.Probes.ReadinessPasses >= readiness.SuccessThreshold)
             {
-                _s = _s with { Ready = true, WasReady = true };
+                _s = _s with { Probes = _s.Probes with { Ready = true, WasReady = true } };
                 Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Healthy, readiness.Describe()));
             }
 
             return;
         }
 
-        _s = _s with { ReadinessPasses = 0, ReadinessFailures = _s.ReadinessFailures + 1 };
-        if (_s.Ready && _s.ReadinessFailures >= readiness.FailureThreshold)
+        _s = _s with { Probes = _s.Probes with { ReadinessPasses = 0, ReadinessFailures = _s.Probes.ReadinessFailures + 1 } };
+        if (_s.Probes.Ready && _s.Probes.ReadinessFailures >= readiness.FailureThreshold)
         {
-            _s = _s with { Ready = false };
-            Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Unhealthy, readiness.Describe(), _s.ReadinessFailures, result.Detail));
+            _s = _s with { Probes = _s.Probes with { Ready = false } };
+            Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Unhealthy, readiness.Describe(), _s.Probes.ReadinessFailures, result.Detail));
         }
-        else if (!_s.Ready && _s.ReadinessFailures == readiness.FailureThreshold)
+        else if (!_s.Probes.Ready && _s.Probes.ReadinessFailures == readiness.FailureThreshold)
         {
             // Once per streak, so that a service stuck in starting says why without an event every period.
-            Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.NotReady, readiness.Describe(), _s.ReadinessFailures, result.Detail));
+            Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.NotReady, readiness.Describe(), _s.Probes.ReadinessFailures, result.Detail));
         }
     }
 
@@ -127,36 +127,36 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        if (message.Status is { } status && status != _s.NotifyStatus)
+        if (message.Status is { } status && status != _s.Run.NotifyStatus)
         {
-            _s = _s with { NotifyStatus = status };
+            _s = _s with { Run = _s.Run with { NotifyStatus = status } };
         }
 
-        if (message.MainPid is { } pid && pid != _s.MainPid)
+        if (message.MainPid is { } pid && pid != _s.Run.MainPid)
         {
-            _s = _s with { MainPid = pid, MainAlive = true };
+            _s = _s with { Run = _s.Run with { MainPid = pid, MainAlive = true } };
             Record(new NotifyHeard(NotifyKind.MainPid, pid));
             Effect(new WatchMain(pid));
         }
 
         var watchdog = Definition.Readiness?.Notify?.Watchdog;
-        if (message.Ready && Definition.Notifies && !_s.Ready)
+        if (message.Ready && Definition.Notifies && !_s.Probes.Ready)
         {
-            _s = _s with { Ready = true, WasReady = true };
+            _s = _s with { Probes = _s.Probes with { Ready = true, WasReady = true } };
             Record(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Healthy, null));
             if (watchdog is { } first)
             {
-                Effect(new ArmProbeTimer(ProbeKind.Watchdog, first, _s.ProbeGeneration));
+                Effect(new ArmProbeTimer(ProbeKind.Watchdog, first, _s.Probes.Generation));
             }
         }
-        else if (message.Watchdog && _s.Ready && watchdog is { } next)
+        else if (message.Watchdog && _s.Probes.Ready && watchdog is { } next)
         {
-            Effect(new ArmProbeTimer(ProbeKind.Watchdog, next, _s.ProbeGeneration));
+            Effect(new ArmProbeTimer(ProbeKind.Watchdog, next, _s.Probes.Generation));
         }
 
-        if (message.Stopping && !_s.SaidStopping)
+        if (message.Stopping && !_s.Run.SaidStopping)
         {
-            _s = _s with { SaidStopping = true };
+            _s = _s with { Run = _s.Run with { SaidStopping = true } };
             Record(new NotifyHeard(NotifyKind.Stopping));
         }
     }

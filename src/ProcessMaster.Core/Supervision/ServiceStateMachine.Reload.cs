@@ -27,11 +27,11 @@ public sealed partial class ServiceStateMachine
         var active = _s.State.IsActive() || _s.State == ServiceState.Backoff;
         if (changed.Definition.Schedule != Definition.Schedule)
         {
-            _s = _s with { ScheduleEndReported = false };
+            _s = _s with { Schedule = _s.Schedule with { EndReported = false } };
         }
 
         Definition = changed.Definition;
-        _s = _s with { ScheduleHalted = false };
+        _s = _s with { Schedule = _s.Schedule with { Halted = false } };
         ArmSchedule();
         var action = Decide(active);
         if (changed.Reply is { } reply)
@@ -53,7 +53,7 @@ public sealed partial class ServiceStateMachine
             return ReloadAction.Stopping;
         }
 
-        if (Definition.IsCron || _s.StoppedByOperator)
+        if (Definition.IsCron || _s.Restarts.StoppedByOperator)
         {
             return ReloadAction.Updated;
         }

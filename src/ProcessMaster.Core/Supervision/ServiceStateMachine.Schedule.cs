@@ -16,9 +16,9 @@ public sealed partial class ServiceStateMachine
     /// <summary>Computes the next tick and arms the schedule timer (or cancels it: no schedule, halted, no future tick).</summary>
     private void ArmSchedule()
     {
-        var hadTimer = _s.NextRun is not null;
-        _s = _s with { NextRun = null, ScheduleGeneration = _s.ScheduleGeneration + 1 };
-        if (Definition.Schedule is not { } schedule || _s.ScheduleHalted)
+        var hadTimer = _s.Schedule.NextRun is not null;
+        _s = _s with { Schedule = _s.Schedule with { NextRun = null, Generation = _s.Schedule.Generation + 1 } };
+        if (Definition.Schedule is not { } schedule || _s.Schedule.Halted)
         {
             if (hadTimer)
             {
@@ -28,7 +28,7 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        var next = CronOccurrences.Next(schedule, _at.Wall, _s.LastFired);
+        var next = CronOccurrences.Next(schedule, _at.Wall, _s.Schedule.LastFired);
         if (next is not { } due)
         {
             if (hadTimer)
@@ -36,37 +36,37 @@ public sealed partial class ServiceStateMachine
                 Effect(new CancelScheduleTimer());
             }
 
-            if (!_s.ScheduleEndReported)
+            if (!_s.Schedule.EndReported)
             {
-                _s = _s with { ScheduleEndReported = true };
+                _s = _s with { Schedule = _s.Schedule with { EndReported = true } };
                 Record(new ScheduleEnded(schedule.NotAfter, schedule.NotAfter <= _at.Wall));
             }
 
             return;
         }
 
-        _s = _s with { NextRun = due };
+        _s = _s with { Schedule = _s.Schedule with { NextRun = due } };
         var wait = due - _at.Wall;
-        Effect(new ArmScheduleTimer(wait > MaxScheduleWait ? MaxScheduleWait : wait < TimeSpan.Zero ? TimeSpan.Zero : wait, _s.ScheduleGeneration));
+        Effect(new ArmScheduleTimer(wait > MaxScheduleWait ? MaxScheduleWait : wait < TimeSpan.Zero ? TimeSpan.Zero : wait, _s.Schedule.Generation));
     }
 
     /// <summary>No further runs (the job is removed or the daemon shuts down).</summary>
     private void HaltSchedule()
     {
-        _s = _s with { ScheduleHalted = true };
+        _s = _s with { Schedule = _s.Schedule with { Halted = true } };
         ArmSchedule();
     }
 
     private void OnScheduleTimer(long generation)
     {
-        if (generation != _s.ScheduleGeneration || _s.NextRun is not { } due)
+        if (generation != _s.Schedule.Generation || _s.Schedule.NextRun is not { } due)
         {
             return; // re-armed or cancelled meanwhile
         }
 
         if (_at.Wall >= due)
         {
-            _s = _s with { LastFired = due };
+            _s = _s with { Schedule = _s.Schedule with { LastFired = due } };
             OnScheduledRun(due);
         }
 

@@ -40,10 +40,10 @@ public sealed partial class ServiceStateMachine
     {
         if (reason == Supervision.StopReason.Operator)
         {
-            _s = _s with { Crashes = [] };
-            if (!_s.StoppedByOperator)
+            _s = _s with { Restarts = _s.Restarts with { Crashes = [] } };
+            if (!_s.Restarts.StoppedByOperator)
             {
-                _s = _s with { StoppedByOperator = true };
+                _s = _s with { Restarts = _s.Restarts with { StoppedByOperator = true } };
                 Effect(new PersistOperatorStop(true));
             }
         }
@@ -52,7 +52,7 @@ public sealed partial class ServiceStateMachine
         {
             case ServiceState.Starting:
                 Add(waiter, _stopWaiters);
-                _s = _s with { PendingStop = reason };
+                _s = _s with { Stop = _s.Stop with { Pending = reason } };
                 FailWaitersOnRestartCancel(reason);
                 return;
             case ServiceState.Running:
@@ -61,9 +61,9 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Stopping:
                 Add(waiter, _stopWaiters);
-                if (_s.StopReason == Supervision.StopReason.Restart && reason != Supervision.StopReason.Restart)
+                if (_s.Stop.Reason == Supervision.StopReason.Restart && reason != Supervision.StopReason.Restart)
                 {
-                    _s = _s with { StopReason = reason }; // a stop overrides a pending restart
+                    _s = _s with { Stop = _s.Stop with { Reason = reason } }; // a stop overrides a pending restart
                     FailWaitersOnRestartCancel(reason);
                 }
 
@@ -75,7 +75,7 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Waiting:
                 CancelTimer();
-                _s = _s with { WaitingSince = null };
+                _s = _s with { Dependencies = _s.Dependencies with { WaitingSince = null } };
                 SetState(ServiceState.Stopped, CauseOf(reason), $"no longer waiting for its dependencies ({reason.Name()} stop)");
                 CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started", OutcomeCode.Cancelled));
                 Complete(waiter, OperationOutcome.Success("stopped (it was waiting for its dependencies)"));
@@ -108,7 +108,7 @@ public sealed partial class ServiceStateMachine
     /// <param name="restartAs">For a restart: how the start that follows is named.</param>
     private void EnterStopping(StopReason reason, StartReason restartAs = StartReason.Restart)
     {
-        _s = _s with { StopReason = reason, RestartAs = restartAs };
+        _s = _s with { Stop = new StopRecord { Reason = reason, RestartAs = restartAs } };
         CancelTimer();
         SetState(ServiceState.Stopping, CauseOf(reason), $"stopping ({(reason == Supervision.StopReason.Restart ? restartAs.Name() : reason.Name())})");
         if (!HasProcesses)
@@ -137,12 +137,12 @@ public sealed partial class ServiceStateMachine
     /// <summary>The only way the stop phase changes within STOPPING: forward.</summary>
     private void Advance(StopPhase next)
     {
-        if (_s.State != ServiceState.Stopping || next <= _s.Phase)
+        if (_s.State != ServiceState.Stopping || next <= _s.Stop.Phase)
         {
-            throw new InvalidOperationException($"stop phase {_s.Phase} -> {next} in {_s.State.Name()}");
+            throw new InvalidOperationException($"stop phase {_s.Stop.Phase} -> {next} in {_s.State.Name()}");
         }
 
-        _s = _s with { Phase = next };
+        _s = _s with { Stop = _s.Stop with { Phase = next } };
     }
 
     private void OnStopCommandFailed(string error)
@@ -184,12 +184,12 @@ public sealed partial class ServiceStateMachine
 
     private void OnStopDeadline()
     {
-        switch (_s.Phase)
+        switch (_s.Stop.Phase)
         {
             case StopPhase.Killed:
                 var waiters = _stopWaiters.ToList();
                 _stopWaiters.Clear();
-                SetState(ServiceState.Failed, CauseOf(_s.StopReason ?? Supervision.StopReason.Operator), "processes remain after cgroup.kill");
+                SetState(ServiceState.Failed, CauseOf(_s.Stop.Reason ?? Supervision.StopReason.Operator), "processes remain after cgroup.kill");
                 Effect(new FailStuckStop(waiters));
                 CompleteAll(_startWaiters, OperationOutcome.Failure("could not be stopped"));
                 break;
@@ -202,7 +202,7 @@ public sealed partial class ServiceStateMachine
                 KillEverything();
                 break;
             default:
-                throw new System.Diagnostics.UnreachableException($"stop phase {_s.Phase} has no deadline");
+                throw new System.Diagnostics.UnreachableException($"stop phase {_s.Stop.Phase} has no deadline");
         }
     }
 
@@ -219,19 +219,19 @@ public sealed partial class ServiceStateMachine
     {
         CancelTimer();
         CompleteAll(_stopWaiters, OperationOutcome.Success("stopped"));
-        if (_s.StopReason == Supervision.StopReason.Restart)
+        if (_s.Stop.Reason == Supervision.StopReason.Restart)
         {
-            EnterStarting(_s.RestartAs);
+            EnterStarting(_s.Stop.RestartAs);
             return;
         }
 
-        if (_s.StopReason == Supervision.StopReason.Liveness)
+        if (_s.Stop.Reason == Supervision.StopReason.Liveness)
         {
             Ended(); // hung: the restart policy decides, as after a crash
             return;
         }
 
-        SetState(ServiceState.Stopped, CauseOf(_s.StopReason ?? Supervision.StopReason.Operator), $"stopped ({_s.StopReason?.Name()})");
+        SetState(ServiceState.Stopped, CauseOf(_s.Stop.Reason ?? Supervision.StopReason.Operator), $"stopped ({_s.Stop.Reason?.Name()})");
         CompleteAll(_startWaiters, OperationOutcome.Failure("stopped before it started", OutcomeCode.Cancelled));
     }
 }

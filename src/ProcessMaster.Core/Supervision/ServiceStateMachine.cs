@@ -41,7 +41,7 @@ public sealed partial class ServiceStateMachine
     private readonly Dictionary<ServiceMessage, int> _failures = [];
 
     public ServiceStateMachine(ServiceDefinition definition, bool stoppedByOperator)
-        : this(definition, new ServiceMachineState { StoppedByOperator = stoppedByOperator })
+        : this(definition, new ServiceMachineState { Restarts = new RestartAccounting { StoppedByOperator = stoppedByOperator } })
     {
     }
 
@@ -60,7 +60,7 @@ public sealed partial class ServiceStateMachine
     public ServiceState State => _s.State;
 
     /// <summary>Sub-phase of STOPPING; <see cref="StopPhase.None"/> in every other state.</summary>
-    public StopPhase Phase => _s.State == ServiceState.Stopping ? _s.Phase : StopPhase.None;
+    public StopPhase Phase => _s.State == ServiceState.Stopping ? _s.Stop.Phase : StopPhase.None;
 
     /// <summary>The cgroup's populated flag as last observed.</summary>
     public bool Populated => _at.Populated;
@@ -180,7 +180,7 @@ public sealed partial class ServiceStateMachine
         {
             Adopt(adoption);
         }
-        else if (_at.Populated && _s.State == ServiceState.Stopped && !_s.MainAlive)
+        else if (_at.Populated && _s.State == ServiceState.Stopped && !_s.Run.MainAlive)
         {
             KillLeftovers("killing processes left by an earlier daemon");
         }
@@ -190,7 +190,7 @@ public sealed partial class ServiceStateMachine
     private void KillLeftovers(string reason)
     {
         Effect(new ReportLeftovers());
-        _s = _s with { StopReason = Supervision.StopReason.Leftovers, MainAlive = false };
+        _s = _s with { Stop = _s.Stop with { Reason = Supervision.StopReason.Leftovers }, Run = _s.Run with { MainAlive = false } };
         SetState(ServiceState.Stopping, CauseKind.Reexec, reason);
         KillEverything();
     }
@@ -203,7 +203,7 @@ public sealed partial class ServiceStateMachine
         }
 
         // Only an operator undoes an operator's stop: not boot, a reload or a timer, even while it is stopping.
-        if (request.Reason != StartReason.Operator && _s.StoppedByOperator)
+        if (request.Reason != StartReason.Operator && _s.Restarts.StoppedByOperator)
         {
             Complete(request.Waiter, OperationOutcome.Success("stopped by operator; not started", OutcomeCode.Skipped));
             return;
@@ -228,7 +228,7 @@ public sealed partial class ServiceStateMachine
 
                 if (request.IgnoreDependencies)
                 {
-                    _s = _s with { IgnoreDependencies = true };
+                    _s = _s with { Dependencies = _s.Dependencies with { IgnoredByNextStart = true } };
                     Add(request.Waiter, _startWaiters);
                     CancelTimer();
                     EnterStarting(request.Reason);
@@ -239,7 +239,7 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Stopping:
                 // Start again as soon as the stop completes.
-                _s = _s with { StopReason = Supervision.StopReason.Restart, RestartAs = request.Reason };
+                _s = _s with { Stop = _s.Stop with { Reason = Supervision.StopReason.Restart, RestartAs = request.Reason } };
                 Add(request.Waiter, _startWaiters);
                 return;
             case ServiceState.Backoff when request.Reason != StartReason.Operator:
@@ -272,7 +272,7 @@ public sealed partial class ServiceStateMachine
             ClearHistory(request.Force);
         }
 
-        _s = _s with { IgnoreDependencies = request.IgnoreDependencies };
+        _s = _s with { Dependencies = _s.Dependencies with { IgnoredByNextStart = request.IgnoreDependencies } };
         EnterStarting(request.Reason);
         WaitOrAnswer(request);
     }
@@ -304,7 +304,7 @@ public sealed partial class ServiceStateMachine
 
         ClearHistory(request.Force);
         Add(request.Waiter, _startWaiters);
-        _s = _s with { IgnoreDependencies = request.IgnoreDependencies };
+        _s = _s with { Dependencies = _s.Dependencies with { IgnoredByNextStart = request.IgnoreDependencies } };
         RestartNow(StartReason.Restart);
     }
 
@@ -317,10 +317,10 @@ public sealed partial class ServiceStateMachine
                 EnterStopping(Supervision.StopReason.Restart, reason);
                 break;
             case ServiceState.Stopping:
-                _s = _s with { StopReason = Supervision.StopReason.Restart, RestartAs = reason };
+                _s = _s with { Stop = _s.Stop with { Reason = Supervision.StopReason.Restart, RestartAs = reason } };
                 break;
             case ServiceState.Starting:
-                _s = _s with { PendingStop = Supervision.StopReason.Restart, RestartAs = reason };
+                _s = _s with { Stop = _s.Stop with { Pending = Supervision.StopReason.Restart, RestartAs = reason } };
                 break;
             case var _ when HasProcesses:
                 EnterStopping(Supervision.StopReason.Restart, reason); // what is left of the last run goes first
@@ -337,17 +337,17 @@ public sealed partial class ServiceStateMachine
     /// <summary>An operator start or restart: forget crash history and the operator's earlier stop.</summary>
     private void ClearHistory(bool force)
     {
-        _s = _s with { Crashes = [], Restarts = 0, ForcedWhileDisabled = force && !Definition.Enabled };
-        if (_s.StoppedByOperator)
+        _s = _s with { Restarts = _s.Restarts with { Crashes = [], Count = 0, ForcedWhileDisabled = force && !Definition.Enabled } };
+        if (_s.Restarts.StoppedByOperator)
         {
-            _s = _s with { StoppedByOperator = false };
+            _s = _s with { Restarts = _s.Restarts with { StoppedByOperator = false } };
             Effect(new PersistOperatorStop(false));
         }
     }
 
     private void EnterStarting(StartReason reason)
     {
-        if (!_s.IgnoreDependencies && Unmet().Count > 0)
+        if (!_s.Dependencies.IgnoredByNextStart && Unmet().Count > 0)
         {
             EnterWaiting(reason);
             return;
@@ -355,24 +355,11 @@ public sealed partial class ServiceStateMachine
 
         _s = _s with
         {
-            Runs = _s.Runs + 1,
-            StartedAs = reason,
-            StartedAfter = CurrentDependencyRuns(),
-            WaitingSince = null,
-            IgnoreDependencies = false,
-            Ready = false,
-            WasReady = false,
-            NotifyStatus = null,
-            SaidStopping = false,
-            ExecError = null,
-            ExecConfirmed = false,
-            PendingStop = null,
+            Run = RunRecord.Begin(_s.Run, reason, _at.Wall, _at.Monotonic, CurrentDependencyRuns()),
+            Stop = new StopRecord(),
+            Probes = _s.Probes.ForNewRun(),
+            Dependencies = _s.Dependencies.Started(),
             LastError = null,
-            LastRunOvertime = !Definition.IsCron && _s.LastRunOvertime,
-            MainPid = null,
-            MainAlive = false,
-            LastStartAttempt = _at.Wall,
-            LastStartMonotonic = _at.Monotonic,
         };
         SetState(ServiceState.Starting, CauseOf(reason), $"starting ({reason.Name()})");
         Effect(new SpawnMain());
@@ -381,9 +368,9 @@ public sealed partial class ServiceStateMachine
 
     private void OnMainSpawned(MainSpawned spawned)
     {
-        if (_s.State == ServiceState.Starting && _s.MainPid is null)
+        if (_s.State == ServiceState.Starting && _s.Run.MainPid is null)
         {
-            _s = _s with { MainPid = spawned.Pid, MainAlive = true };
+            _s = _s with { Run = _s.Run with { MainPid = spawned.Pid, MainAlive = true } };
         }
     }
 
@@ -394,39 +381,39 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        _s = _s with { ExecError = error };
+        _s = _s with { Run = _s.Run with { ExecError = error } };
         FailStart(error);
         Ended();
     }
 
     private void OnExecCompleted(ExecCompleted exec)
     {
-        if (exec.Pid != _s.MainPid || _s.State != ServiceState.Starting || _s.ExecConfirmed || _s.ExecError is not null)
+        if (exec.Pid != _s.Run.MainPid || _s.State != ServiceState.Starting || _s.Run.ExecConfirmed || _s.Run.ExecError is not null)
         {
             return;
         }
 
         if (exec.Error is not null)
         {
-            _s = _s with { ExecError = exec.Error };
+            _s = _s with { Run = _s.Run with { ExecError = exec.Error } };
             FailStart(exec.Error);
             CheckEnded();
             return;
         }
 
-        _s = _s with { ExecConfirmed = true };
+        _s = _s with { Run = _s.Run with { ExecConfirmed = true } };
         CancelTimer();
-        SetState(ServiceState.Running, CauseOf(_s.StartedAs), $"running (pid {_s.MainPid})");
-        CompleteAll(_startWaiters, OperationOutcome.Success($"started (pid {_s.MainPid})"));
+        SetState(ServiceState.Running, CauseOf(_s.Run.StartedAs), $"running (pid {_s.Run.MainPid})");
+        CompleteAll(_startWaiters, OperationOutcome.Success($"started (pid {_s.Run.MainPid})"));
         if (Definition.Schedule?.MaxTimePerRun is { } limit)
         {
             ArmTimer(limit);
         }
 
-        if (_s.PendingStop is { } pending)
+        if (_s.Stop.Pending is { } pending)
         {
-            _s = _s with { PendingStop = null };
-            EnterStopping(pending, _s.RestartAs);
+            _s = _s with { Stop = _s.Stop with { Pending = null } };
+            EnterStopping(pending, _s.Stop.RestartAs);
             return;
         }
 
@@ -444,12 +431,12 @@ public sealed partial class ServiceStateMachine
 
     private void OnMainExited(MainExited exited)
     {
-        if (exited.Pid != _s.MainPid || !_s.MainAlive)
+        if (exited.Pid != _s.Run.MainPid || !_s.Run.MainAlive)
         {
             return;
         }
 
-        _s = _s with { MainAlive = false, LastExit = exited.Status };
+        _s = _s with { Run = _s.Run with { MainAlive = false }, LastExit = exited.Status };
         if (_s.State == ServiceState.Running)
         {
             ReportProcessesLeft();
@@ -461,14 +448,14 @@ public sealed partial class ServiceStateMachine
     /// <summary>Says so when the main process is gone but the cgroup still runs something (a daemonizing service).</summary>
     private void ReportProcessesLeft()
     {
-        if (!_s.MainAlive && _at.Populated && _s.LastExit is { } status)
+        if (!_s.Run.MainAlive && _at.Populated && _s.LastExit is { } status)
         {
-            Record(new MainEndedGroupRuns(_s.MainPid, status));
+            Record(new MainEndedGroupRuns(_s.Run.MainPid, status));
         }
     }
 
     /// <summary>The main process lives or the cgroup holds a process.</summary>
-    private bool HasProcesses => _s.MainAlive || _at.Populated;
+    private bool HasProcesses => _s.Run.MainAlive || _at.Populated;
 
     /// <summary>The service has ended once its main process was reaped and its cgroup is empty.</summary>
     private void CheckEnded()
@@ -478,21 +465,21 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        if (_s.LastStartMonotonic is { } started && _s.State is ServiceState.Starting or ServiceState.Running or ServiceState.Stopping)
+        if (_s.Run.StartedMonotonic is { } started && _s.State is ServiceState.Starting or ServiceState.Running or ServiceState.Stopping)
         {
             _s = _s with { LastRunDuration = _at.Monotonic - started };
         }
 
         switch (_s.State)
         {
-            case ServiceState.Starting when _s.ExecError is not null:
-            case ServiceState.Starting when _s.ExecConfirmed:
+            case ServiceState.Starting when _s.Run.ExecError is not null:
+            case ServiceState.Starting when _s.Run.ExecConfirmed:
             case ServiceState.Running:
                 Ended();
                 break;
             // The stop command is one of the service's processes: the stop is complete once its exit is
             // seen too (its cgroup empties when it exits, a moment before it is reaped).
-            case ServiceState.Stopping when _s.Phase != StopPhase.StopCommand:
+            case ServiceState.Stopping when _s.Stop.Phase != StopPhase.StopCommand:
                 Stopped();
                 break;
             case ServiceState.Starting or ServiceState.Stopping or ServiceState.Stopped or ServiceState.Backoff or ServiceState.Failed
@@ -507,11 +494,11 @@ public sealed partial class ServiceStateMachine
     private void Ended()
     {
         CancelTimer();
-        var exit = _s.ExecError is not null ? $"start failed: {_s.ExecError}" : _s.LastExit?.ToString() ?? "ended";
-        if (_s.PendingStop is { } pending)
+        var exit = _s.Run.ExecError is not null ? $"start failed: {_s.Run.ExecError}" : _s.LastExit?.ToString() ?? "ended";
+        if (_s.Stop.Pending is { } pending)
         {
             // A stop (or restart) asked for while it was starting: it ended by itself before the stop began.
-            _s = _s with { PendingStop = null };
+            _s = _s with { Stop = _s.Stop with { Pending = null } };
             CompleteAll(_stopWaiters, OperationOutcome.Success("stopped"));
             if (pending != Supervision.StopReason.Restart)
             {
@@ -520,9 +507,9 @@ public sealed partial class ServiceStateMachine
                 return;
             }
 
-            if (_startWaiters.Count > 0 || _s.RestartAs == StartReason.Reload)
+            if (_startWaiters.Count > 0 || _s.Stop.RestartAs == StartReason.Reload)
             {
-                EnterStarting(_s.RestartAs);
+                EnterStarting(_s.Stop.RestartAs);
                 return;
             }
 
@@ -535,15 +522,15 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        if (_s.ForcedWhileDisabled || !Definition.Enabled)
+        if (_s.Restarts.ForcedWhileDisabled || !Definition.Enabled)
         {
             SetState(ServiceState.Stopped, EndCause(), $"ended ({exit}); not restarted because the service is disabled", EndedWith());
             return;
         }
 
-        var clean = _s.ExecError is null && _s.LastExit is { Success: true };
-        var verdict = RestartDecision.Decide(Definition.Restart ?? RestartSettings.Default, clean, _s.Crashes, _at.Monotonic);
-        _s = _s with { Crashes = verdict.Crashes };
+        var clean = _s.Run.ExecError is null && _s.LastExit is { Success: true };
+        var verdict = RestartDecision.Decide(Definition.Restart ?? RestartSettings.Default, clean, _s.Restarts.Crashes, _at.Monotonic);
+        _s = _s with { Restarts = _s.Restarts with { Crashes = verdict.Crashes } };
         SetState(verdict.Next, EndCause(), $"ended ({exit}); {verdict.Reason}", EndedWith());
         if (verdict.Next == ServiceState.Backoff)
         {
@@ -561,9 +548,9 @@ public sealed partial class ServiceStateMachine
         switch (_s.State)
         {
             case ServiceState.Starting:
-                _s = _s with { ExecError = $"the command was not executed within {DurationText.Format(StartTimeout)}" };
-                FailStart(_s.ExecError!);
-                if (_s.MainPid is { } pid && _s.MainAlive)
+                _s = _s with { Run = _s.Run with { ExecError = $"the command was not executed within {DurationText.Format(StartTimeout)}" } };
+                FailStart(_s.Run.ExecError!);
+                if (_s.Run.MainPid is { } pid && _s.Run.MainAlive)
                 {
                     Effect(new KillMain(pid));
                 }
@@ -572,12 +559,12 @@ public sealed partial class ServiceStateMachine
                 CheckEnded();
                 break;
             case ServiceState.Running when Definition.Schedule?.MaxTimePerRun is { } limit:
-                _s = _s with { LastRunOvertime = true };
+                _s = _s with { Run = _s.Run with { Overtime = true } };
                 Record(new RunOvertime(limit));
                 EnterStopping(Supervision.StopReason.Overtime);
                 break;
             case ServiceState.Backoff:
-                _s = _s with { Restarts = _s.Restarts + 1 };
+                _s = _s with { Restarts = _s.Restarts with { Count = _s.Restarts.Count + 1 } };
                 EnterStarting(StartReason.AutoRestart);
                 break;
             case ServiceState.Stopping:
@@ -598,8 +585,8 @@ public sealed partial class ServiceStateMachine
     private void SetState(ServiceState next, Cause cause, string reason, ExitStatus? exit = null)
     {
         var previous = _s.State;
-        _s = _s with { State = next, StateSince = _at.Wall, Phase = StopPhase.None };
-        Record(new StateChanged(previous, next, cause, reason, _s.MainPid, exit));
+        _s = _s with { State = next, StateSince = _at.Wall, Stop = _s.Stop with { Phase = StopPhase.None } };
+        Record(new StateChanged(previous, next, cause, reason, _s.Run.MainPid, exit));
         if (previous == ServiceState.Running && next != ServiceState.Running)
         {
             CancelProbes();
@@ -611,7 +598,7 @@ public sealed partial class ServiceStateMachine
     }
 
     /// <summary>The exit status of the run that ended (none when its command never ran).</summary>
-    private ExitStatus? EndedWith() => _s.ExecError is null ? _s.LastExit : null;
+    private ExitStatus? EndedWith() => _s.Run.ExecError is null ? _s.LastExit : null;
 
     private void ArmTimer(TimeSpan delay)
     {
@@ -655,5 +642,5 @@ public sealed partial class ServiceStateMachine
         waiters.Clear();
     }
 
-    private string Pid() => _s.MainPid is { } pid && _s.MainAlive ? $" (pid {pid})" : "";
+    private string Pid() => _s.Run.MainPid is { } pid && _s.Run.MainAlive ? $" (pid {pid})" : "";
 }

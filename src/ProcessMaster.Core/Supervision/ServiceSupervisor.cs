@@ -68,7 +68,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         }
 
         _watch = context.Cgroups.Watch(_cgroup, _ => Post(new CgroupChanged()));
-        Post(new SupervisionStarted(saved is null ? null : new Adoption(LiveMain(saved.State.MainPid))));
+        Post(new SupervisionStarted(saved is null ? null : new Adoption(LiveMain(saved.State.Run.MainPid))));
         if (saved is not null && saved.Fingerprint != _fingerprint.Digest && (saved.State.State.IsActive() || saved.State.State == ServiceState.Backoff))
         {
             Record(new Adopted(AdoptionOutcome.DefinitionChanged));
@@ -130,7 +130,7 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
         {
             // A main pid outside the service's cgroup would have the daemon watch (and kill) someone else's process.
             // Said once per run: a service that repeats it must not fill the history.
-            var run = _machine.Current.Runs;
+            var run = _machine.Current.Run.Number;
             if (Interlocked.Exchange(ref _mainPidIgnoredInRun, run) != run)
             {
                 Record(new NotifyHeard(NotifyKind.MainPidIgnored, main, pid));
@@ -278,21 +278,21 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
             definition,
             s.State,
             s.StateSince,
-            s.MainAlive ? s.MainPid : null,
+            s.Run.MainAlive ? s.Run.MainPid : null,
             s.LastExit,
             s.LastError,
-            s.LastStartAttempt,
-            s.Restarts,
-            s.StoppedByOperator,
-            s.ForcedWhileDisabled,
-            s.LastRunOvertime,
+            s.Run.StartedAt,
+            s.Restarts.Count,
+            s.Restarts.StoppedByOperator,
+            s.Restarts.ForcedWhileDisabled,
+            s.Run.Overtime,
             s.LastRunDuration,
-            s.NextRun,
-            s.Ready,
+            s.Schedule.NextRun,
+            s.Probes.Ready,
             ServiceStateMachine.Health(definition, s),
             s.State == ServiceState.Waiting ? ServiceStateMachine.WaitingFor(definition, s) : null,
-            s.NotifyStatus,
-            s.Runs,
+            s.Run.NotifyStatus,
+            s.Run.Number,
             Interlocked.Increment(ref s_snapshots));
     }
 

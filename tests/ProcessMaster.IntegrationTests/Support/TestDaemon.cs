@@ -189,7 +189,7 @@ public sealed class TestDaemon : IAsyncDisposable
             {
                 using var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory, "state", "supervision.json")));
                 return saved.RootElement.GetProperty("services").TryGetProperty(name, out var service) &&
-                       service.GetProperty("state").GetProperty("main_pid") is { ValueKind: JsonValueKind.Number } pid && pid.GetInt32() == mainPid;
+                       service.GetProperty("state").GetProperty("run").GetProperty("main_pid") is { ValueKind: JsonValueKind.Number } pid && pid.GetInt32() == mainPid;
             }
             catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
             {

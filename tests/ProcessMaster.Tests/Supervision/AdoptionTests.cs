@@ -1,4 +1,5 @@
 using ProcessMaster.Core.Events;
+using System.Collections.Immutable;
 using System.Text.Json;
 using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Interop;
@@ -31,7 +32,7 @@ public class AdoptionTests
         }
 
         var before = first.Snapshot;
-        await Eventually.True(() => _host.SavedRecords.TryGetValue("web", out var r) && r.State == _host.SavedRecords["web"].State && r.State.MainPid == before.MainPid,
+        await Eventually.True(() => _host.SavedRecords.TryGetValue("web", out var r) && r.State == _host.SavedRecords["web"].State && r.State.Run.MainPid == before.MainPid,
             "the state to be saved");
         await _host.CrashDaemon([first]);
         return (before.MainPid!.Value, before);
@@ -131,12 +132,12 @@ public class AdoptionTests
         {
             State = ServiceState.Running,
             StateSince = DateTimeOffset.Parse("2026-03-01T12:00:00Z"),
-            MainPid = 4242,
-            MainAlive = true,
+            Run = new RunRecord { Number = 3, MainPid = 4242, MainAlive = true, StartedAs = StartReason.AutoRestart },
             LastExit = ExitStatus.Killed(9),
-            Restarts = 2,
-            Crashes = [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20)],
-            NextRun = DateTimeOffset.Parse("2026-03-01T12:05:00Z"),
+            Restarts = new RestartAccounting { Count = 2, Crashes = [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20)] },
+            Schedule = new ScheduleRecord { NextRun = DateTimeOffset.Parse("2026-03-01T12:05:00Z"), Generation = 4 },
+            Probes = new ProbeRecord { Generation = 5, Ready = true, WasReady = true },
+            Stop = new StopRecord { Reason = StopReason.Restart, RestartAs = StartReason.Operator },
             TimerGeneration = 7,
         };
         var writer = new SupervisionRecords(file, "boot-a", _ => { });
@@ -148,12 +149,16 @@ public class AdoptionTests
         Assert.Equal(2, sameBoot.Generation);
         var restored = sameBoot.Saved("web");
         Assert.Equal("F1", restored!.Fingerprint);
-        Assert.Equal(state with { Crashes = [] }, restored.State with { Crashes = [] });
-        Assert.Equal(state.Crashes.ToArray(), restored.State.Crashes.ToArray());
+        Assert.Equal(
+            state with { Restarts = state.Restarts with { Crashes = [] }, Run = state.Run with { StartedAfter = ImmutableDictionary<string, long>.Empty }, Dependencies = new() },
+            restored.State with { Restarts = restored.State.Restarts with { Crashes = [] }, Run = restored.State.Run with { StartedAfter = ImmutableDictionary<string, long>.Empty }, Dependencies = new() });
+        Assert.Equal(state.Restarts.Crashes.ToArray(), restored.State.Restarts.Crashes.ToArray());
         Assert.Contains("\"state\": \"Running\"".Replace(" ", ""), File.ReadAllText(file).Replace(" ", ""));
 
         Assert.Null(new SupervisionRecords(file, "boot-b", _ => { }).Saved("web")); // a reboot: nothing of it runs
-        File.WriteAllText(file, """{"version": 1, "boot_id": "boot-a", "generation": 1, "services": {"web": {"state": null}}}""");
+        File.WriteAllText(file, """{"version": 2, "boot_id": "boot-a", "generation": 1, "services": {"web": {"state": null}}}""");
+        Assert.Null(new SupervisionRecords(file, "boot-a", _ => { }).Saved("web")); // a damaged record is not adopted
+        File.WriteAllText(file, """{"version": 2, "boot_id": "boot-a", "generation": 1, "services": {"web": {"fingerprint": "F1", "state": {"run": null}}}}""");
         Assert.Null(new SupervisionRecords(file, "boot-a", _ => { }).Saved("web")); // a damaged record is not adopted
         File.WriteAllText(file, """{"version": 1, "boot_id": "boot-a", "generation": 1}""");
         Assert.Null(new SupervisionRecords(file, "boot-a", _ => { }).Saved("web"));

@@ -158,9 +158,9 @@ public class DependencyMachineTests
         var generation = first.Generation;
         Assert.Single(h.Send(new ProbeDue(ProbeKind.Readiness, generation)).OfType<RunProbe>());
         h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, true, "ok"));
-        Assert.False(h.Machine.Current.Ready); // success_threshold 2
+        Assert.False(h.Machine.Current.Probes.Ready); // success_threshold 2
         h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, true, "ok"));
-        Assert.True(h.Machine.Current.Ready);
+        Assert.True(h.Machine.Current.Probes.Ready);
         Assert.Equal("healthy", ServiceStateMachine.Health(h.Machine.Definition, h.Machine.Current));
         Assert.Equal(TimeSpan.FromSeconds(10), h.Effects.OfType<ArmProbeTimer>().Last().Delay);
 
@@ -169,9 +169,9 @@ public class DependencyMachineTests
             h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, false, "refused"));
         }
 
-        Assert.True(h.Machine.Current.Ready); // failure_threshold 3
+        Assert.True(h.Machine.Current.Probes.Ready); // failure_threshold 3
         h.Send(new ProbeCompleted(ProbeKind.Readiness, generation, false, "refused"));
-        Assert.False(h.Machine.Current.Ready);
+        Assert.False(h.Machine.Current.Probes.Ready);
         Assert.Equal("unhealthy", ServiceStateMachine.Health(h.Machine.Definition, h.Machine.Current));
         Assert.Contains(new ProbeChanged(ProbeKind.Readiness, ProbeVerdict.Unhealthy, "tcp 127.0.0.1:1", 3, "refused"), h.Recorded);
     }
@@ -214,7 +214,7 @@ public class DependencyMachineTests
 
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Backoff, h.State);
-        Assert.Single(h.Machine.Current.Crashes);
+        Assert.Single(h.Machine.Current.Restarts.Crashes);
         h.Send(new ProbeCompleted(ProbeKind.Liveness, generation, false, "late")); // of the old run: ignored
         Assert.Equal(ServiceState.Backoff, h.State);
     }
@@ -230,9 +230,9 @@ public class DependencyMachineTests
 
         var machine = new ServiceStateMachine(definition, ServiceStateMachine.Resumable(before.Machine.Current, stoppedByOperator: false));
         var effects = machine.Handle(new SupervisionStarted(new Adoption(100)), new Observation(TimeSpan.FromHours(2), DateTimeOffset.UnixEpoch, true));
-        Assert.True(machine.Current.Ready);
+        Assert.True(machine.Current.Probes.Ready);
         Assert.Equal([ProbeKind.Liveness, ProbeKind.Watchdog], effects.OfType<ArmProbeTimer>().Select(a => a.Kind));
-        Assert.All(effects.OfType<ArmProbeTimer>(), a => Assert.Equal(machine.Current.ProbeGeneration, a.Generation));
+        Assert.All(effects.OfType<ArmProbeTimer>(), a => Assert.Equal(machine.Current.Probes.Generation, a.Generation));
     }
 
     [Fact]
@@ -243,12 +243,12 @@ public class DependencyMachineTests
         h.StartRunning();
         Assert.Empty(h.Effects.OfType<ArmProbeTimer>()); // nothing to poll: the service says when
         h.Send(new Notified(new NotifyMessage(false, false, false, "loading", 200)));
-        Assert.Equal(("loading", 200), (h.Machine.Current.NotifyStatus, h.Machine.Current.MainPid));
+        Assert.Equal(("loading", 200), (h.Machine.Current.Run.NotifyStatus, h.Machine.Current.Run.MainPid));
         Assert.Single(h.Effects.OfType<WatchMain>(), w => w.Pid == 200);
-        Assert.False(h.Machine.Current.Ready);
+        Assert.False(h.Machine.Current.Probes.Ready);
 
         h.Send(new Notified(new NotifyMessage(true, false, false, null, null)));
-        Assert.True(h.Machine.Current.Ready);
+        Assert.True(h.Machine.Current.Probes.Ready);
         var watchdog = h.Effects.OfType<ArmProbeTimer>().Single();
         Assert.Equal((ProbeKind.Watchdog, TimeSpan.FromSeconds(5)), (watchdog.Kind, watchdog.Delay));
         h.Send(new Notified(new NotifyMessage(false, false, true, null, null)));

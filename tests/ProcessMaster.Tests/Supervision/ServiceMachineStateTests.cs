@@ -42,9 +42,9 @@ public class ServiceMachineStateTests
             var actual = restored.Handle(message, at).Where(e => e is not FailStuckStop).ToList();
             Assert.Equal(expected, actual);
             Assert.Equal(Scalars(original.Current), Scalars(restored.Current));
-            Assert.Equal(original.Current.Crashes.ToArray(), restored.Current.Crashes.ToArray());
-            Assert.Equal(original.Current.Dependencies.OrderBy(d => d.Key), restored.Current.Dependencies.OrderBy(d => d.Key));
-            Assert.Equal(original.Current.StartedAfter.OrderBy(d => d.Key), restored.Current.StartedAfter.OrderBy(d => d.Key));
+            Assert.Equal(original.Current.Restarts.Crashes.ToArray(), restored.Current.Restarts.Crashes.ToArray());
+            Assert.Equal(original.Current.Dependencies.Known.OrderBy(d => d.Key), restored.Current.Dependencies.Known.OrderBy(d => d.Key));
+            Assert.Equal(original.Current.Run.StartedAfter.OrderBy(d => d.Key), restored.Current.Run.StartedAfter.OrderBy(d => d.Key));
         }
 
         return true;
@@ -58,7 +58,12 @@ public class ServiceMachineStateTests
 
     /// <summary>The state without its collections (compared by their contents instead).</summary>
     private static ServiceMachineState Scalars(ServiceMachineState state) =>
-        state with { Crashes = [], Dependencies = Empty.Dependencies, StartedAfter = Empty.StartedAfter };
+        state with
+        {
+            Restarts = state.Restarts with { Crashes = [] },
+            Dependencies = state.Dependencies with { Known = Empty.Dependencies.Known },
+            Run = state.Run with { StartedAfter = Empty.Run.StartedAfter },
+        };
 
     private static readonly ServiceMachineState Empty = new();
 
@@ -68,15 +73,15 @@ public class ServiceMachineStateTests
         1 => new StopRequest(StopReason.Operator),
         2 => new RestartRequest(),
         3 => new MainSpawned(100 + (int)state.TimerGeneration),
-        4 => new ExecCompleted(state.MainPid ?? 0, null),
-        5 => new MainExited(state.MainPid ?? 0, ExitStatus.Exited((int)(state.TimerGeneration % 2))),
+        4 => new ExecCompleted(state.Run.MainPid ?? 0, null),
+        5 => new MainExited(state.Run.MainPid ?? 0, ExitStatus.Exited((int)(state.TimerGeneration % 2))),
         6 => new CgroupChanged(),
         7 => new TimerFired(state.TimerGeneration),
-        8 => new ScheduleTimerFired(state.ScheduleGeneration),
+        8 => new ScheduleTimerFired(state.Schedule.Generation),
         9 => new StopCommandExited(0, ExitStatus.Exited(0)),
-        11 => new DependencyChanged("db", new DependencyStatus((ServiceState)(state.TimerGeneration % 8), state.TimerGeneration % 3 == 0, true, state.TimerGeneration / 4, state.TimerGeneration + state.ProbeGeneration)),
-        12 => new ProbeDue((ProbeKind)(state.ProbeGeneration % 3), state.ProbeGeneration),
-        13 => new ProbeCompleted((ProbeKind)(state.ProbeGeneration % 2), state.ProbeGeneration, state.TimerGeneration % 2 == 0, "probe"),
+        11 => new DependencyChanged("db", new DependencyStatus((ServiceState)(state.TimerGeneration % 8), state.TimerGeneration % 3 == 0, true, state.TimerGeneration / 4, state.TimerGeneration + state.Probes.Generation)),
+        12 => new ProbeDue((ProbeKind)(state.Probes.Generation % 3), state.Probes.Generation),
+        13 => new ProbeCompleted((ProbeKind)(state.Probes.Generation % 2), state.Probes.Generation, state.TimerGeneration % 2 == 0, "probe"),
         14 => new Notified(new NotifyMessage(state.TimerGeneration % 2 == 0, false, true, "status", null)),
         15 => new StartRequest(StartReason.Operator, IgnoreDependencies: true),
         _ => new StartRequest(StartReason.Boot),

@@ -136,7 +136,7 @@ public class ServiceStateMachineTests
         h.MainDies(102, Crash);
         Assert.Equal(ServiceState.Failed, h.State);
         Assert.Contains(h.Recorded.OfType<StateChanged>(), c => c is { To: ServiceState.Failed, Cause.Kind: CauseKind.Crash } && c.Reason.Contains("tolerance exceeded: 3 ends", StringComparison.Ordinal));
-        Assert.Equal(2, h.Machine.Current.Restarts);
+        Assert.Equal(2, h.Machine.Current.Restarts.Count);
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public class ServiceStateMachineTests
         h.Spawned(101);
         Assert.True(h.Result(waiter)!.Ok);
         Assert.Equal(ServiceState.Running, h.State);
-        Assert.Equal(0, h.Machine.Current.Restarts);
+        Assert.Equal(0, h.Machine.Current.Restarts.Count);
     }
 
     [Theory]
@@ -199,7 +199,7 @@ public class ServiceStateMachineTests
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Stopped, h.State);
         Assert.Equal(OperationOutcome.Success("stopped"), h.Result(stop)!);
-        Assert.True(h.Machine.Current.StoppedByOperator);
+        Assert.True(h.Machine.Current.Restarts.StoppedByOperator);
         Assert.Contains(h.Effects, e => e is PersistOperatorStop { Stopped: true });
     }
 
@@ -353,7 +353,7 @@ public class ServiceStateMachineTests
         var h = new MachineHarness();
         var stop = h.Stop();
         Assert.Equal(OutcomeCode.AlreadyStopped, h.Result(stop)!.Code);
-        Assert.True(h.Machine.Current.StoppedByOperator);
+        Assert.True(h.Machine.Current.Restarts.StoppedByOperator);
     }
 
     [Fact]
@@ -366,7 +366,7 @@ public class ServiceStateMachineTests
 
         h.Start();
         Assert.Equal(ServiceState.Starting, h.State);
-        Assert.False(h.Machine.Current.StoppedByOperator);
+        Assert.False(h.Machine.Current.Restarts.StoppedByOperator);
         Assert.Contains(h.Effects, e => e is PersistOperatorStop { Stopped: false });
     }
 
@@ -383,8 +383,8 @@ public class ServiceStateMachineTests
         Assert.Null(h.Result(waiter));
         h.Spawned(101);
         Assert.Equal(OperationOutcome.Success("started (pid 101)"), h.Result(waiter)!);
-        Assert.False(h.Machine.Current.StoppedByOperator);
-        Assert.Equal(0, h.Machine.Current.Restarts);
+        Assert.False(h.Machine.Current.Restarts.StoppedByOperator);
+        Assert.Equal(0, h.Machine.Current.Restarts.Count);
     }
 
     [Fact]
@@ -499,11 +499,11 @@ public class ServiceStateMachineTests
         Assert.Equal(TimeSpan.FromSeconds(3), h.ArmedDelay);
         h.FireTimer();
         Assert.Equal(ServiceState.Stopping, h.State);
-        Assert.Equal(StopReason.Overtime, h.Machine.Current.StopReason);
-        Assert.True(h.Machine.Current.LastRunOvertime);
+        Assert.Equal(StopReason.Overtime, h.Machine.Current.Stop.Reason);
+        Assert.True(h.Machine.Current.Run.Overtime);
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Stopped, h.State);
-        Assert.True(h.Machine.Current.LastRunOvertime);
+        Assert.True(h.Machine.Current.Run.Overtime);
     }
 
     [Fact]
@@ -513,7 +513,7 @@ public class ServiceStateMachineTests
         h.StartRunning();
         h.Stop(StopReason.Shutdown);
         h.MainDies(100, ExitStatus.Killed(15));
-        Assert.False(h.Machine.Current.StoppedByOperator);
+        Assert.False(h.Machine.Current.Restarts.StoppedByOperator);
         Assert.DoesNotContain(h.Effects, e => e is PersistOperatorStop);
     }
 
