@@ -71,12 +71,57 @@ internal static class DaemonHost
     }
 
     /// <summary>The sd_notify socket of notify services; an event says so when it cannot be bound (it is tried again until it is).</summary>
-    private static NotifySocket OpenNotifySocket(MasterConfig master, Core.Cgroups.CgroupLayout layout, InheritedDescriptors inherited,
+    private static NotifySocket OpenNotifySocket(MasterConfig master, CgroupLayout layout, InheritedDescriptors inherited,
         EventLoop loop, Action<string, int, Core.Supervision.NotifyMessage> deliver, EventLog events)
     {
         var masterName = Path.GetFileName(layout.Master);
         return NotifySocket.Open(NotifySocket.PathFor(master.UnixSocket.Path), new[] { inherited.Notify, inherited.NotifyLegacy }.OfType<int>(), loop,
             pid => NotifySocket.ServiceOf(pid, masterName), deliver, message => events.Record(null, new Notice("notify", message)), TimeProvider.System);
+    }
+
+    /// <summary>The master group with its controllers; what the kernel offers (and what is not used) goes to the daemon log.</summary>
+    private static CgroupManager SetUpCgroups(MasterConfig master, CgroupLayout layout, DaemonLog log)
+    {
+        var cgroups = new CgroupManager(layout);
+        var disabled = KernelFeatures.ParseDisabled(Environment.GetEnvironmentVariable(KernelFeatures.DisableVariable), out var unknownFeatures);
+        foreach (var name in unknownFeatures)
+        {
+            log.Write("cgroup", null, $"{KernelFeatures.DisableVariable}: no feature is called '{name}' (known: {KernelFeatures.KnownNames}); ignored");
+        }
+
+        foreach (var warning in cgroups.SetupMaster(master.Cgroup, disabled))
+        {
+            log.Write("cgroup", null, warning);
+        }
+
+        foreach (var line in layout.Features.Describe(layout.KillMethod, layout.Backends[CgroupController.Memory] == LimitBackendKind.V2))
+        {
+            log.Write("cgroup", null, line);
+        }
+
+        return cgroups;
+    }
+
+    /// <summary>Provisions and admits the loaded definitions; each one rejected (or warned about) is an event.</summary>
+    private static List<ServiceDefinition> Admit(ServiceCatalog catalog, DefinitionAdmission admission, EventLog events)
+    {
+        foreach (var problem in catalog.Problems)
+        {
+            events.Record(null, new DefinitionRejected(problem.File, problem.Line, problem.Column, problem.Key, problem.Message));
+        }
+
+        foreach (var warning in catalog.Warnings)
+        {
+            events.Record(null, new ConfigWarning(warning));
+        }
+
+        var (accepted, rejected) = admission.ProvisionAndAdmit(catalog.Services);
+        foreach (var rejection in rejected)
+        {
+            events.Record(rejection.Name, new DefinitionNotAdmitted(rejection.Reason));
+        }
+
+        return accepted;
     }
 
     /// <summary>
@@ -145,22 +190,7 @@ internal static class DaemonHost
         using var reaper = new ChildReaper(loop);
         using var inotify = new InotifyWatcher(loop);
         using var logInotify = new InotifyWatcher(logLoop);
-        var cgroups = new CgroupManager(layout);
-        var disabled = KernelFeatures.ParseDisabled(Environment.GetEnvironmentVariable(KernelFeatures.DisableVariable), out var unknownFeatures);
-        foreach (var name in unknownFeatures)
-        {
-            log.Write("cgroup", null, $"{KernelFeatures.DisableVariable}: no feature is called '{name}' (known: {KernelFeatures.KnownNames}); ignored");
-        }
-
-        foreach (var warning in cgroups.SetupMaster(master.Cgroup, disabled))
-        {
-            log.Write("cgroup", null, warning);
-        }
-
-        foreach (var line in layout.Features.Describe(layout.KillMethod, layout.Backends[CgroupController.Memory] == LimitBackendKind.V2))
-        {
-            log.Write("cgroup", null, line);
-        }
+        var cgroups = SetUpCgroups(master, layout, log);
 
         // Adopt.
         var launcher = new ProcessLauncher(ProcessLauncher.LocateShim());
@@ -182,30 +212,19 @@ internal static class DaemonHost
         using var notify = OpenNotifySocket(master, layout, inherited, loop, manager.Notify, events);
         var admission = new DefinitionAdmission(layout, new Provisioner(users, time));
 
-        foreach (var problem in catalog.Problems)
-        {
-            events.Record(null, new DefinitionRejected(problem.File, problem.Line, problem.Column, problem.Key, problem.Message));
-        }
-
-        foreach (var warning in catalog.Warnings)
-        {
-            events.Record(null, new ConfigWarning(warning));
-        }
-
-        var (accepted, rejected) = admission.ProvisionAndAdmit(catalog.Services);
-        foreach (var rejection in rejected)
-        {
-            events.Record(rejection.Name, new DefinitionNotAdmitted(rejection.Reason));
-        }
+        var accepted = Admit(catalog, admission, events);
 
         spawner.ResumeOutput(holder.Recovered ?? [], accepted.ToDictionary(d => d.Name, StringComparer.Ordinal));
         var admin = new AdminActionRunner([.. master.AdminActions], layout, loop, launcher, reaper, events, Path.Combine(workingDirectory, "logs"));
         var trimmer = new MemoryTrimmer(time);
         // Listen.
-        var runtime = new DaemonRuntime(master, manager, admission, events, logInotify, admin, users, flags, logFiles, trimmer, records);
+        var reloader = new DefinitionReloader(master, users, manager, admission, flags, trimmer);
         var dispatcher = new RpcDispatcher(message => log.Write("rpc", null, message), () => trimmer.Request());
-        var api = new ControlApi(runtime, new BulkReads());
+        var api = new ControlApi(manager, events, users, flags, logInotify, records.Generation, new BulkReads());
         api.RegisterAll(dispatcher);
+        new DefinitionApi(manager, events, reloader, users).Register(dispatcher);
+        new AdminApi(admin).Register(dispatcher);
+        new FlagApi(manager, flags).Register(dispatcher);
         using var listener = ControlSocket.Listen(master.UnixSocket, users, inherited.Control);
         await using var server = new RpcServer(listener, dispatcher, users, message => log.Write("rpc", null, message));
 
@@ -229,8 +248,8 @@ internal static class DaemonHost
         await manager.BootAsync(accepted, server.Start);
         reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
         // Serve.
-        await using var web = Web.WebConsole.Start(runtime, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
-        await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(runtime, dispatcher.Counters), stateDirectory,
+        await using var web = Web.WebConsole.Start(master.WebConsole, events, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
+        await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(manager, logFiles, events, records.Generation, dispatcher.Counters), stateDirectory,
             inherited.Metrics, () => trimmer.Request(), message => events.Record(null, new Notice("metrics", message)));
         handOver.Serving(web?.ListenerFd, metrics?.ListenerFd);
         if (inherited.Any)
@@ -248,7 +267,7 @@ internal static class DaemonHost
         {
             c.Cancel = true;
             events.Record(null, new SignalReceived("SIGHUP", "reloading definitions"));
-            Background.Forget("reloading definitions (SIGHUP)", runtime.ReloadAsync, message => events.Record(null, new Notice("reload", message)));
+            Background.Forget("reloading definitions (SIGHUP)", reloader.ReloadAsync, message => events.Record(null, new Notice("reload", message)));
         });
 
         // Run, then shut down.

@@ -12,12 +12,12 @@ internal sealed partial class ControlApi
     {
         if (parameters.N is < 0 or > MaxEvents)
         {
-            throw InvalidParams($"parameter 'n' must be between 0 and {MaxEvents}");
+            throw RequestErrors.InvalidParams($"parameter 'n' must be between 0 and {MaxEvents}");
         }
 
         if (parameters.Name is { } name)
         {
-            Find(name);
+            manager.Find(name);
         }
 
         return new EventsResult(events.Last(parameters.N, parameters.Name).Select(ToRecord).ToList());

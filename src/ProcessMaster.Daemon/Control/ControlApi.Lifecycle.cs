@@ -24,7 +24,7 @@ internal sealed partial class ControlApi
         }
 
         var all = parameters.Name == ApplicationName.AllTarget;
-        var targets = Targets(parameters.Name);
+        var targets = manager.Targets(parameters.Name);
 
         var options = string.Join(' ', new[] { parameters.Force ? "--force" : null, parameters.NoDeps ? "--no-deps" : null }.OfType<string>());
         events.Record(all ? null : parameters.Name, new OperatorAction(actor, operation.ToString().ToLowerInvariant(), parameters.Name, options.Length > 0 ? options : null));

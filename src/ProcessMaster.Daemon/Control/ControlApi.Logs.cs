@@ -16,14 +16,14 @@ internal sealed partial class ControlApi
     private LogsResult Logs(LogsParams parameters)
     {
         CheckLineCount(parameters.N);
-        var (files, owners) = LogFilesOf(Find(parameters.Name));
+        var (files, owners) = LogFilesOf(manager.Find(parameters.Name));
         return new LogsResult(files.Select(f => Tail(f, parameters.N, owners, MaxTailBytes / files.Count)).ToList());
     }
 
     private LogsFollowResult LogsFollow(LogsFollowParams parameters, RpcSession session)
     {
         CheckLineCount(parameters.N);
-        var services = parameters.Name is null ? [.. manager.Services.Values] : new[] { Find(parameters.Name) };
+        var services = parameters.Name is null ? [.. manager.Services.Values] : new[] { manager.Find(parameters.Name) };
         var files = services
             .SelectMany(s => LogFilesOf(s) is var (paths, owners) ? paths.Select(p => (Path: p, Owners: owners)) : [])
             .Where(f => parameters.Filename is null || Path.GetFileName(f.Path) == parameters.Filename || f.Path == parameters.Filename)
@@ -63,7 +63,7 @@ internal sealed partial class ControlApi
     private (List<string> Files, FileOwners Owners) LogFilesOf(ServiceSupervisor service)
     {
         var definition = service.Snapshot.Definition;
-        return (ServiceLogFiles.Existing(definition), ServiceLogFiles.Owners(definition, runtime.Users));
+        return (ServiceLogFiles.Existing(definition), ServiceLogFiles.Owners(definition, users));
     }
 
     /// <summary>The last lines of one file (at most <paramref name="maxBytes"/> of them), or a line saying why it cannot be read.</summary>
@@ -84,7 +84,7 @@ internal sealed partial class ControlApi
     {
         try
         {
-            return new LogFollower(runtime.LogInotify, file, owners, onLine, onRotated, from);
+            return new LogFollower(logInotify, file, owners, onLine, onRotated, from);
         }
         catch (IOException)
         {
@@ -96,7 +96,7 @@ internal sealed partial class ControlApi
     {
         if (n is < 0 or > MaxTailLines)
         {
-            throw InvalidParams($"parameter 'n' must be between 0 and {MaxTailLines}");
+            throw RequestErrors.InvalidParams($"parameter 'n' must be between 0 and {MaxTailLines}");
         }
     }
 }

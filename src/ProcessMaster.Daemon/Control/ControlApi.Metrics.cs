@@ -9,7 +9,7 @@ internal sealed partial class ControlApi
 {
     private PerfMetrics Metrics(string name)
     {
-        var service = Find(name);
+        var service = manager.Find(name);
         var readings = service.Readings();
         var limits = service.Snapshot.Definition.Resources;
         var cpuMax = limits.Cpu?.ToCpuMax() ?? CpuMax.Unlimited;

@@ -16,7 +16,7 @@ internal sealed partial class ControlApi
         {
             if (!userNames.TryGetValue(uid, out var user))
             {
-                user = runtime.Users.FindUser(uid.ToString(CultureInfo.InvariantCulture))?.Name ?? uid.ToString(CultureInfo.InvariantCulture);
+                user = users.FindUser(uid.ToString(CultureInfo.InvariantCulture))?.Name ?? uid.ToString(CultureInfo.InvariantCulture);
                 userNames[uid] = user;
             }
 
@@ -24,7 +24,7 @@ internal sealed partial class ControlApi
         }
 
         var services = new List<ServiceProcesses>();
-        foreach (var service in Targets(name))
+        foreach (var service in manager.Targets(name))
         {
             var snapshot = service.Snapshot;
             var pids = LivePids(service);

@@ -5,11 +5,10 @@ namespace ProcessMaster.Daemon.Control;
 internal sealed partial class ControlApi
 {
     /// <summary>
-    /// <c>daemon.reexec</c>: the caller hears whether the binary on disk agreed to take over; the swap
-    /// itself follows once this reply is out (this image cannot answer after it). pmctl then waits for
-    /// the next generation to answer.
+    /// Serves <c>daemon.reexec</c> with <paramref name="reexec"/>, which exists once the control socket's server does:
+    /// the caller hears whether the binary on disk agreed to take over; the swap itself follows once this reply
+    /// is out (this image cannot answer after it). pmctl then waits for the next generation to answer.
     /// </summary>
-    /// <summary>Serves <c>daemon.reexec</c> with <paramref name="reexec"/>, which exists once the control socket's server does.</summary>
     public void RegisterReexec(RpcDispatcher dispatcher, Reexec.DaemonReexec reexec) =>
         dispatcher.Register(Methods.DaemonReexec, (_, session) => ReexecAsync(reexec, session.Actor));
 

@@ -8,7 +8,7 @@ internal sealed partial class ControlApi
 {
     private ScheduleResult Schedule(string name)
     {
-        var definition = Find(name).Snapshot.Definition;
+        var definition = manager.Find(name).Snapshot.Definition;
         if (definition.Schedule is not { } schedule)
         {
             throw new RpcException(RpcErrorCodes.OperationFailed, $"{name} is not a cron job (it has no process.schedule)");

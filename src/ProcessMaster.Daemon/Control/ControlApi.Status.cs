@@ -16,7 +16,7 @@ internal sealed partial class ControlApi
     public StatusResult Status(string? name)
     {
         var now = manager.Context.Time.GetUtcNow();
-        var targets = Targets(name);
+        var targets = manager.Targets(name);
         // Each service costs a handful of cgroup file reads; they are independent, so use every core.
         var statuses = new ServiceStatus[targets.Count];
         Parallel.For(0, targets.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
@@ -68,7 +68,7 @@ internal sealed partial class ControlApi
             WaitingFor = snapshot.WaitingFor,
             NotifyStatus = snapshot.NotifyStatus,
             DependsOn = [.. definition.DependsOn.Select(d => d.Service)],
-            Flags = FlagsOf(snapshot.Name),
+            Flags = FlagApi.Of(flags, snapshot.Name),
         };
     }
 

@@ -52,7 +52,7 @@ internal sealed partial class ControlApi
     {
         if (parameters.IntervalMs != 0 && parameters.IntervalMs < MinStatusIntervalMs)
         {
-            throw InvalidParams($"parameter 'interval_ms' must be 0 or at least {MinStatusIntervalMs}");
+            throw RequestErrors.InvalidParams($"parameter 'interval_ms' must be 0 or at least {MinStatusIntervalMs}");
         }
 
         var queue = OpenStream(session, Methods.StatusFollow.Name);

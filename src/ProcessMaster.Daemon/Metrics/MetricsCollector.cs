@@ -13,7 +13,8 @@ namespace ProcessMaster.Daemon.Metrics;
 /// cgroup is empty costs one read (its populated flag), as for status. Names follow Prometheus'
 /// conventions: base units (<c>_seconds</c>, <c>_bytes</c>), counters end in <c>_total</c>.
 /// </summary>
-internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
+/// <param name="generation">Which daemon this is since the host booted.</param>
+internal sealed class MetricsCollector(ServiceManager manager, LogFileRegistry logFiles, Core.Events.EventLog events, int generation, RpcCounters rpc)
 {
     private const string Prefix = "processmaster_";
 
@@ -30,10 +31,10 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
     /// <summary>The scrape, in a writer the caller sends (<see cref="ExpositionWriter.Finish"/>) and disposes.</summary>
     public ExpositionWriter Collect(bool openMetrics)
     {
-        var services = runtime.Services.Services.Values.ToArray();
+        var services = manager.Services.Values.ToArray();
         var readings = new Reading[services.Length];
         Parallel.For(0, services.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => readings[i] = Read(services[i], runtime.LogFiles));
+            i => readings[i] = Read(services[i], logFiles));
         Array.Sort(readings, (a, b) => string.CompareOrdinal(a.Snapshot.Name, b.Snapshot.Name));
 
         var w = new ExpositionWriter(openMetrics);
@@ -105,7 +106,7 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         w.Sample(Prefix + "daemon_gc_committed_bytes", gc.TotalCommittedBytes);
 
         w.Family(Prefix + "daemon_generation", "gauge", "Daemon images since the host booted (a re-exec or a restart adds one).");
-        w.Sample(Prefix + "daemon_generation", runtime.Generation);
+        w.Sample(Prefix + "daemon_generation", generation);
 
         w.Family(Prefix + "services", "gauge", "Services and cron jobs by state.");
         foreach (var state in States)
@@ -114,9 +115,9 @@ internal sealed class MetricsCollector(DaemonRuntime runtime, RpcCounters rpc)
         }
 
         w.Family(Prefix + "events_total", "counter", "Events recorded by this daemon image.");
-        w.Sample(Prefix + "events_total", runtime.Events.Recorded);
+        w.Sample(Prefix + "events_total", events.Recorded);
         w.Family(Prefix + "events_dropped_total", "counter", "Events of services held back by their budgets (counted, and said once in the history).");
-        w.Sample(Prefix + "events_dropped_total", runtime.Events.Dropped);
+        w.Sample(Prefix + "events_dropped_total", events.Dropped);
 
         var totals = rpc.Totals().ToList();
         w.Family(Prefix + "rpc_requests_total", "counter", "JSON-RPC requests by method (names not served count as other).");

@@ -25,9 +25,8 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
     public int ListenerFd => server.ListenerFd;
 
     /// <param name="inherited">The listening socket a re-exec handed over, if any.</param>
-    public static WebConsole? Start(DaemonRuntime runtime, RpcDispatcher dispatcher, string stateDirectory, Action<string> log, int? inherited)
+    public static WebConsole? Start(Core.Configuration.WebConsoleSettings settings, EventLog events, RpcDispatcher dispatcher, string stateDirectory, Action<string> log, int? inherited)
     {
-        var settings = runtime.Master.WebConsole;
         if (!settings.Enabled)
         {
             return null;
@@ -35,7 +34,7 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
 
         if (WebConsolePolicy.RefusalReason(settings) is { } refusal)
         {
-            runtime.Events.Record(null, new WebConsoleNotStarted(refusal));
+            events.Record(null, new WebConsoleNotStarted(refusal));
             return null;
         }
 
@@ -44,12 +43,12 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
         try
         {
             users = settings.UsesGeneratedPassword
-                ? [GeneratedPassword.LoadOrCreate(stateDirectory, message => runtime.Events.Record(null, new Notice("web", message)))]
+                ? [GeneratedPassword.LoadOrCreate(stateDirectory, message => events.Record(null, new Notice("web", message)))]
                 : settings.Users;
         }
         catch (IOException e)
         {
-            runtime.Events.Record(null, new WebConsoleNotStarted(e.Message));
+            events.Record(null, new WebConsoleNotStarted(e.Message));
             return null;
         }
 
@@ -63,17 +62,17 @@ internal sealed class WebConsole(HttpServer server, string url) : IAsyncDisposab
         catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
             tls?.Dispose();
-            runtime.Events.Record(null, new WebConsoleNotStarted($"cannot listen on {settings.Bind}:{settings.Port}: {e.Message}"));
+            events.Record(null, new WebConsoleNotStarted($"cannot listen on {settings.Bind}:{settings.Port}: {e.Message}"));
             return null;
         }
 
         var limiter = new LoginRateLimiter(time);
-        var handler = new WebConsoleHandler(runtime, dispatcher, new BasicAuthenticator(users, time, limiter), limiter);
+        var handler = new WebConsoleHandler(events, dispatcher, new BasicAuthenticator(users, time, limiter), limiter);
         var server = new HttpServer(listener, tls, new ConnectionSlots(MaxConnections, MaxConnectionsPerSource, MaxStreams), Protocol.JsonRpc.MaxRequestBytes, "a console request", handler.HandleAsync,
-            message => runtime.Events.Record(null, new Notice("web", message)));
+            message => events.Record(null, new Notice("web", message)));
         var host = settings.Bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Bind}]" : settings.Bind.ToString();
         var url = $"{(settings.Tls.Enabled ? "https" : "http")}://{host}:{settings.Port}/processmaster/";
-        runtime.Events.Record(null, new WebConsoleListening(url));
+        events.Record(null, new WebConsoleListening(url));
         return new WebConsole(server, url);
     }
 

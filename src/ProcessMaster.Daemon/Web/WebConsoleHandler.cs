@@ -13,7 +13,7 @@ namespace ProcessMaster.Daemon.Web;
 /// Basic login; every state-changing request also needs the CSRF token.
 /// </summary>
 internal sealed partial class WebConsoleHandler(
-    DaemonRuntime runtime,
+    EventLog events,
     RpcDispatcher dispatcher,
     BasicAuthenticator authenticator,
     LoginRateLimiter limiter)
@@ -60,7 +60,7 @@ internal sealed partial class WebConsoleHandler(
         {
             if (wrongPassword)
             {
-                runtime.Events.Record(null, new LoginFailed(source.ToString())); // bounded by the limiter's budget
+                events.Record(null, new LoginFailed(source.ToString())); // bounded by the limiter's budget
             }
 
             exchange.SetHeader("WWW-Authenticate", "Basic realm=\"processmaster\", charset=\"UTF-8\"");

@@ -1,14 +1,15 @@
 using ProcessMaster.Core.State;
+using ProcessMaster.Core.Supervision;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
 
 /// <summary><c>flag</c>, <c>unflag</c>: an operator's labels on a service, with an optional time to live.</summary>
-internal sealed partial class ControlApi
+internal sealed class FlagApi(ServiceManager manager, OperatorFlags operatorFlags)
 {
     private static readonly TimeSpan MaxFlagTtl = TimeSpan.FromDays(366);
 
-    private void RegisterFlagMethods(RpcDispatcher dispatcher)
+    public void Register(RpcDispatcher dispatcher)
     {
         dispatcher.Register(Methods.Flag, async (p, session) =>
         {
@@ -18,7 +19,7 @@ internal sealed partial class ControlApi
             {
                 if (!double.IsFinite(seconds) || seconds <= 0 || seconds > MaxFlagTtl.TotalSeconds)
                 {
-                    throw InvalidParams($"ttl_seconds must be more than 0 and at most {MaxFlagTtl.TotalSeconds:0} (a year)");
+                    throw RequestErrors.InvalidParams($"ttl_seconds must be more than 0 and at most {MaxFlagTtl.TotalSeconds:0} (a year)");
                 }
 
                 ttl = TimeSpan.FromSeconds(seconds);
@@ -27,7 +28,7 @@ internal sealed partial class ControlApi
             Task saved;
             try
             {
-                saved = runtime.Flags.SetAsync(name, flags, ttl, session.Actor);
+                saved = operatorFlags.SetAsync(name, flags, ttl, session.Actor);
             }
             catch (ArgumentException e)
             {
@@ -41,7 +42,7 @@ internal sealed partial class ControlApi
         dispatcher.Register(Methods.Unflag, async (p, session) =>
         {
             var (name, flags) = CheckFlags(p);
-            var (saved, missing) = runtime.Flags.Remove(name, flags, session.Actor);
+            var (saved, missing) = operatorFlags.Remove(name, flags, session.Actor);
             var done = missing.Count == flags.Count
                 ? $"{name}: had none of {string.Join(',', flags)}"
                 : $"{name}: unflagged {string.Join(',', flags.Except(missing))}{(missing.Count > 0 ? $" (had no {string.Join(',', missing)})" : "")}";
@@ -66,23 +67,23 @@ internal sealed partial class ControlApi
 
     private (string Name, List<string> Flags) CheckFlags(FlagParams parameters)
     {
-        var name = Find(parameters.Name).Name;
+        var name = manager.Find(parameters.Name).Name;
         var flags = parameters.Flags.Select(f => f.Trim()).Distinct(StringComparer.Ordinal).ToList();
         if (flags.Count == 0)
         {
-            throw InvalidParams("flags: name at least one flag");
+            throw RequestErrors.InvalidParams("flags: name at least one flag");
         }
 
         if (flags.Select(OperatorFlags.Invalid).FirstOrDefault(reason => reason is not null) is { } invalid)
         {
-            throw InvalidParams($"flags: {invalid}");
+            throw RequestErrors.InvalidParams($"flags: {invalid}");
         }
 
         return (name, flags);
     }
 
-    private FlagResult Flags(string name, string message) => new(message, FlagsOf(name));
+    private FlagResult Flags(string name, string message) => new(message, Of(operatorFlags, name));
 
     /// <summary>The service's flags as the protocol shows them (status, flag, unflag).</summary>
-    private List<ServiceFlag> FlagsOf(string name) => [.. runtime.Flags.Of(name).Select(f => new ServiceFlag(f.Name, f.ExpiresAt))];
+    public static List<ServiceFlag> Of(OperatorFlags flags, string name) => [.. flags.Of(name).Select(f => new ServiceFlag(f.Name, f.ExpiresAt))];
 }

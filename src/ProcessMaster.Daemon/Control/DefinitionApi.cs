@@ -4,20 +4,21 @@ using ProcessMaster.Core.Configuration;
 using ProcessMaster.Core.Files;
 using ProcessMaster.Core.Interop;
 using ProcessMaster.Core.Logs;
+using ProcessMaster.Core.Processes;
 using ProcessMaster.Core.Supervision;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
 
 /// <summary><c>update</c>, <c>enable</c>, <c>disable</c>: change definitions and reconcile.</summary>
-internal sealed partial class ControlApi
+internal sealed class DefinitionApi(ServiceManager manager, EventLog events, DefinitionReloader reloader, IUserDatabase users)
 {
-    private void RegisterDefinitionMethods(RpcDispatcher dispatcher)
+    public void Register(RpcDispatcher dispatcher)
     {
         dispatcher.Register(Methods.Update, async (_, session) =>
         {
             events.Record(null, new OperatorAction(session.Actor, "update"));
-            return ToResult(await runtime.ReloadAsync(), null);
+            return ToResult(await reloader.ReloadAsync(), null);
         });
         dispatcher.Register(Methods.Enable, (p, session) => SetEnabledAsync(p.Name, true, session.Actor));
         dispatcher.Register(Methods.Disable, (p, session) => SetEnabledAsync(p.Name, false, session.Actor));
@@ -25,7 +26,7 @@ internal sealed partial class ControlApi
 
     private async Task<UpdateResult> SetEnabledAsync(string name, bool enabled, string actor)
     {
-        var definition = Find(name).Snapshot.Definition;
+        var definition = manager.Find(name).Snapshot.Definition;
         if (definition.SourceFile is not { } file)
         {
             throw new RpcException(RpcErrorCodes.OperationFailed,
@@ -38,7 +39,7 @@ internal sealed partial class ControlApi
             using var directory = SafeDirectory.OpenParent(file, out var fileName);
             string text;
             Libc.Statx status;
-            using (var handle = directory.OpenForReading(fileName, ServiceLogFiles.Owners(definition, runtime.Users)))
+            using (var handle = directory.OpenForReading(fileName, ServiceLogFiles.Owners(definition, users)))
             {
                 status = SafeDirectory.StatFd((int)handle.DangerousGetHandle()) ?? throw new IOException("cannot stat");
                 if ((long)status.Size > ServiceCatalogLoader.MaxFileBytes)
@@ -67,7 +68,7 @@ internal sealed partial class ControlApi
         }
 
         events.Record(name, new OperatorAction(actor, enabled ? "enable" : "disable", Effect: $"set global.enabled={(enabled ? "true" : "false")} in {file}"));
-        return ToResult(await runtime.ReloadAsync(), $"{(enabled ? "enabled" : "disabled")} {name}");
+        return ToResult(await reloader.ReloadAsync(), $"{(enabled ? "enabled" : "disabled")} {name}");
     }
 
     private static UpdateResult ToResult(ReloadOutcome outcome, string? headline)

@@ -1,15 +1,14 @@
-using ProcessMaster.Core.Processes;
+using ProcessMaster.Core.AdminActions;
 using ProcessMaster.Core.Supervision.Ports;
 using ProcessMaster.Protocol;
 
 namespace ProcessMaster.Daemon.Control;
 
 /// <summary><c>admin.list</c>, <c>admin.ps</c>, <c>admin.run</c>, <c>admin.kill</c>.</summary>
-internal sealed partial class ControlApi
+internal sealed class AdminApi(AdminActionRunner admin)
 {
-    private void RegisterAdminMethods(RpcDispatcher dispatcher)
+    public void Register(RpcDispatcher dispatcher)
     {
-        var admin = runtime.AdminActions;
         dispatcher.Register(Methods.AdminList, (_, _) => Task.FromResult(new AdminListResult(
             admin.Actions.Select(a => new AdminAction(a.Id, a.Label, [.. a.Command])).ToList())));
         dispatcher.Register(Methods.AdminPs, (_, _) => Task.FromResult(new AdminPsResult(admin.RunningPids())));
