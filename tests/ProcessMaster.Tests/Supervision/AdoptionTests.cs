@@ -73,7 +73,7 @@ public class AdoptionTests
         _host.Exit(pid, ExitStatus.Exited(1));
 
         await using var second = new ServiceSupervisor(Web, _host.Context);
-        Assert.Contains("restart pending", (await second.StartAsync(StartReason.Boot)).Message);
+        Assert.Equal(OutcomeCode.Pending, (await second.StartAsync(StartReason.Boot)).Code);
         await Eventually.True(() => second.Snapshot.State == ServiceState.Backoff, "BACKOFF");
         Assert.True(_host.Saw<Adopted>(a => a.Outcome == AdoptionOutcome.Ended));
         _host.Time.Advance(TimeSpan.FromSeconds(2));
