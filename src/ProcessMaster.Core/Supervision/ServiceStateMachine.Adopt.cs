@@ -42,8 +42,7 @@ public sealed partial class ServiceStateMachine
                 Record(new Adopted(AdoptionOutcome.StopFinished));
                 if (_s.Stop.Phase == StopPhase.Killed)
                 {
-                    Effect(new KillCgroup());
-                    ArmTimer(KillTimeout);
+                    KillAndWait(); // killed once already: again, since that daemon's deadline is gone
                 }
                 else
                 {

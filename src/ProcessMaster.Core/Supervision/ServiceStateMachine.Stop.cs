@@ -206,10 +206,20 @@ public sealed partial class ServiceStateMachine
         }
     }
 
-    /// <summary>Empties the cgroup: cgroup.kill, then up to <see cref="KillTimeout"/> for it to empty.</summary>
+    /// <summary>The stop's last phase: <see cref="StopPhase.Killed"/>, then <see cref="KillAndWait"/>.</summary>
     private void KillEverything()
     {
         Advance(StopPhase.Killed);
+        KillAndWait();
+    }
+
+    /// <summary>
+    /// Empties the cgroup: cgroup.kill, then up to <see cref="KillTimeout"/> for it to empty (the cgroup's
+    /// populated flag ends the stop; the deadline reports it stuck). The one kill-and-wait of a supervised
+    /// service; a group no supervisor runs is emptied by <c>ServiceManager.EmptyAsync</c>.
+    /// </summary>
+    private void KillAndWait()
+    {
         Effect(new KillCgroup());
         ArmTimer(KillTimeout);
     }

@@ -11,9 +11,12 @@ internal sealed class MachineHarness
     private TimeSpan _now = TimeSpan.FromHours(1);
     private bool _populated;
 
-    public MachineHarness(ServiceDefinition? definition = null, bool stoppedByOperator = false)
+    /// <param name="resumed">A saved state to resume from, as a new daemon does.</param>
+    public MachineHarness(ServiceDefinition? definition = null, bool stoppedByOperator = false, ServiceMachineState? resumed = null)
     {
-        Machine = new ServiceStateMachine(definition ?? Definitions.Service(), stoppedByOperator);
+        Machine = resumed is null
+            ? new ServiceStateMachine(definition ?? Definitions.Service(), stoppedByOperator)
+            : new ServiceStateMachine(definition ?? Definitions.Service(), ServiceStateMachine.Resumable(resumed, stoppedByOperator));
     }
 
     public ServiceStateMachine Machine { get; }

@@ -621,5 +621,23 @@ public class ServiceStateMachineTests
         Assert.Equal(OutcomeCode.Refused, h.Result(start)!.Code);
         Assert.Equal(0, h.Count<SpawnMain>());
     }
-}
 
+    [Fact]
+    public void AStopInItsKillPhaseWhenTheDaemonDied_IsKilledAgainAndWaitedFor_ThenReportedStuck()
+    {
+        var saved = new ServiceMachineState
+        {
+            State = ServiceState.Stopping, Supervised = true, Stop = new StopRecord { Phase = StopPhase.Killed, Reason = StopReason.Operator },
+        };
+        var h = new MachineHarness(resumed: saved) { Populated = true };
+
+        h.Send(new SupervisionStarted(new Adoption(null)));
+        Assert.Equal(1, h.Count<KillCgroup>());
+        Assert.Equal(ServiceStateMachine.KillTimeout, h.ArmedDelay);
+        Assert.Equal(StopPhase.Killed, h.Machine.Phase);
+
+        h.FireTimer();
+        Assert.Equal(ServiceState.Failed, h.State);
+        Assert.Single(h.Effects.OfType<FailStuckStop>());
+    }
+}
