@@ -234,11 +234,12 @@ public class HealthTests
               start_command: ["/bin/sleep", "100000"]
               user: nobody
             readiness_probe:
-              exec: {command: ["/bin/sh", "-c", "id -u > probe-uid; cat /proc/self/cgroup > probe-cgroup; test -e ready"]}
+              exec: {command: ["/bin/sh", "-c", "id -u > uid.$$; mv uid.$$ probe-uid; cat /proc/self/cgroup > cgroup.$$; mv cgroup.$$ probe-cgroup; test -e ready"]}
               period: 300ms
               timeout: 300ms
             """);
         await daemon.StartAsync();
+        // Each check renames what it wrote into place: a file read while the next check writes is never half written.
         await Eventually.TrueAsync(() => File.Exists(Path.Combine(wd, "probe-cgroup")), TimeSpan.FromSeconds(20), "the probe to run");
         Assert.Equal("starting", (await daemon.StatusAsync("svc")).Health);
         Assert.Equal("65534", File.ReadAllText(Path.Combine(wd, "probe-uid")).Trim());
@@ -260,7 +261,7 @@ public class HealthTests
               working_directory: {wd}
               start_command: ["/bin/sleep", "100000"]
             liveness_probe:
-              exec: {command: ["/bin/sh", "-c", "sleep 100000 & echo $! >> left-behind; cat /proc/self/cgroup > check-cgroup"]}
+              exec: {command: ["/bin/sh", "-c", "sleep 100000 & echo $! >> left-behind; cat /proc/self/cgroup > cgroup.$$; mv cgroup.$$ check-cgroup"]}
               period: 200ms
               timeout: 200ms
             """);

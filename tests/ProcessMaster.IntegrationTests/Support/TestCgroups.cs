@@ -28,6 +28,17 @@ public sealed class TestCgroups
 
     public List<int> Pids(string app) => CgroupFs.ReadPidsRecursive(ServiceGroup(app));
 
+    /// <summary>The service's own processes: not those of a probe's check under way (its own leaf, the daemon's child).</summary>
+    public List<int> ServicePids(string app)
+    {
+        // The checks' leaves are read last: a process seen in one stays there (or is gone), a check started later is in neither read.
+        var all = Pids(app);
+        var checks = Directory.Exists(ServiceGroup(app))
+            ? Directory.GetDirectories(ServiceGroup(app), CgroupLayout.CheckLeafPrefix + "*").SelectMany(CgroupFs.ReadPidsRecursive).ToHashSet()
+            : [];
+        return [.. all.Where(pid => !checks.Contains(pid))];
+    }
+
     /// <summary>Every process of the services and admin actions (the pipe holder, the daemon's own helper, aside).</summary>
     public List<int> AllPids() => CgroupFs.ReadPidsRecursive(Master).Except(CgroupFs.ReadPidsRecursive(Layout.PipeHolder)).ToList();
 
