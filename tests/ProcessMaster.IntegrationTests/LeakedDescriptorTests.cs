@@ -11,8 +11,9 @@ public class LeakedDescriptorTests
     private const string Canary = "CANARY-root-only-7c21";
 
     /// <summary>A shell line that writes the descriptors above 2 its shell holds (3 to 40) to <paramref name="file"/>.</summary>
+    /// <remarks>Renamed into place: a probe runs again and again, and a file read while it is rewritten would be empty.</remarks>
     private static string ListDescriptors(string file) =>
-        $"l=; for fd in {string.Join(' ', Enumerable.Range(3, 38))}; do [ -e /proc/$$/fd/$fd ] && l=\"$l $fd\"; done; echo \"fds:$l\" > {file}";
+        $"l=; for fd in {string.Join(' ', Enumerable.Range(3, 38))}; do [ -e /proc/$$/fd/$fd ] && l=\"$l $fd\"; done; echo \"fds:$l\" > {file}.$$; mv {file}.$$ {file}";
 
     /// <summary>What a process of the service tries with descriptors 7 and 8 if it has them.</summary>
     private static string Attack(string who) => $"cat <&7 > read-by-{who} 2>/dev/null; echo written-by-{who} >&8 2>/dev/null";
