@@ -42,6 +42,25 @@ public class SystemdNotifyTests
         await ReceiveAsync(systemd, m => m.StartsWith("STOPPING=1", StringComparison.Ordinal));
     }
 
+    [SystemFact]
+    public async Task ANotifySocketNobodyReads_DoesNotHoldTheDaemon()
+    {
+        await using var daemon = new TestDaemon();
+        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        var path = Path.Combine(daemon.Directory, "notify.sock");
+        systemd.Bind(new UnixDomainSocketEndPoint(path));
+        daemon.Environment["NOTIFY_SOCKET"] = path;
+        daemon.Environment["WATCHDOG_USEC"] = "20000"; // a ping every 10 ms: the unread queue is full at once
+        daemon.AddShellService("svc", "exec sleep 1000");
+        await daemon.StartAsync();
+        var first = await daemon.WaitForStateAsync("svc", "RUNNING");
+
+        // A restart needs the supervision loop (the old process reaped, its cgroup seen empty): it is not held.
+        await daemon.PmctlOkAsync("restart", "svc");
+        Assert.NotEqual(first.MainPid, (await daemon.WaitForStateAsync("svc", "RUNNING")).MainPid);
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
     private static async Task<string> ReceiveAsync(Socket socket, Func<string, bool> wanted)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

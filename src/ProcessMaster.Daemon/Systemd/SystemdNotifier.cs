@@ -19,15 +19,26 @@ internal sealed class SystemdNotifier : IDisposable
     private readonly UnixDomainSocketEndPoint _target;
     private ITimer? _watchdog;
 
-    private SystemdNotifier(string path) =>
+    private SystemdNotifier(string path)
+    {
         // "@name" is an abstract socket: its address starts with a NUL byte.
         _target = new UnixDomainSocketEndPoint(path.StartsWith('@') ? "\0" + path[1..] : path);
+        // A receiver that does not read fills its queue (ten datagrams by default): a blocking send would then
+        // hold the supervision loop, which sends the watchdog pings, and with it every service. A state is dropped instead.
+        _socket.Blocking = false;
+        // A pipe for the fd store is worth waiting for (a boot pushes two per service faster than systemd drains
+        // ten), but not for ever: after a second it is not kept there (the pipe holder still keeps it).
+        _withFds.SendTimeout = (int)FdStoreWait.TotalMilliseconds;
+    }
+
+    /// <summary>How long a push to the fd store may wait for room in systemd's queue.</summary>
+    private static readonly TimeSpan FdStoreWait = TimeSpan.FromSeconds(1);
 
     /// <summary>The notifier for the unit this daemon runs in, or null when not started by systemd with a notify socket.</summary>
     public static SystemdNotifier? FromEnvironment() =>
         Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is { Length: > 0 } path ? new SystemdNotifier(path) : null;
 
-    /// <summary>Sends <paramref name="state"/> (e.g. <c>READY=1</c>); a failure is not the daemon's problem.</summary>
+    /// <summary>Sends <paramref name="state"/> (e.g. <c>READY=1</c>) without waiting; a failure (or a full queue) is not the daemon's problem.</summary>
     public void Notify(string state)
     {
         try
