@@ -11,11 +11,7 @@ public class SystemdNotifyTests
     public async Task TheDaemonTellsSystemdItIsReady_PingsTheWatchdog_AndSaysItStops_WithoutHandingTheSocketToServices()
     {
         await using var daemon = new TestDaemon();
-        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        var path = Path.Combine(daemon.Directory, "notify.sock");
-        systemd.Bind(new UnixDomainSocketEndPoint(path));
-        daemon.Environment["NOTIFY_SOCKET"] = path;
-        daemon.Environment["WATCHDOG_USEC"] = "400000";
+        using var systemd = StandInFor(daemon, watchdogUsec: 400_000);
         daemon.AddService("env", """
             process:
               working_directory: {wd}
@@ -46,11 +42,7 @@ public class SystemdNotifyTests
     public async Task ANotifySocketNobodyReads_DoesNotHoldTheDaemon()
     {
         await using var daemon = new TestDaemon();
-        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        var path = Path.Combine(daemon.Directory, "notify.sock");
-        systemd.Bind(new UnixDomainSocketEndPoint(path));
-        daemon.Environment["NOTIFY_SOCKET"] = path;
-        daemon.Environment["WATCHDOG_USEC"] = "20000"; // a ping every 10 ms: the unread queue is full at once
+        using var systemd = StandInFor(daemon, watchdogUsec: 20_000); // a ping every 10 ms: the unread queue is full at once
         daemon.AddShellService("svc", "exec sleep 1000");
         await daemon.StartAsync();
         var first = await daemon.WaitForStateAsync("svc", "RUNNING");
@@ -59,6 +51,17 @@ public class SystemdNotifyTests
         await daemon.PmctlOkAsync("restart", "svc");
         Assert.NotEqual(first.MainPid, (await daemon.WaitForStateAsync("svc", "RUNNING")).MainPid);
         Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    /// <summary>systemd's notify socket for <paramref name="daemon"/>, with <c>WatchdogSec=</c> as <paramref name="watchdogUsec"/>.</summary>
+    private static Socket StandInFor(TestDaemon daemon, int watchdogUsec)
+    {
+        var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        var path = Path.Combine(daemon.Directory, "notify.sock");
+        systemd.Bind(new UnixDomainSocketEndPoint(path));
+        daemon.Environment["NOTIFY_SOCKET"] = path;
+        daemon.Environment["WATCHDOG_USEC"] = watchdogUsec.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return systemd;
     }
 
     private static async Task<string> ReceiveAsync(Socket socket, Func<string, bool> wanted)

@@ -49,7 +49,7 @@ public sealed class SupervisionRecords : ISupervisionRecords
         _writer = new CoalescedFileWriter(file, Render, durable: false, spacing: WriteSpacing);
         try
         {
-            if (File.Exists(file) && Read(File.ReadAllText(file)) is { } doc && doc.BootId == bootId)
+            if (File.Exists(file) && Read(File.ReadAllText(file)).Document is { } doc && doc.BootId == bootId)
             {
                 Generation = doc.Generation + 1;
                 // A hand-edited or truncated file may lack members (a null part of the state, say): such a service is not adopted.
@@ -176,12 +176,11 @@ public sealed class SupervisionRecords : ISupervisionRecords
     {
         try
         {
-            var json = File.ReadAllText(file);
-            return JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.DocumentVersion) switch
+            return Read(File.ReadAllText(file)) switch
             {
-                null => $"{file} is empty",
-                { Version: not (CurrentVersion or 1) } and var doc => $"{file} has version {doc.Version}; this build reads versions 1 and {CurrentVersion}",
-                _ => Read(json) is null ? $"{file} is empty" : null,
+                (null, _) => $"{file} is empty",
+                ({ } version, null) => $"{file} has version {version}; this build reads versions 1 and {CurrentVersion}",
+                _ => null,
             };
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
@@ -190,14 +189,19 @@ public sealed class SupervisionRecords : ISupervisionRecords
         }
     }
 
-    /// <summary>The document in <paramref name="json"/>, of either version this build reads (null: another version, or none).</summary>
-    private static SupervisionRecordsDocument? Read(string json) =>
+    /// <summary>
+    /// Which version <paramref name="json"/> says it is, and the document when this build reads that
+    /// version (1 or the current one).
+    /// </summary>
+    private static (int? Version, SupervisionRecordsDocument? Document) Read(string json) =>
         JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.DocumentVersion)?.Version switch
         {
-            CurrentVersion => JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.SupervisionRecordsDocument),
-            1 => JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.SupervisionRecordsDocumentV1)?.Upgraded(),
-            _ => null,
+            null => (null, null),
+            CurrentVersion => (CurrentVersion, JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.SupervisionRecordsDocument)),
+            1 => (1, JsonSerializer.Deserialize(json, SupervisionJsonContext.Default.SupervisionRecordsDocumentV1)?.Upgraded()),
+            var other => (other, null),
         };
+
 
     /// <summary>This boot of the host, as the kernel names it.</summary>
     public static string CurrentBootId()

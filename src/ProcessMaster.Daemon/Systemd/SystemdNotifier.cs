@@ -14,6 +14,9 @@ namespace ProcessMaster.Daemon.Systemd;
 /// </summary>
 internal sealed class SystemdNotifier : IDisposable
 {
+    /// <summary>How long a push to the fd store may wait for room in systemd's queue.</summary>
+    private static readonly TimeSpan FdStoreWait = TimeSpan.FromSeconds(1);
+
     private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
     private readonly Socket _withFds = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
     private readonly UnixDomainSocketEndPoint _target;
@@ -30,9 +33,6 @@ internal sealed class SystemdNotifier : IDisposable
         // ten), but not for ever: after a second it is not kept there (the pipe holder still keeps it).
         _withFds.SendTimeout = (int)FdStoreWait.TotalMilliseconds;
     }
-
-    /// <summary>How long a push to the fd store may wait for room in systemd's queue.</summary>
-    private static readonly TimeSpan FdStoreWait = TimeSpan.FromSeconds(1);
 
     /// <summary>The notifier for the unit this daemon runs in, or null when not started by systemd with a notify socket.</summary>
     public static SystemdNotifier? FromEnvironment() =>
