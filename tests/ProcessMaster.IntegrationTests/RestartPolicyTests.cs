@@ -79,6 +79,44 @@ public class RestartPolicyTests
     }
 
     [SystemFact]
+    public async Task OnFailure_RestartsAnUnexpectedEnd_EndsAListedCodeInExited_AndSaysWhyAQuickLoopFailed()
+    {
+        await using var daemon = new TestDaemon();
+        // Exits 1 on its first run and 2 (listed) on its second, each after min_uptime.
+        daemon.AddService("worker", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sh", "-c", "echo run >> runs; sleep 0.4; [ $(wc -l < runs) -ge 2 ] && exit 2; exit 1"]
+            restart_policy:
+              policy: on-failure
+              success_exit_codes: [0, 2]
+              min_uptime: 200ms
+              restart_backoff_ms: 100
+            """);
+        daemon.AddService("quick", """
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sh", "-c", "exit 1"]
+            restart_policy:
+              policy: on-failure
+              min_uptime: 5s
+              restart_backoff_ms: 100
+              tolerance: {max_restarts: 2, duration: 1m}
+            """);
+        await daemon.StartAsync();
+
+        var exited = await daemon.WaitForStateAsync("worker", "EXITED", TimeSpan.FromSeconds(20));
+        Assert.Equal(2, exited.LastExitCode);
+        Assert.Equal(1, exited.Restarts);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(daemon.WorkDir("worker"), "runs")).Length);
+
+        var failed = await daemon.WaitForStateAsync("quick", "FAILED", TimeSpan.FromSeconds(20));
+        Assert.Equal(2, failed.Restarts);
+        Assert.Equal("exited 3 times within 5s of start (exit code 1)", failed.LastError); // what status shows
+        Assert.Contains("exited 3 times within 5s of start", await daemon.PmctlOkAsync("status", "quick"));
+    }
+
+    [SystemFact]
     public async Task DaemonizingService_IsRunning_NotARestartLoop()
     {
         await using var daemon = new TestDaemon();

@@ -57,6 +57,12 @@ internal static class StatusTable
             Append(text, row, widths, shown);
         }
 
+        // Why each FAILED service failed: too long for a column, and what the operator needs first.
+        foreach (var failed in status.Services.Where(s => s is { State: "FAILED", LastError: not null }))
+        {
+            text.Append(failed.Name).Append(" failed: ").Append(failed.LastError).Append('\n');
+        }
+
         return text.ToString();
     }
 

@@ -142,14 +142,40 @@ public enum RestartPolicy
 {
     Always,
     Never,
+
+    /// <summary>Restart only after an unexpected end or a failed start.</summary>
+    OnFailure,
+}
+
+public static class RestartPolicyNames
+{
+    /// <summary>The name in a service file (<c>on-failure</c>).</summary>
+    public static string Name(this RestartPolicy policy) => policy switch
+    {
+        RestartPolicy.Always => "always",
+        RestartPolicy.Never => "never",
+        RestartPolicy.OnFailure => "on-failure",
+        _ => throw new System.Diagnostics.UnreachableException($"restart policy {(int)policy}"),
+    };
 }
 
 /// <summary>The <c>restart_policy:</c> section.</summary>
-/// <param name="MaxRestarts">Crashes allowed within <paramref name="Window"/>; one more marks the service FAILED.</param>
+/// <param name="MaxRestarts">Failed starts and unexpected ends allowed within <paramref name="Window"/>; one more marks the service FAILED.</param>
 public sealed record RestartSettings(RestartPolicy Policy, TimeSpan Backoff, int MaxRestarts, TimeSpan Window)
 {
+    // Before Default: static initializers run in the order written.
+    public static EquatableArray<int> DefaultSuccessExitCodes { get; } = new([0]);
+
+    public static TimeSpan DefaultMinUptime { get; } = TimeSpan.FromSeconds(1);
+
     public static RestartSettings Default { get; } =
         new(RestartPolicy.Always, TimeSpan.FromSeconds(1), 3, TimeSpan.FromMinutes(3));
+
+    /// <summary>Exit codes that end a run successfully (<c>success_exit_codes</c>).</summary>
+    public EquatableArray<int> SuccessExitCodes { get; init; } = DefaultSuccessExitCodes;
+
+    /// <summary>A run shorter than this is a failed start (<c>min_uptime</c>).</summary>
+    public TimeSpan MinUptime { get; init; } = DefaultMinUptime;
 }
 
 /// <summary>One <c>provisioning:</c> entry.</summary>

@@ -211,14 +211,17 @@ public static partial class ServiceDefinitionParser
         {
             "always" => RestartPolicy.Always,
             "never" => RestartPolicy.Never,
-            _ => throw new FormatException($"'{text}' is not a restart policy; use always or never"),
+            "on-failure" => RestartPolicy.OnFailure,
+            _ => throw new FormatException($"'{text}' is not a restart policy; use always, on-failure or never"),
         });
         if (!map.Has("policy"))
         {
-            map.Error("missing required key 'policy' (always or never)");
+            map.Error("missing required key 'policy' (always, on-failure or never)");
         }
 
         var backoff = map.Integer("restart_backoff_ms", 0, 86_400_000);
+        var successCodes = map.IntegerList("success_exit_codes", 0, 255);
+        var minUptime = map.Parse("min_uptime", t => DurationText.Parse(t, bareNumberIsMilliseconds: true));
         var tolerance = map.Map("tolerance");
         var maxRestarts = tolerance?.Integer("max_restarts", 0, MaxRestartsLimit);
         var window = tolerance?.Parse("duration", t => DurationText.Parse(t, bareNumberIsMilliseconds: true));
@@ -226,20 +229,28 @@ public static partial class ServiceDefinitionParser
 
         if (policy == RestartPolicy.Never)
         {
-            if (map.Has("restart_backoff_ms"))
+            foreach (var key in (ReadOnlySpan<string>)["restart_backoff_ms", "tolerance", "min_uptime"])
             {
-                map.ErrorAt("restart_backoff_ms", "does not apply to policy: never");
+                if (map.Has(key))
+                {
+                    map.ErrorAt(key, "does not apply to policy: never (nothing is restarted)");
+                }
             }
+        }
 
-            if (map.Has("tolerance"))
-            {
-                map.ErrorAt("tolerance", "does not apply to policy: never");
-            }
+        if (successCodes is { Count: 0 })
+        {
+            map.ErrorAt("success_exit_codes", "must name at least one exit code (the default is [0])");
         }
 
         if (window is { } w && w <= TimeSpan.Zero)
         {
             tolerance!.ErrorAt("duration", "must be longer than zero");
+        }
+
+        if (minUptime is { } up && up < TimeSpan.Zero)
+        {
+            map.ErrorAt("min_uptime", "must not be negative");
         }
 
         map.Finish();
@@ -248,7 +259,11 @@ public static partial class ServiceDefinitionParser
             policy ?? RestartPolicy.Always,
             backoff is { } b ? TimeSpan.FromMilliseconds(b) : defaults.Backoff,
             (int?)maxRestarts ?? defaults.MaxRestarts,
-            window ?? defaults.Window);
+            window ?? defaults.Window)
+        {
+            SuccessExitCodes = successCodes is { Count: > 0 } codes ? new(codes.Distinct().Select(c => (int)c)) : RestartSettings.DefaultSuccessExitCodes,
+            MinUptime = minUptime ?? RestartSettings.DefaultMinUptime,
+        };
     }
 
     private static EquatableArray<ProvisioningStep> ParseProvisioning(IReadOnlyList<YamlMap>? entries, string workingDirectory, IUserDatabase users)

@@ -9,11 +9,14 @@ namespace ProcessMaster.Core.Supervision;
 /// </summary>
 public sealed partial class ServiceStateMachine
 {
-    /// <summary>What status shows of the service's health: null without probes, or while it does not run.</summary>
+    /// <summary>
+    /// What status shows of the service's health: null without probes, or while it does not run. Liveness
+    /// failures below the threshold do not count: the threshold is there so that one slow answer is not a verdict.
+    /// </summary>
     public static string? Health(Configuration.ServiceDefinition definition, ServiceMachineState state) =>
         state.State != ServiceState.Running || definition.Readiness is null && definition.Liveness is null
             ? null
-            : state.Probes.LivenessFailures > 0 || definition.Readiness is not null && !state.Probes.Ready && state.Probes.WasReady
+            : definition.Readiness is not null && !state.Probes.Ready && state.Probes.WasReady
                 ? "unhealthy"
                 : definition.Readiness is not null && !state.Probes.Ready
                     ? "starting"

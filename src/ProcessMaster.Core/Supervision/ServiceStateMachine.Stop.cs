@@ -40,7 +40,7 @@ public sealed partial class ServiceStateMachine
     {
         if (reason == Supervision.StopReason.Operator)
         {
-            _s = _s with { Restarts = _s.Restarts with { Crashes = [] } };
+            _s = _s with { Restarts = _s.Restarts with { Crashes = [], FailedStarts = 0 } };
             if (!_s.Restarts.StoppedByOperator)
             {
                 _s = _s with { Restarts = _s.Restarts with { StoppedByOperator = true } };

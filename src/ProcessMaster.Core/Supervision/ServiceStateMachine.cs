@@ -337,7 +337,7 @@ public sealed partial class ServiceStateMachine
     /// <summary>An operator start or restart: forget crash history and the operator's earlier stop.</summary>
     private void ClearHistory(bool force)
     {
-        _s = _s with { Restarts = _s.Restarts with { Crashes = [], Count = 0, ForcedWhileDisabled = force && !Definition.Enabled } };
+        _s = _s with { Restarts = _s.Restarts with { Crashes = [], Count = 0, FailedStarts = 0, ForcedWhileDisabled = force && !Definition.Enabled } };
         if (_s.Restarts.StoppedByOperator)
         {
             _s = _s with { Restarts = _s.Restarts with { StoppedByOperator = false } };
@@ -528,13 +528,15 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        var clean = _s.Run.ExecError is null && _s.LastExit is { Success: true };
-        var verdict = RestartDecision.Decide(Definition.Restart ?? RestartSettings.Default, clean, _s.Restarts.Crashes, _at.Monotonic);
-        _s = _s with { Restarts = _s.Restarts with { Crashes = verdict.Crashes } };
-        SetState(verdict.Next, EndCause(), $"ended ({exit}); {verdict.Reason}", EndedWith());
+        var settings = Definition.Restart ?? RestartSettings.Default;
+        var uptime = _at.Monotonic - _s.Run.StartedMonotonic;
+        var run = new RunEnd(EndedWith(), _s.Run.ExecError is not null, uptime, Hung: _s.Stop.Reason == Supervision.StopReason.Liveness);
+        var verdict = RestartDecision.Decide(settings, Definition.Process.StopSignal, run, exit, _s.Restarts, _at.Monotonic);
+        _s = _s with { Restarts = verdict.Restarts, LastError = verdict.Next == ServiceState.Failed ? verdict.Reason : _s.LastError };
+        SetState(verdict.Next, EndCause(), verdict.Reason, EndedWith());
         if (verdict.Next == ServiceState.Backoff)
         {
-            ArmTimer((Definition.Restart ?? RestartSettings.Default).Backoff);
+            ArmTimer(settings.Backoff);
         }
     }
 

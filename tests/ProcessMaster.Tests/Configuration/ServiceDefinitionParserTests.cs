@@ -195,6 +195,19 @@ public class ServiceDefinitionParserTests
         Assert.Equal("/srv/config.d/web.yaml:3:3: process.stop_signl: unknown key; did you mean 'stop_signal'?", error.ToString());
     }
 
+    [Fact]
+    public void RestartPolicy_OnFailure_WithSuccessCodesAndMinUptime()
+    {
+        var restart = Valid("process:\n  working_directory: /w\nrestart_policy:\n  policy: on-failure\n  success_exit_codes: [0, 2, 2]\n  min_uptime: 10s\n").Restart!;
+        Assert.Equal(RestartPolicy.OnFailure, restart.Policy);
+        Assert.Equal([0, 2], restart.SuccessExitCodes);
+        Assert.Equal(TimeSpan.FromSeconds(10), restart.MinUptime);
+
+        var defaults = Valid("process:\n  working_directory: /w\nrestart_policy:\n  policy: never\n").Restart!;
+        Assert.Equal([0], defaults.SuccessExitCodes);
+        Assert.Equal(TimeSpan.FromSeconds(1), defaults.MinUptime);
+    }
+
     [Theory]
     [InlineData("process:\n  working_directory: /w\n  schedule: \"* * * * *\"\nrestart_policy:\n  policy: always\n", "restart_policy", "cannot have a restart_policy")]
     [InlineData("process:\n  working_directory: /w\n  stop_signal: SIGINT\n  stop_command: [\"./stop\"]\n", "process.stop_signal", "choose exactly one")]
@@ -204,6 +217,11 @@ public class ServiceDefinitionParserTests
     [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: always\n  tolerance:\n    max_restarts: 501\n", "restart_policy.tolerance.max_restarts", "between 0 and 500")]
     [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: never\n  restart_backoff_ms: 10\n", "restart_policy.restart_backoff_ms", "does not apply to policy: never")]
     [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: sometimes\n", "restart_policy.policy", "not a restart policy")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: never\n  min_uptime: 2s\n", "restart_policy.min_uptime", "does not apply to policy: never")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: on-failure\n  success_exit_codes: [0, 256]\n", "restart_policy.success_exit_codes[1]", "between 0 and 255")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: on-failure\n  success_exit_codes: [zero]\n", "restart_policy.success_exit_codes[0]", "whole number")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: on-failure\n  success_exit_codes: []\n", "restart_policy.success_exit_codes", "at least one")]
+    [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  policy: on-failure\n  min_uptime: soon\n", "restart_policy.min_uptime", "")]
     [InlineData("process:\n  working_directory: /w\nrestart_policy:\n  restart_backoff_ms: 10\n", "restart_policy", "missing required key 'policy'")]
     [InlineData("process:\n  working_directory: /w\n  stop_signal: SIGFOO\n", "process.stop_signal", "unknown signal")]
     [InlineData("process:\n  working_directory: /w\n  user: ghost\n", "process.user", "does not exist")]

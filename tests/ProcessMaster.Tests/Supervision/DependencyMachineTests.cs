@@ -207,6 +207,7 @@ public class DependencyMachineTests
         var generation = h.Effects.OfType<ArmProbeTimer>().Single().Generation;
         h.Send(new ProbeCompleted(ProbeKind.Liveness, generation, false, "timed out"));
         Assert.Equal(ServiceState.Running, h.State);
+        Assert.Equal("healthy", ServiceStateMachine.Health(h.Machine.Definition, h.Machine.Current)); // one failure below the threshold is no verdict
         h.Send(new ProbeCompleted(ProbeKind.Liveness, generation, false, "timed out"));
         Assert.Equal(ServiceState.Stopping, h.State);
         Assert.Single(h.Effects.OfType<CancelProbeTimers>());
@@ -215,6 +216,7 @@ public class DependencyMachineTests
         h.MainDies(100, ExitStatus.Killed(15));
         Assert.Equal(ServiceState.Backoff, h.State);
         Assert.Single(h.Machine.Current.Restarts.Crashes);
+        Assert.Equal(0, h.Machine.Current.Restarts.FailedStarts); // it ran: a hang is an unexpected end, not a failed start
         h.Send(new ProbeCompleted(ProbeKind.Liveness, generation, false, "late")); // of the old run: ignored
         Assert.Equal(ServiceState.Backoff, h.State);
     }

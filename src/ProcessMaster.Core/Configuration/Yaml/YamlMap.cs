@@ -196,6 +196,35 @@ internal sealed class YamlMap
         return items;
     }
 
+    /// <summary>A list of whole numbers, each between <paramref name="min"/> and <paramref name="max"/>; null when absent or null.</summary>
+    public IReadOnlyList<long>? IntegerList(string key, long min, long max)
+    {
+        var items = StringListWithMarks(key);
+        if (items is null)
+        {
+            return null;
+        }
+
+        var values = new List<long>(items.Count);
+        foreach (var (text, at) in items)
+        {
+            if (!long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                _errors.Add(at.Error($"expected a whole number, got '{text}'"));
+            }
+            else if (value < min || value > max)
+            {
+                _errors.Add(at.Error($"must be between {min} and {max}, got {value}"));
+            }
+            else
+            {
+                values.Add(value);
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>Where <paramref name="key"/> is written (the mapping's start when absent): for errors found later.</summary>
     public SourceMark MarkOf(string key)
     {

@@ -8,8 +8,11 @@ public sealed record RestartAccounting
     /// <summary>Restarts by the policy since the operator last started it.</summary>
     public int Count { get; init; }
 
-    /// <summary>Monotonic times of recent crashes, oldest first, for the tolerance window.</summary>
+    /// <summary>Monotonic times of recent failed starts and unexpected ends, oldest first, for the tolerance window.</summary>
     public ImmutableArray<TimeSpan> Crashes { get; init; } = [];
+
+    /// <summary>Failed starts in a row (a run that could not be executed or ended within <c>min_uptime</c>).</summary>
+    public int FailedStarts { get; init; }
 
     /// <summary>Stopped by an operator: only an operator starts it again.</summary>
     public bool StoppedByOperator { get; init; }
