@@ -247,6 +247,13 @@ internal static class DaemonHost
         // Boot. Served as soon as every service has its supervisor: after a re-exec, the pause clients see ends here.
         await manager.BootAsync(accepted, server.Start);
         reaper.StopKeepingUnclaimed(); // every service that outlived a re-exec is claimed by now
+        // Before the ready line and READY=1: a reload asked for the moment the daemon says it is up is not lost.
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            events.Record(null, new SignalReceived("SIGHUP", "reloading definitions"));
+            Background.Forget("reloading definitions (SIGHUP)", reloader.ReloadAsync, message => events.Record(null, new Notice("reload", message)));
+        });
         // Serve.
         await using var web = Web.WebConsole.Start(master.WebConsole, events, dispatcher, stateDirectory, message => log.Write("web", null, message), inherited.Web);
         await using var metrics = Metrics.MetricsServer.Start(master, new Metrics.MetricsCollector(manager, logFiles, events, records.Generation, dispatcher.Counters), stateDirectory,
@@ -262,13 +269,6 @@ internal static class DaemonHost
         booted.SetResult();
         systemd?.Notify($"READY=1\nSTATUS=generation {records.Generation}: {accepted.Count} service(s) supervised");
         systemd?.StartWatchdog(loop, time);
-
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
-        {
-            c.Cancel = true;
-            events.Record(null, new SignalReceived("SIGHUP", "reloading definitions"));
-            Background.Forget("reloading definitions (SIGHUP)", reloader.ReloadAsync, message => events.Record(null, new Notice("reload", message)));
-        });
 
         // Run, then shut down.
         var signal = await stop.Task;

@@ -68,10 +68,20 @@ public sealed record ProcessSettings(
     public const int DefaultStopSignal = 15;
 
     public static readonly TimeSpan DefaultStopGracePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>dotenv files read at each start, after the base environment and before <see cref="Environment"/>.</summary>
+    public EquatableArray<EnvironmentFileSetting> EnvironmentFiles { get; init; } = EquatableArray<EnvironmentFileSetting>.Empty;
 }
 
-/// <summary>A configured environment variable, its indirection already decoded.</summary>
+/// <summary>
+/// A configured environment variable, its indirection already decoded. <see cref="Value"/> is a
+/// <see cref="Values.VariableTemplate"/>: a decoded value is stored escaped, so it expands to itself.
+/// </summary>
 public sealed record EnvironmentVariable(string Name, string Value);
+
+/// <summary>One <c>environment_file</c> entry.</summary>
+/// <param name="Optional">A missing file is skipped instead of failing the start.</param>
+public sealed record EnvironmentFileSetting(string Path, bool Optional);
 
 /// <summary>When a cron job runs.</summary>
 public sealed record ScheduleSettings(

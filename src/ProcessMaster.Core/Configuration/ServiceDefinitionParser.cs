@@ -42,7 +42,7 @@ public static partial class ServiceDefinitionParser
         }
 
         var workingDirectory = ParseWorkingDirectory(process, root, context, name);
-        var processSettings = ParseProcess(process, context);
+        var processSettings = ParseProcess(process, context, workingDirectory);
         var schedule = ParseSchedule(process, context);
         var logs = ParseLogs(root.Map("logs"), workingDirectory);
         var resources = ParseResources(root.Map("resources"));
@@ -130,23 +130,23 @@ public static partial class ServiceDefinitionParser
         return "/";
     }
 
-    private static ProcessSettings? ParseProcess(YamlMap? process, ServiceParseContext context)
+    private static ProcessSettings? ParseProcess(YamlMap? process, ServiceParseContext context, string workingDirectory)
     {
         if (process is null)
         {
             return null;
         }
 
-        var start = process.StringList("start_command");
-        if (process.Has("start_command") && (start is null || start.Count == 0 || start[0].Length == 0))
+        var start = ParseCommand(process, "start_command");
+        if (process.Has("start_command") && (start is null || start.Count == 0 || start[0].Word.Length == 0))
         {
-            process.ErrorAt("start_command", "must be a non-empty argv list, e.g. [\"./run.sh\"]");
+            process.ErrorAt("start_command", "must be a non-empty argv list or command line, e.g. [\"./run.sh\"] or \"./run.sh --port 8080\"");
         }
 
-        var stopCommand = process.StringList("stop_command");
-        if (stopCommand is { Count: 0 } || stopCommand is { Count: > 0 } && stopCommand[0].Length == 0)
+        var stopCommand = ParseCommand(process, "stop_command");
+        if (stopCommand is { Count: 0 } || stopCommand is { Count: > 0 } && stopCommand[0].Word.Length == 0)
         {
-            process.ErrorAt("stop_command", "must be a non-empty argv list");
+            process.ErrorAt("stop_command", "must be a non-empty argv list or command line");
         }
 
         var signal = process.Parse("stop_signal", SignalName.Parse);
@@ -176,23 +176,31 @@ public static partial class ServiceDefinitionParser
             }
         }
 
-        var environment = ParseEnvironment(process, context);
         var inherit = process.Bool("inherit_environment") ?? false;
+        var environmentFiles = ParseEnvironmentFiles(process, workingDirectory);
+        var known = KnownAtLoad(inherit, user is not null, environmentFiles.Count > 0);
+        var environment = ParseEnvironment(process, context, known);
+        CheckCommandReferences(start, known, process.Errors);
+        CheckCommandReferences(stopCommand, known, process.Errors);
         var decorate = process.Bool("decorate_argv0") ?? false;
 
         return new ProcessSettings(
-            new EquatableArray<string>(start is { Count: > 0 } ? start : ["./run.sh"]),
+            new EquatableArray<string>(start is { Count: > 0 } ? start.Select(w => w.Word) : ["./run.sh"]),
             signal ?? ProcessSettings.DefaultStopSignal,
-            stopCommand is null ? (EquatableArray<string>?)null : new EquatableArray<string>(stopCommand),
+            stopCommand is null ? (EquatableArray<string>?)null : new EquatableArray<string>(stopCommand.Select(w => w.Word)),
             TimeSpan.FromMilliseconds(grace),
             user,
             group,
             environment,
             inherit,
-            decorate);
+            decorate)
+        {
+            EnvironmentFiles = environmentFiles,
+        };
     }
 
-    private static EquatableArray<EnvironmentVariable> ParseEnvironment(YamlMap process, ServiceParseContext context)
+    /// <param name="known">Names set before these variables (each variable adds its own for those after it); null: not known at load.</param>
+    private static EquatableArray<EnvironmentVariable> ParseEnvironment(YamlMap process, ServiceParseContext context, ISet<string>? known)
     {
         var entries = process.MapList("environment");
         if (entries is null)
@@ -234,12 +242,22 @@ public static partial class ServiceDefinitionParser
             {
                 try
                 {
-                    variables.Add(new EnvironmentVariable(name, EnvironmentValue.Decode(value, context.ReadFile)));
+                    if (EnvironmentValue.IsIndirect(value))
+                    {
+                        variables.Add(new EnvironmentVariable(name, VariableTemplate.Escape(EnvironmentValue.Decode(value, context.ReadFile))));
+                    }
+                    else
+                    {
+                        CheckReferences(value, known, message => entry.ErrorAt("value", message));
+                        variables.Add(new EnvironmentVariable(name, value));
+                    }
                 }
                 catch (FormatException e)
                 {
                     entry.ErrorAt("value", e.Message);
                 }
+
+                known?.Add(name);
             }
 
             entry.Finish();

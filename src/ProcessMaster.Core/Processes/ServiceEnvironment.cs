@@ -1,12 +1,15 @@
 using System.Collections;
 using ProcessMaster.Core.Configuration;
+using ProcessMaster.Core.Configuration.Values;
 using ProcessMaster.Core.Supervision.Ports;
 
 namespace ProcessMaster.Core.Processes;
 
 /// <summary>
-/// A service's environment: a minimal base (PATH, HOME, USER, LOGNAME, SHELL) plus its configured
-/// variables, or the daemon's own environment when <c>inherit_environment</c> is set.
+/// A service's environment: a minimal base (PATH, HOME, USER, LOGNAME, SHELL), or the daemon's own
+/// environment when <c>inherit_environment</c> is set; then its <c>environment_file</c>s; then its
+/// configured variables, each expanded (<c>${NAME}</c>) from what comes before it. Its commands are
+/// expanded from the result.
 /// </summary>
 public static class ServiceEnvironment
 {
@@ -18,10 +21,51 @@ public static class ServiceEnvironment
         "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
     };
 
-    public static List<string> Build(ProcessSettings process, UserAccount? user, IEnumerable<KeyValuePair<string, string>>? extra = null)
+    /// <summary>The names the base environment has, for checking <c>${NAME}</c> when a definition is loaded.</summary>
+    public static HashSet<string> BaseNames(bool inherit, bool hasUser) => [.. Base(inherit, hasUser ? "user" : null, null).Keys];
+
+    /// <param name="fromFiles">What the service's environment files say, in order (<see cref="EnvironmentFiles.Read"/>).</param>
+    /// <exception cref="SpawnException">A configured value names a variable that is not set.</exception>
+    public static Dictionary<string, string> Variables(ProcessSettings process, UserAccount? user,
+        IEnumerable<KeyValuePair<string, string>>? extra = null, IEnumerable<KeyValuePair<string, string>>? fromFiles = null)
+    {
+        var variables = Base(process.InheritEnvironment, user?.Name, user?.Home);
+        foreach (var (key, value) in (extra ?? []).Concat(fromFiles ?? []))
+        {
+            variables[key] = value;
+        }
+
+        foreach (var variable in process.Environment)
+        {
+            variables[variable.Name] = Expand(variable.Value, variables, $"process.environment {variable.Name}");
+        }
+
+        return variables;
+    }
+
+    public static List<string> Build(ProcessSettings process, UserAccount? user, IEnumerable<KeyValuePair<string, string>>? extra = null) =>
+        Render(Variables(process, user, extra));
+
+    public static List<string> Render(Dictionary<string, string> variables) => [.. variables.Select(v => $"{v.Key}={v.Value}")];
+
+    /// <summary>A command's words with <c>${NAME}</c> expanded from <paramref name="variables"/>.</summary>
+    /// <param name="what">Which command, for the error (<c>process.start_command</c>).</param>
+    /// <exception cref="SpawnException">A word names a variable that is not set.</exception>
+    public static List<string> ExpandCommand(IReadOnlyList<string> command, Dictionary<string, string> variables, string what) =>
+        [.. command.Select((word, i) => Expand(word, variables, $"{what}[{i}]"))];
+
+    private static string Expand(string template, Dictionary<string, string> variables, string what)
+    {
+        var value = VariableTemplate.Expand(template, name => variables.GetValueOrDefault(name), out var missing);
+        return missing is null
+            ? value
+            : throw new SpawnException($"{what}: ${{{missing}}} is not set (not in the base environment, an environment_file or process.environment)");
+    }
+
+    private static Dictionary<string, string> Base(bool inherit, string? userName, string? home)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (process.InheritEnvironment)
+        if (inherit)
         {
             foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
             {
@@ -37,25 +81,15 @@ public static class ServiceEnvironment
             variables["SHELL"] = "/bin/sh";
         }
 
-        if (!process.InheritEnvironment || user is not null)
+        if (!inherit || userName is not null)
         {
-            var name = user?.Name ?? "root";
-            variables["HOME"] = user?.Home ?? "/root";
+            var name = userName ?? "root";
+            variables["HOME"] = home ?? "/root";
             variables["USER"] = name;
             variables["LOGNAME"] = name;
         }
 
-        foreach (var (key, value) in extra ?? [])
-        {
-            variables[key] = value;
-        }
-
-        foreach (var variable in process.Environment)
-        {
-            variables[variable.Name] = variable.Value;
-        }
-
-        return variables.Select(v => $"{v.Key}={v.Value}").ToList();
+        return variables;
     }
 
     /// <summary>Resolves <c>user</c>/<c>group</c> to ids; null when the service runs as the daemon (root).</summary>

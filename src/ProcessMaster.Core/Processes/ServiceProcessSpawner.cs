@@ -31,7 +31,7 @@ public sealed class ServiceProcessSpawner(
         var stderr = Acquire(request.Definition, request.StderrPath);
         try
         {
-            var spec = Spec(request, stdout, stderr);
+            var spec = Spec(request, stdout, stderr, request.Role == ProcessRole.Main ? "process.start_command" : "process.stop_command");
             var launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid, (l, status) => exited(l.Pid, status));
             Pump(launched.Stdout, stdout, new HeldPipeKey(request.Cgroup.App, launched.Pid, request.Role, Stderr: false));
             Pump(launched.Stderr, stderr, new HeldPipeKey(request.Cgroup.App, launched.Pid, request.Role, Stderr: true));
@@ -118,7 +118,7 @@ public sealed class ServiceProcessSpawner(
         try
         {
             // One pipe for both streams: what it says, in the order it said it.
-            var spec = Spec(new SpawnRequest(definition, cgroup, command, $"{definition.Name}.probe", ProcessRole.StopCommand), null, null)
+            var spec = Spec(new SpawnRequest(definition, cgroup, command, $"{definition.Name}.probe", ProcessRole.StopCommand), null, null, commandKey: null)
                 with { CgroupProcsFiles = cgroup.CheckProcsFiles(check), Stdout = OutputTarget.File(write), Stderr = OutputTarget.File(write) };
             launched = await reaper.SpawnAsync(() => launcher.Launch(spec), l => l.Pid, (_, status) => exited.TrySetResult(status));
         }
@@ -146,18 +146,23 @@ public sealed class ServiceProcessSpawner(
         return new CheckRun(finished ? exited.Task.Result : null, error, await output);
     }
 
-    private LaunchSpec Spec(SpawnRequest request, LogFile? stdout, LogFile? stderr)
+    /// <param name="commandKey">The command's key, when its words may name the service's variables
+    /// (start_command, stop_command); null: a probe's command, taken as written.</param>
+    private LaunchSpec Spec(SpawnRequest request, LogFile? stdout, LogFile? stderr, string? commandKey)
     {
         var process = request.Definition.Process;
         var (user, credentials) = ServiceEnvironment.ResolveCredentials(process, users);
-        var environment = ServiceEnvironment.Build(process, user, request.Role == ProcessRole.Main ? NotifyVariables(request.Definition) : null);
+        var fromFiles = EnvironmentFiles.Read(process.EnvironmentFiles, ServiceLogFiles.Owners(request.Definition, users));
+        var variables = ServiceEnvironment.Variables(process, user, request.Role == ProcessRole.Main ? NotifyVariables(request.Definition) : null, fromFiles);
+        var command = commandKey is null ? [.. request.Command] : ServiceEnvironment.ExpandCommand(request.Command, variables, commandKey);
+        var environment = ServiceEnvironment.Render(variables);
         var workingDirectory = request.Definition.WorkingDirectory;
         return new LaunchSpec(
             request.Cgroup.ProcsFiles,
             credentials,
             workingDirectory,
-            request.Command,
-            process.DecorateArgv0 ? ProcessTitle.Decorate(request.Command[0], request.Label, workingDirectory, environment) : null,
+            command,
+            process.DecorateArgv0 ? ProcessTitle.Decorate(command[0], request.Label, workingDirectory, environment) : null,
             environment,
             stdout is null ? OutputTarget.Discard : OutputTarget.Pipe,
             stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);

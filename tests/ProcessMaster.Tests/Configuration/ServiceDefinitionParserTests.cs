@@ -196,6 +196,48 @@ public class ServiceDefinitionParserTests
     }
 
     [Fact]
+    public void Commands_AsAString_AreSplitIntoWords_AndAListStaysAsItIs()
+    {
+        var d = Valid("process:\n  working_directory: /w\n  start_command: \"gunicorn -b '127.0.0.1:8000' app:app\"\n  stop_command: [\"kill it\"]\n");
+        Assert.Equal(["gunicorn", "-b", "127.0.0.1:8000", "app:app"], d.Process.StartCommand);
+        Assert.Equal(["kill it"], d.Process.StopCommand!.Value);
+    }
+
+    [Fact]
+    public void References_ToKnownNames_AreKept_AndDecodedValuesAreNotTemplates()
+    {
+        var d = Valid("""
+            process:
+              working_directory: /w
+              start_command: "./app --db ${DB_URL} --home ${HOME} --port ${PORT:-8080} --literal $${X}"
+              environment:
+                - {name: DB_HOST, value: db}
+                - {name: DB_URL, value: "postgres://${DB_HOST}/app"}
+                - {name: BLOB, value: "@base64://JHtOT1BFfQ=="}
+            """);
+        Assert.Equal(["./app", "--db", "${DB_URL}", "--home", "${HOME}", "--port", "${PORT:-8080}", "--literal", "$${X}"], d.Process.StartCommand);
+        Assert.Equal("$${NOPE}", d.Process.Environment[2].Value); // "${NOPE}" decoded: it expands to itself
+    }
+
+    [Fact]
+    public void References_ToUnknownNames_AreErrorsWhereTheyAreWritten()
+    {
+        var (_, errors) = Parse("process:\n  working_directory: /w\n  start_command: [\"./app\", \"${DB_URL}\"]\n  environment:\n    - {name: A, value: \"${B}\"}\n    - {name: B, value: x}\n");
+        Assert.Collection(errors.OrderBy(e => e.Line),
+            e => Assert.Equal((3, 28, "process.start_command[1]"), (e.Line, e.Column, e.Key)),
+            e => Assert.Equal("process.environment[0].value", e.Key)); // B is set only after A
+        Assert.All(errors, e => Assert.Contains("is not set for this service", e.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EnvironmentFiles_ArePathsOrMappings_AndDeferTheNameCheckToTheStart()
+    {
+        var d = Valid("process:\n  working_directory: /w\n  start_command: \"./app ${FROM_FILE}\"\n  environment_file: [env, {path: /etc/app.env, optional: true}]\n");
+        Assert.Equal([new EnvironmentFileSetting("/w/env", false), new EnvironmentFileSetting("/etc/app.env", true)], d.Process.EnvironmentFiles);
+        Assert.Equal("process.environment_file[0]", SingleError("process:\n  working_directory: /w\n  environment_file: [{optional: true}]\n").Key);
+    }
+
+    [Fact]
     public void RestartPolicy_OnFailure_WithSuccessCodesAndMinUptime()
     {
         var restart = Valid("process:\n  working_directory: /w\nrestart_policy:\n  policy: on-failure\n  success_exit_codes: [0, 2, 2]\n  min_uptime: 10s\n").Restart!;
@@ -236,7 +278,7 @@ public class ServiceDefinitionParserTests
     [InlineData("process:\n  working_directory: /w\n  environment:\n    - name: A\n      value: \"@hex://abc\"\n", "process.environment[0].value", "odd number")]
     [InlineData("process:\n  working_directory: /w\n  environment:\n    - name: A\n", "process.environment[0]", "missing required key 'value'")]
     [InlineData("process:\n  working_directory: /w\n  start_command: []\n", "process.start_command", "non-empty argv list")]
-    [InlineData("process:\n  working_directory: /w\n  start_command: \"./run.sh\"\n", "process.start_command", "expected a list")]
+    [InlineData("process:\n  working_directory: /w\n  start_command: \"./run.sh 'open\"\n", "process.start_command", "unterminated single quote")]
     [InlineData("process:\n  working_directory: /w\n  stop_grace_period_ms: -1\n", "process.stop_grace_period_ms", "between 0 and")]
     [InlineData("process:\n  working_directory: /w\nlogs:\n  rotation_size: 10x\n", "logs.rotation_size", "unknown size unit")]
     [InlineData("process:\n  working_directory: /w\nlogs:\n  rotation_mode: time\n  rotation_size: 1m\n", "logs.rotation_size", "only applies to rotation_mode: size")]

@@ -35,7 +35,8 @@ public class ShippedExamplesTests
         Assert.Equal(100, definition.Resources.IoWeight);
         Assert.Equal("/dev/vda", Assert.Single(definition.Resources.IoBandwidth).Device);
         Assert.Single(definition.Provisioning);
-        Assert.Equal(2, definition.Process.Environment.Count);
+        Assert.Equal(3, definition.Process.Environment.Count);
+        Assert.Single(definition.Process.EnvironmentFiles);
     }
 
     [Fact]

@@ -11,6 +11,14 @@ public static class EnvironmentValue
 {
     public const int MaxFileBytes = 64 * 1024;
 
+    /// <summary>Whether <paramref name="value"/> is an indirection (decoded) rather than literal text.</summary>
+    public static bool IsIndirect(string value)
+    {
+        var probe = value.TrimStart();
+        return probe.StartsWith("@file://", StringComparison.Ordinal) || probe.StartsWith("@base64://", StringComparison.Ordinal)
+            || probe.StartsWith("@b64://", StringComparison.Ordinal) || probe.StartsWith("@hex://", StringComparison.Ordinal);
+    }
+
     public static string Decode(string value, Func<string, byte[]> readFile)
     {
         var probe = value.TrimStart();
