@@ -62,6 +62,29 @@ internal static unsafe partial class Native
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int execvp(string file, nint* argv);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setrlimit(int resource, ulong* limits);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setpriority(int which, uint who, int priority);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint syscall(nint number, nint a, nint b, nint c);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int sched_setaffinity(int pid, nint size, byte* mask);
+
+    [LibraryImport("libc")]
+    public static partial uint umask(uint mask);
+
+    /// <summary>ioprio_set has no libc wrapper; its number differs by architecture.</summary>
+    public static nint IoprioSetSyscall => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 251,
+        Architecture.Arm64 => 30,
+        var other => throw new ShimException($"io_scheduling is not supported on {other}"),
+    };
+
     public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
 
     public static void SetCloseOnExec(int fd) => fcntl(fd, F_SETFD, FD_CLOEXEC);

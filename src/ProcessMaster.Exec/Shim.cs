@@ -19,6 +19,7 @@ internal static unsafe class Shim
                 throw new ShimException($"setsid failed: {Native.LastError()}");
             }
 
+            Tune(options); // as root: raising a hard limit, a negative nice, a realtime class or a lower OOM score need it
             DropPrivileges(options);
             if (options.WorkingDirectory is { } directory && Native.chdir(directory) < 0)
             {
@@ -72,6 +73,70 @@ internal static unsafe class Shim
             finally
             {
                 Native.close(fd);
+            }
+        }
+    }
+
+    private static void Tune(ShimOptions options)
+    {
+        if (options.Umask is { } umask)
+        {
+            Native.umask((uint)umask);
+        }
+
+        var pair = stackalloc ulong[2];
+        foreach (var (resource, soft, hard) in options.Limits)
+        {
+            pair[0] = soft;
+            pair[1] = hard;
+            if (Native.setrlimit(resource, pair) < 0)
+            {
+                throw new ShimException($"setrlimit({resource}, {soft}, {hard}) failed: {Native.LastError()}");
+            }
+        }
+
+        if (options.Nice is { } nice && Native.setpriority(0 /* PRIO_PROCESS */, 0, nice) < 0)
+        {
+            throw new ShimException($"setpriority({nice}) failed: {Native.LastError()}");
+        }
+
+        if (options.IoPriority is { } priority && Native.syscall(Native.IoprioSetSyscall, 1 /* IOPRIO_WHO_PROCESS */, 0, priority) < 0)
+        {
+            throw new ShimException($"ioprio_set({priority >> 13}:{priority & 7}) failed: {Native.LastError()}");
+        }
+
+        if (options.Cpus.Count > 0)
+        {
+            var mask = stackalloc byte[128];
+            new Span<byte>(mask, 128).Clear();
+            foreach (var cpu in options.Cpus)
+            {
+                mask[cpu / 8] |= (byte)(1 << (cpu % 8));
+            }
+
+            if (Native.sched_setaffinity(0, 128, mask) < 0)
+            {
+                throw new ShimException($"sched_setaffinity({string.Join(',', options.Cpus)}) failed: {Native.LastError()}");
+            }
+        }
+
+        if (options.OomScoreAdjust is { } oom)
+        {
+            var fd = Native.open("/proc/self/oom_score_adj", Native.O_WRONLY | Native.O_CLOEXEC, 0);
+            var text = Encoding.ASCII.GetBytes(oom.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            fixed (byte* p = text)
+            {
+                var written = fd >= 0 ? Native.write(fd, p, text.Length) : -1;
+                var error = written != text.Length ? Native.LastError() : null;
+                if (fd >= 0)
+                {
+                    Native.close(fd);
+                }
+
+                if (error is not null)
+                {
+                    throw new ShimException($"cannot set oom_score_adj to {oom}: {error}");
+                }
             }
         }
     }

@@ -45,7 +45,14 @@ public class DaemonMemoryTests
 
         daemon.AddShellService("added", "exec sleep 1000");
         ProcessMaster.Core.Interop.Libc.Kill(daemon.Pid, 1); // SIGHUP: reload, no request
-        await Eventually.TrueAsync(() => daemon.Output.Contains("app=added STARTING -> RUNNING"), TimeSpan.FromSeconds(30), "the added service to run");
+        try
+        {
+            await Eventually.TrueAsync(() => daemon.Output.Contains("app=added STARTING -> RUNNING"), TimeSpan.FromSeconds(30), "the added service to run");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; the daemon said:\n{daemon.Output[^Math.Min(daemon.Output.Length, 6000)..]}", e);
+        }
         var reloaded = CodeKib(daemon.Pid);
         var quiet = await CodeKibOnceAsync(daemon.Pid, kib => kib <= text / 4);
 

@@ -71,6 +71,23 @@ public sealed record ProcessSettings(
 
     /// <summary>dotenv files read at each start, after the base environment and before <see cref="Environment"/>.</summary>
     public EquatableArray<EnvironmentFileSetting> EnvironmentFiles { get; init; } = EquatableArray<EnvironmentFileSetting>.Empty;
+
+    /// <summary>The file mode creation mask the command starts with (<c>umask</c>); null: the daemon's (022).</summary>
+    public int? Umask { get; init; }
+
+    /// <summary>Resource limits set before the exec; a kind not listed keeps the daemon's limit.</summary>
+    public EquatableArray<Values.ProcessLimit> Limits { get; init; } = EquatableArray<Values.ProcessLimit>.Empty;
+
+    /// <summary>The scheduling niceness, -20 (first) to 19; null: the daemon's.</summary>
+    public int? Nice { get; init; }
+
+    public Values.IoScheduling? IoScheduling { get; init; }
+
+    /// <summary>The CPUs the service may run on, ascending; empty: all.</summary>
+    public EquatableArray<int> CpuAffinity { get; init; } = EquatableArray<int>.Empty;
+
+    /// <summary>Written to <c>/proc/PID/oom_score_adj</c>, -1000 (never killed) to 1000; null: the daemon's.</summary>
+    public int? OomScoreAdjust { get; init; }
 }
 
 /// <summary>

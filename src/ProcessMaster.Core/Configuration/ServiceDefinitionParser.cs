@@ -184,7 +184,7 @@ public static partial class ServiceDefinitionParser
         CheckCommandReferences(stopCommand, known, process.Errors);
         var decorate = process.Bool("decorate_argv0") ?? false;
 
-        return new ProcessSettings(
+        return Tune(process, new ProcessSettings(
             new EquatableArray<string>(start is { Count: > 0 } ? start.Select(w => w.Word) : ["./run.sh"]),
             signal ?? ProcessSettings.DefaultStopSignal,
             stopCommand is null ? (EquatableArray<string>?)null : new EquatableArray<string>(stopCommand.Select(w => w.Word)),
@@ -196,7 +196,7 @@ public static partial class ServiceDefinitionParser
             decorate)
         {
             EnvironmentFiles = environmentFiles,
-        };
+        });
     }
 
     /// <param name="known">Names set before these variables (each variable adds its own for those after it); null: not known at load.</param>

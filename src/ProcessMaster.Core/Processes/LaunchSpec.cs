@@ -40,7 +40,11 @@ public sealed record LaunchSpec(
     string? Argv0,
     IReadOnlyList<string> Environment,
     OutputTarget Stdout,
-    OutputTarget Stderr);
+    OutputTarget Stderr)
+{
+    /// <summary>Limits, nice, I/O class, CPUs and OOM score the shim sets before the exec.</summary>
+    public ExecTuning Tuning { get; init; } = ExecTuning.None;
+}
 
 /// <summary>A process that was spawned; the pipes belong to the caller.</summary>
 /// <param name="ExecStatus">Reads the shim's error message, or end-of-file once the command was executed.</param>

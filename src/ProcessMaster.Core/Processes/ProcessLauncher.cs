@@ -260,6 +260,7 @@ public sealed unsafe class ProcessLauncher(string shimPath)
                 "--groups", string.Join(',', c.Groups)]);
         }
 
+        args.AddRange(spec.Tuning.ShimArguments());
         args.AddRange(["--chdir", spec.WorkingDirectory]);
         if (spec.Argv0 is { } argv0)
         {

@@ -165,7 +165,10 @@ public sealed class ServiceProcessSpawner(
             process.DecorateArgv0 ? ProcessTitle.Decorate(command[0], request.Label, workingDirectory, environment) : null,
             environment,
             stdout is null ? OutputTarget.Discard : OutputTarget.Pipe,
-            stderr is null ? OutputTarget.Discard : OutputTarget.Pipe);
+            stderr is null ? OutputTarget.Discard : OutputTarget.Pipe)
+        {
+            Tuning = ExecTuning.From(process),
+        };
     }
 
     /// <summary>What a notify service's main process is told: where to send sd_notify datagrams, and how often to ping.</summary>

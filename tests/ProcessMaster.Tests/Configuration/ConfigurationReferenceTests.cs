@@ -63,11 +63,11 @@ public partial class ConfigurationReferenceTests
     }
 
     /// <summary>
-    /// List positions become [], admin action ids &lt;id&gt;, dependency names &lt;service&gt; and what both probes
-    /// have &lt;probe&gt;, as the reference writes them.
+    /// List positions become [], admin action ids &lt;id&gt;, dependency names &lt;service&gt;, what both probes
+    /// have &lt;probe&gt; and the soft and hard of a limit &lt;limit&gt;, as the reference writes them.
     /// </summary>
     private static SortedSet<string> Normalize(IEnumerable<string> keys) =>
-        new(keys.Select(k => Probe().Replace(DependencyName().Replace(AdminActionId().Replace(ListIndex().Replace(k, "[]"), "admin_actions.<id>"), "depends_on.<service>"), "<probe>.")),
+        new(keys.Select(k => LimitPair().Replace(Probe().Replace(DependencyName().Replace(AdminActionId().Replace(ListIndex().Replace(k, "[]"), "admin_actions.<id>"), "depends_on.<service>"), "<probe>."), "process.limits.<limit>.")),
             StringComparer.Ordinal);
 
     /// <summary>The keys of the table rows between <paramref name="heading"/> and the next level-2 heading.</summary>
@@ -106,4 +106,7 @@ public partial class ConfigurationReferenceTests
 
     [GeneratedRegex(@"^(readiness|liveness)_probe\.")]
     private static partial Regex Probe();
+
+    [GeneratedRegex(@"^process\.limits\.[a-z_]+\.(?=soft$|hard$)")]
+    private static partial Regex LimitPair();
 }

@@ -238,6 +238,51 @@ public class ServiceDefinitionParserTests
     }
 
     [Fact]
+    public void ProcessTuning_IsReadIntoWhatTheShimSets()
+    {
+        var p = Valid("""
+            process:
+              working_directory: /w
+              umask: "0027"
+              limits: {open_files: 4096, core_size: unlimited, stack_size: {soft: 8MiB, hard: 16MiB}}
+              nice: -5
+              io_scheduling: best-effort
+              cpu_affinity: "0"
+              oom_score_adjust: -1000
+            """).Process;
+        Assert.Equal(0x17, p.Umask);
+        Assert.Equal(
+        [
+            new ProcessLimit(ProcessLimitKind.OpenFiles, 4096, 4096),
+            new ProcessLimit(ProcessLimitKind.CoreSize, ProcessLimit.Unlimited, ProcessLimit.Unlimited),
+            new ProcessLimit(ProcessLimitKind.StackSize, 8 << 20, 16 << 20),
+        ], p.Limits);
+        Assert.Equal((-5, "best-effort:4", -1000), (p.Nice, p.IoScheduling!.ToString(), p.OomScoreAdjust));
+        Assert.Equal([0], p.CpuAffinity);
+        Assert.Equal(["--umask", "27", "--rlimit", "7:4096:4096", "--rlimit", "4:inf:inf", "--rlimit", "3:8388608:16777216", "--nice", "-5",
+            "--ioprio", "16388", "--cpus", "0", "--oom-score-adj", "-1000"], Core.Processes.ExecTuning.From(p).ShimArguments());
+    }
+
+    [Theory]
+    [InlineData("umask: \"1777\"", "process.umask", "at most 0777")]
+    [InlineData("limits: {open_files: 10MiB}", "process.limits.open_files", "not a count")]
+    [InlineData("limits: {stack_size: {soft: 16MiB, hard: 8MiB}}", "process.limits.stack_size.soft", "not be above the hard")]
+    [InlineData("limits: {stack_size: {soft: 16MiB}}", "process.limits.stack_size", "set both soft and hard")]
+    [InlineData("limits: {open_file: 10}", "process.limits.open_file", "did you mean 'open_files'")]
+    [InlineData("nice: 20", "process.nice", "between -20 and 19")]
+    [InlineData("io_scheduling: realtime:8", "process.io_scheduling", "level must be 0")]
+    [InlineData("io_scheduling: idle:1", "process.io_scheduling", "idle takes no level")]
+    [InlineData("cpu_affinity: \"3-1\"", "process.cpu_affinity", "runs backwards")]
+    [InlineData("cpu_affinity: \"1023\"", "process.cpu_affinity", "does not exist on this host")]
+    [InlineData("oom_score_adjust: -1001", "process.oom_score_adjust", "between -1000 and 1000")]
+    public void ProcessTuning_BadValuesAreErrorsAtTheirKey(string line, string key, string message)
+    {
+        var error = SingleError($"process:\n  working_directory: /w\n  {line}\n");
+        Assert.Equal(key, error.Key);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RestartPolicy_OnFailure_WithSuccessCodesAndMinUptime()
     {
         var restart = Valid("process:\n  working_directory: /w\nrestart_policy:\n  policy: on-failure\n  success_exit_codes: [0, 2, 2]\n  min_uptime: 10s\n").Restart!;
