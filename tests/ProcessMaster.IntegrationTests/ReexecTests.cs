@@ -142,8 +142,8 @@ public class ReexecTests
         await Eventually.TrueAsync(() => events.Lines().Any(l => l.Contains("re-executed in place as generation 4", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the event follower to show the last re-exec");
         Assert.Equal(0, await daemon.TerminateAsync());
-        Assert.Equal(0, await logs.ExitedAsync());
-        Assert.Equal(0, await events.ExitedAsync());
+        Assert.Equal(1, await logs.ExitedAsync()); // the daemon is gone: the follow could not go on
+        Assert.Equal(1, await events.ExitedAsync());
 
         var stdout = Path.Combine(daemon.WorkDir("counter"), "logs", "stdout.log") + ": ";
         var numbers = logs.Lines().Where(l => l.StartsWith(stdout, StringComparison.Ordinal))
@@ -166,6 +166,28 @@ public class ReexecTests
     }
 
     /// <summary>A pmctl follow running beside the test, its output collected line by line.</summary>
+    [SystemFact]
+    public async Task FollowersOfAKilledDaemon_SayTheConnectionWasLost_OrWithRetry_FollowOnWithTheNextDaemon()
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddShellService("ticker", "while :; do echo tick; sleep 0.05; done");
+        await daemon.StartAsync();
+        using var plain = Follower.Start(daemon, "events", "-f", "-n", "0");
+        using var retrying = Follower.Start(daemon, "logs", "-f", "stdout.log", "-n", "0", "--retry");
+        await Eventually.TrueAsync(() => retrying.Lines().Count > 5, TimeSpan.FromSeconds(20), "the log follower to print lines");
+
+        await daemon.KillAsync();
+        Assert.Equal(1, await plain.ExitedAsync());
+        Assert.Contains(plain.Errors(), e => e.Contains("connection to the daemon was lost", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => retrying.Errors().Any(e => e.Contains("waiting for it to answer again", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), "the retrying follower to wait");
+
+        await daemon.StartAsync(); // adopts the ticker; its pipe was held meanwhile
+        var before = retrying.Lines().Count;
+        await Eventually.TrueAsync(() => retrying.Lines().Count > before + 5, TimeSpan.FromSeconds(30), "the retrying follower to follow on");
+        Assert.Contains(retrying.Errors(), e => e.Contains("connected again", StringComparison.Ordinal));
+    }
+
     private sealed class Follower : IDisposable
     {
         private readonly System.Diagnostics.Process _process;

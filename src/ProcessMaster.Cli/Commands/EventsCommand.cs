@@ -12,9 +12,10 @@ internal static class EventsCommand
         var name = new Argument<string?>("NAME") { Description = "Only this service's events", Arity = ArgumentArity.ZeroOrOne };
         var count = new Option<int>("-n", "--lines") { Description = "How many recent events", DefaultValueFactory = _ => 200, HelpName = "N" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new events until Ctrl-C" };
+        var retry = Following.RetryOption();
         var format = FormatOption.Create();
         FormatOption.Restrict(format);
-        var command = new Command("events", "Show the event history: state changes, decisions, operator actions") { name, count, follow, format };
+        var command = new Command("events", "Show the event history: state changes, decisions, operator actions") { name, count, follow, retry, format };
         command.SetAction((result, cancellation) => DaemonConnection.RunAsync(result, async client =>
         {
             var json = result.GetValue(format) == "json";
@@ -45,7 +46,7 @@ internal static class EventsCommand
                 }
             }
 
-            return await Following.RunAsync(client, DaemonConnection.ResolveSocket(result), (method, payload) =>
+            return await Following.RunAsync(client, DaemonConnection.ResolveSocket(result), result.GetValue(retry), (method, payload) =>
             {
                 if (method == Methods.EventNotification.Name && payload.Deserialize(Methods.EventNotification.Params) is { } e)
                 {

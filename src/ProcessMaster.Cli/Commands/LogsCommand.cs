@@ -16,9 +16,10 @@ internal static class LogsCommand
             Arity = ArgumentArity.ZeroOrOne,
             HelpName = "FILENAME",
         };
+        var retry = Following.RetryOption();
         var command = new Command("logs", "Show the last lines of a service's logs (stdout, stderr, stop_command logs, hints), or follow logs with -f")
         {
-            name, count, follow,
+            name, count, follow, retry,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -30,7 +31,7 @@ internal static class LogsCommand
             }
 
             return DaemonConnection.RunAsync(result, client => following
-                ? FollowAsync(client, DaemonConnection.ResolveSocket(result), result.GetValue(name), result.GetValue(follow), result.GetValue(count), cancellation)
+                ? FollowAsync(client, DaemonConnection.ResolveSocket(result), result.GetValue(retry), result.GetValue(name), result.GetValue(follow), result.GetValue(count), cancellation)
                 : TailAsync(client, result.GetValue(name)!, result.GetValue(count), cancellation), cancellation);
         });
         return command;
@@ -53,11 +54,11 @@ internal static class LogsCommand
         return ExitCodes.Success;
     }
 
-    private static Task<int> FollowAsync(RpcClient client, string socket, string? name, string? filename, int count, CancellationToken cancellation)
+    private static Task<int> FollowAsync(RpcClient client, string socket, bool retry, string? name, string? filename, int count, CancellationToken cancellation)
     {
         var output = new Lock();
         var positions = new Dictionary<string, long>(StringComparer.Ordinal); // where each file was read up to
-        return Following.RunAsync(client, socket, (method, payload) =>
+        return Following.RunAsync(client, socket, retry, (method, payload) =>
         {
             lock (output)
             {
