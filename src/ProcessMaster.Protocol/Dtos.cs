@@ -51,6 +51,9 @@ public sealed record ServiceStatus
 
     public string? LastError { get; init; }
 
+    /// <summary>The main process's resource limits (<c>process.limits</c> names); only when one service is asked for and it runs.</summary>
+    public List<LimitStatus>? Limits { get; init; }
+
     /// <summary>When the last start (run) was attempted.</summary>
     public DateTimeOffset? LastRun { get; init; }
 
@@ -151,6 +154,9 @@ public sealed record EventsFollowParams(string? Name = null, int N = 0, DateTime
 /// closes them: reconnect (the next generation answers on the same socket) and resume what was followed.
 /// </summary>
 public sealed record ReexecNotice(int Generation);
+
+/// <summary>One resource limit of a running process: <c>unlimited</c> or a number (bytes for sizes).</summary>
+public sealed record LimitStatus(string Name, string Soft, string Hard);
 
 /// <param name="IntervalMs">Besides every change, the status is sent this often (for usage charts); 0: only on changes.</param>
 public sealed record StatusFollowParams(int IntervalMs = 0);

@@ -52,6 +52,11 @@ public class ProcessTuningTests
         Assert.Equal("500", Read("oom").Trim());
         Assert.Equal("realtime: prio 3", Read("io").Trim());
         Assert.Equal("-5", Read("nice").Trim());
+
+        // What status shows of one service: the limits its main process has, set or inherited.
+        var shown = await daemon.PmctlOkAsync("status", "tuned");
+        Assert.Contains($"tuned limits: open_files 2048 (hard {hard}), processes 512, core_size unlimited, locked_memory 1048576, stack_size 16777216", shown);
+        Assert.DoesNotContain("limits:", await daemon.PmctlOkAsync("status"));
     }
 
     [SystemFact]

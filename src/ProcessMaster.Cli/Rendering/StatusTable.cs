@@ -57,6 +57,13 @@ internal static class StatusTable
             Append(text, row, widths, shown);
         }
 
+        // The limits its main process runs with (asked for one service): inherited from the daemon unless set.
+        foreach (var service in status.Services.Where(s => s.Limits is { Count: > 0 }))
+        {
+            text.Append(service.Name).Append(" limits: ")
+                .Append(string.Join(", ", service.Limits!.Select(l => l.Soft == l.Hard ? $"{l.Name} {l.Soft}" : $"{l.Name} {l.Soft} (hard {l.Hard})"))).Append('\n');
+        }
+
         // Why each FAILED service failed: too long for a column, and what the operator needs first.
         foreach (var failed in status.Services.Where(s => s is { State: "FAILED", LastError: not null }))
         {

@@ -20,11 +20,12 @@ internal sealed partial class ControlApi
         // Each service costs a handful of cgroup file reads; they are independent, so use every core.
         var statuses = new ServiceStatus[targets.Count];
         Parallel.For(0, targets.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => statuses[i] = Describe(targets[i], now));
+            i => statuses[i] = Describe(targets[i], now, detailed: name is not null));
         return new StatusResult(now, [.. statuses]);
     }
 
-    private ServiceStatus Describe(ServiceSupervisor service, DateTimeOffset now)
+    /// <param name="detailed">One service was asked for: what is read from its main process too.</param>
+    private ServiceStatus Describe(ServiceSupervisor service, DateTimeOffset now, bool detailed)
     {
         var snapshot = service.Snapshot;
         var definition = snapshot.Definition;
@@ -47,6 +48,9 @@ internal sealed partial class ControlApi
             LastExitCode = snapshot.LastExit?.Code,
             LastExitSignal = snapshot.LastExit?.Signal is { } signal ? Core.Configuration.Values.SignalName.Format(signal) : null,
             LastError = snapshot.LastError,
+            Limits = detailed && snapshot.MainPid is { } main
+                ? [.. Core.Processes.ProcLimits.Read(main).Select(l => new LimitStatus(l.Name, l.Soft, l.Hard))]
+                : null,
             LastRun = snapshot.LastStartAttempt,
             NextRun = snapshot.NextRun,
             Schedule = definition.Schedule?.Cron.Text,

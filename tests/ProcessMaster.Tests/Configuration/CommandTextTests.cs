@@ -67,6 +67,25 @@ public class CommandTextTests
         ], DotenvText.Parse(text));
     }
 
+    [Fact]
+    public void ProcLimits_AreReadAsProcessLimitsNamesThem()
+    {
+        const string text = """
+            Limit                     Soft Limit           Hard Limit           Units
+            Max cpu time              unlimited            unlimited            seconds
+            Max stack size            8388608              unlimited            bytes
+            Max core file size        0                    unlimited            bytes
+            Max processes             96367                96367                processes
+            Max open files            1024                 1048576              files
+            Max locked memory         8388608              8388608              bytes
+            """;
+        Assert.Equal(
+        [
+            new("open_files", "1024", "1048576"), new("processes", "96367", "96367"), new("core_size", "0", "unlimited"),
+            new("locked_memory", "8388608", "8388608"), new("stack_size", "8388608", "unlimited"),
+        ], Core.Processes.ProcLimits.Parse(text));
+    }
+
     [Theory]
     [InlineData("A=1\njust words\n", "line 2")]
     [InlineData("A=1\n\n=x\n", "line 3")]
