@@ -51,7 +51,8 @@ public class DaemonMemoryTests
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message}; the daemon said:\n{daemon.Output[^Math.Min(daemon.Output.Length, 6000)..]}", e);
+            var alive = daemon.HasExited ? $"the daemon exited ({await daemon.ExitedAsync()})" : $"the daemon runs: {File.ReadAllText($"/proc/{daemon.Pid}/status").Split('\n').FirstOrDefault(l => l.StartsWith("State:", StringComparison.Ordinal))}";
+            throw new TimeoutException($"{e.Message}; {alive}; it said:\n{daemon.Output[^Math.Min(daemon.Output.Length, 6000)..]}", e);
         }
         var reloaded = CodeKib(daemon.Pid);
         var quiet = await CodeKibOnceAsync(daemon.Pid, kib => kib <= text / 4);

@@ -45,7 +45,7 @@ public readonly record struct RunEnd(ExitStatus? Exit, bool ExecFailed, TimeSpan
 }
 
 /// <summary>What to do when a service ended by itself, why, and the restart accounting to keep.</summary>
-public readonly record struct RestartVerdict(ServiceState Next, EndKind End, string Reason, RestartAccounting Restarts);
+public readonly record struct RestartVerdict(ServiceState Next, string Reason, RestartAccounting Restarts);
 
 /// <summary>
 /// The restart rule, pure. <c>never</c> ends in EXITED (success) or FAILED. <c>on-failure</c> ends a success in
@@ -65,11 +65,11 @@ public static class RestartDecision
         switch (settings.Policy, end)
         {
             case (RestartPolicy.Never or RestartPolicy.OnFailure, EndKind.Success):
-                return new(ServiceState.Exited, end, $"exited successfully ({ended}); policy {policy}", restarts with { FailedStarts = 0 });
+                return new(ServiceState.Exited, $"exited successfully ({ended}); policy {policy}", restarts with { FailedStarts = 0 });
             case (RestartPolicy.Never, _):
-                return new(ServiceState.Failed, end, $"{Describe(run, end, ended, settings)}; policy {policy}", restarts with { FailedStarts = inARow });
+                return new(ServiceState.Failed, $"{Describe(run, end, ended, settings)}; policy {policy}", restarts with { FailedStarts = inARow });
             case (RestartPolicy.Always, EndKind.Success):
-                return new(ServiceState.Backoff, end,
+                return new(ServiceState.Backoff,
                     $"ended ({ended}); restarting in {DurationText.Format(settings.Backoff)} (a successful end is not counted)", restarts with { FailedStarts = 0 });
         }
 
@@ -77,7 +77,7 @@ public static class RestartDecision
         var counted = restarts with { Crashes = recent, FailedStarts = inARow };
         if (recent.Length <= settings.MaxRestarts)
         {
-            return new(ServiceState.Backoff, end,
+            return new(ServiceState.Backoff,
                 $"{Describe(run, end, ended, settings)}; restarting in {DurationText.Format(settings.Backoff)} ({recent.Length} of {settings.MaxRestarts} restarts used in the window)",
                 counted);
         }
@@ -89,7 +89,7 @@ public static class RestartDecision
                 $"exited {inARow} times within {DurationText.Format(settings.MinUptime)} of start ({ended})",
             _ => $"tolerance exceeded: {recent.Length} failed starts or unexpected ends within {DurationText.Format(settings.Window)} (max_restarts={settings.MaxRestarts}; last: {ended})",
         };
-        return new(ServiceState.Failed, end, reason, counted);
+        return new(ServiceState.Failed, reason, counted);
     }
 
     private static string Describe(RunEnd run, EndKind end, string ended, RestartSettings settings) =>

@@ -29,9 +29,10 @@ public sealed partial class ServiceStateMachine
     };
 
     /// <summary>Why the run that just ended did: its command failed, it was found hung, it exited cleanly, or it crashed.</summary>
-    private Cause EndCause() =>
+    /// <param name="successfulExit">Whether the exit is a successful one (a listed code, its own stop signal); null: exit code 0 is.</param>
+    private Cause EndCause(bool? successfulExit = null) =>
         _s.Run.ExecError is not null ? CauseKind.StartFailure
         : _s is { State: ServiceState.Stopping, Stop.Reason: Supervision.StopReason.Liveness } ? CauseKind.LivenessFailure
-        : _s.LastExit is { Success: true } ? CauseKind.Exit
+        : successfulExit ?? _s.LastExit is { Success: true } ? CauseKind.Exit
         : CauseKind.Crash;
 }

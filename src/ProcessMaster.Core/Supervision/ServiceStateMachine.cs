@@ -533,7 +533,9 @@ public sealed partial class ServiceStateMachine
         var run = new RunEnd(EndedWith(), _s.Run.ExecError is not null, uptime, Hung: _s.Stop.Reason == Supervision.StopReason.Liveness);
         var verdict = RestartDecision.Decide(settings, Definition.Process.StopSignal, run, exit, _s.Restarts, _at.Monotonic);
         _s = _s with { Restarts = verdict.Restarts, LastError = verdict.Next == ServiceState.Failed ? verdict.Reason : _s.LastError };
-        SetState(verdict.Next, EndCause(), verdict.Reason, EndedWith());
+        // The cause is how it exited, however long it ran (a quick successful exit is a failed start, not a crash).
+        var successfulExit = run.Classify(settings with { MinUptime = TimeSpan.Zero }, Definition.Process.StopSignal) == EndKind.Success;
+        SetState(verdict.Next, EndCause(successfulExit), verdict.Reason, EndedWith());
         if (verdict.Next == ServiceState.Backoff)
         {
             ArmTimer(settings.Backoff);

@@ -35,6 +35,7 @@ public sealed class RestartPolicyMachineTests
         RunsThenEnds(h, 100, Up, ExitStatus.Exited(code));
         Assert.Equal(expected, h.State);
         Assert.Equal(expected == ServiceState.Backoff ? 1 : 0, h.Machine.Current.Restarts.Crashes.Length);
+        Assert.Equal(expected == ServiceState.Exited ? CauseKind.Exit : CauseKind.Crash, h.Recorded.OfType<StateChanged>().Last().Cause.Kind);
     }
 
     [Theory]
