@@ -236,6 +236,13 @@ internal static class DaemonHost
             booted.Task, server, manager, records, loop, logLoop, reaper, events, handOver);
         api.RegisterReexec(dispatcher, reexec);
         var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // .NET installs no handler for a signal ignored when it registers (nohup ignores SIGHUP): the daemon
+        // would then never reload, re-exec or stop on a signal. What it handles starts from the default.
+        foreach (var handled in (ReadOnlySpan<int>)[1, 2, 15, (int)SigUsr2])
+        {
+            Libc.SetSignalHandler(handled, 0);
+        }
+
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(c.Signal); });
         using var sigusr2 = PosixSignalRegistration.Create(SigUsr2, c =>

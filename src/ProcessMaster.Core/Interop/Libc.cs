@@ -147,6 +147,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    /// <summary>Sets a signal's disposition; <c>handler</c> 0 is SIG_DFL.</summary>
+    [LibraryImport("libc", EntryPoint = "signal")]
+    public static partial nint SetSignalHandler(int signal, nint handler);
+
     public const ulong MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
 
     [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
