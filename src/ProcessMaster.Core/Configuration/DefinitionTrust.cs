@@ -10,7 +10,7 @@ namespace ProcessMaster.Core.Configuration;
 /// anything. A file that one other user can change (an auto-service's <c>service.yml</c> in its own
 /// directory, say) defines a service of that user and nothing more: it runs as that user, in that user's
 /// directory, logs there, and cannot ask the root daemon for provisioning, the daemon's environment,
-/// another user's files, or a look-up of a device path. A file that a group or everyone can change is not loaded at all.
+/// another user's files (environment files outside its directory included), or a look-up of a device path. A file that a group or everyone can change is not loaded at all.
 /// </summary>
 public static class DefinitionTrust
 {
@@ -76,6 +76,16 @@ public static class DefinitionTrust
             if (path is not null && !Logs.ServiceLogFiles.IsContained(path, definition.WorkingDirectory))
             {
                 Add(key, $"{because}, so the daemon only writes its logs inside its working directory ({path} is not)");
+            }
+        }
+
+        // Read as root at every start: outside its directory, a root-owned file in dotenv form (another
+        // service's secrets) would become this service's environment.
+        foreach (var environmentFile in process.EnvironmentFiles)
+        {
+            if (!Logs.ServiceLogFiles.IsContained(environmentFile.Path, definition.WorkingDirectory))
+            {
+                Add("process.environment_file", $"{because}, so the daemon only reads its environment files inside its working directory ({environmentFile.Path} is not)");
             }
         }
 

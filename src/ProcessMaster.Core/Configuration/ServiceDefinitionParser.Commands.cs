@@ -10,26 +10,42 @@ public static partial class ServiceDefinitionParser
 {
     /// <summary>
     /// A command as its words, each with where it is written: an argv list as it is, a string split as a
-    /// POSIX shell would (<see cref="ShellWords"/>). Null when absent; an empty list when invalid (reported).
+    /// POSIX shell would (<see cref="ShellWords"/>). Null when absent or invalid (reported once, at the key).
     /// </summary>
     private static List<(string Word, SourceMark At)>? ParseCommand(YamlMap process, string key)
     {
         var node = process.Node(key);
-        if (node is YamlScalarNode { Value: { } text } scalar && !process.IsNull(key))
+        if (node is null || process.IsNull(key))
+        {
+            return null;
+        }
+
+        List<(string Word, SourceMark At)>? words;
+        if (node is YamlScalarNode { Value: { } text } scalar)
         {
             var at = new SourceMark(process.File, (int)scalar.Start.Line, (int)scalar.Start.Column, process.KeyPath(key));
             try
             {
-                return [.. ShellWords.Split(text).Select(word => (word, at))];
+                words = [.. ShellWords.Split(text).Select(word => (word, at))];
             }
             catch (FormatException e)
             {
                 process.ErrorAt(key, e.Message);
-                return [];
+                return null;
             }
         }
+        else
+        {
+            words = process.StringListWithMarks(key)?.ToList();
+        }
 
-        return node is null || process.IsNull(key) ? null : process.StringListWithMarks(key)?.ToList() ?? [];
+        if (words is { Count: > 0 } && words[0].Word.Length > 0)
+        {
+            return words;
+        }
+
+        process.ErrorAt(key, "must be a non-empty argv list or command line, e.g. [\"./run.sh\"] or \"./run.sh --port 8080\"");
+        return null;
     }
 
     private static EquatableArray<EnvironmentFileSetting> ParseEnvironmentFiles(YamlMap process, string workingDirectory)

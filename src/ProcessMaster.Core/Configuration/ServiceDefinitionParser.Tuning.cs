@@ -16,9 +16,9 @@ public static partial class ServiceDefinitionParser
         }
 
         var cpus = process.ParseObject("cpu_affinity", CpuList.Parse);
-        if (cpus is { Length: > 0 } && cpus[^1] >= Environment.ProcessorCount)
+        if (cpus is { Length: > 0 } && cpus.FirstOrDefault(cpu => !OnlineCpus.Value.Contains(cpu), -1) is var missing and >= 0)
         {
-            process.ErrorAt("cpu_affinity", $"CPU {cpus[^1]} does not exist on this host (it has CPUs 0-{Environment.ProcessorCount - 1})");
+            process.ErrorAt("cpu_affinity", $"CPU {missing} is not online on this host (it has CPUs {CpuList.Format(OnlineCpus.Value)})");
         }
 
         return settings with
@@ -31,6 +31,22 @@ public static partial class ServiceDefinitionParser
             OomScoreAdjust = (int?)process.Integer("oom_score_adjust", -1000, 1000),
         };
     }
+
+    /// <summary>
+    /// The host's CPUs, as the kernel lists them: not <see cref="Environment.ProcessorCount"/>, which counts only
+    /// what the daemon itself may use (its affinity, its cgroup's quota).
+    /// </summary>
+    private static readonly Lazy<int[]> OnlineCpus = new(() =>
+    {
+        try
+        {
+            return CpuList.Parse(File.ReadAllText("/sys/devices/system/cpu/online").Trim());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return [.. Enumerable.Range(0, Environment.ProcessorCount)];
+        }
+    });
 
     private static EquatableArray<ProcessLimit> ParseLimits(YamlMap process)
     {

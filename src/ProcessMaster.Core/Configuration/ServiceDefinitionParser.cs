@@ -138,16 +138,12 @@ public static partial class ServiceDefinitionParser
         }
 
         var start = ParseCommand(process, "start_command");
-        if (process.Has("start_command") && (start is null || start.Count == 0 || start[0].Word.Length == 0))
+        if (process.Has("start_command") && process.IsNull("start_command"))
         {
             process.ErrorAt("start_command", "must be a non-empty argv list or command line, e.g. [\"./run.sh\"] or \"./run.sh --port 8080\"");
         }
 
         var stopCommand = ParseCommand(process, "stop_command");
-        if (stopCommand is { Count: 0 } || stopCommand is { Count: > 0 } && stopCommand[0].Word.Length == 0)
-        {
-            process.ErrorAt("stop_command", "must be a non-empty argv list or command line");
-        }
 
         var signal = process.Parse("stop_signal", SignalName.Parse);
         if (stopCommand is not null && process.Has("stop_signal") && !process.IsNull("stop_signal"))
@@ -185,7 +181,7 @@ public static partial class ServiceDefinitionParser
         var decorate = process.Bool("decorate_argv0") ?? false;
 
         return Tune(process, new ProcessSettings(
-            new EquatableArray<string>(start is { Count: > 0 } ? start.Select(w => w.Word) : ["./run.sh"]),
+            new EquatableArray<string>(start is not null ? start.Select(w => w.Word) : ["./run.sh"]),
             signal ?? ProcessSettings.DefaultStopSignal,
             stopCommand is null ? (EquatableArray<string>?)null : new EquatableArray<string>(stopCommand.Select(w => w.Word)),
             TimeSpan.FromMilliseconds(grace),

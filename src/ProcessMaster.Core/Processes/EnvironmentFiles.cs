@@ -36,7 +36,8 @@ public static class EnvironmentFiles
             }
             catch (IOException e)
             {
-                throw new SpawnException($"environment_file {(e is UnsafeFileException || e.Message.StartsWith(file.Path, StringComparison.Ordinal) ? e.Message : $"{file.Path}: {e.Message}")}");
+                // The message names the file, or the component of its path that could not be reached.
+                throw new SpawnException($"environment_file {file.Path}: {(e.Message.StartsWith(file.Path + ": ", StringComparison.Ordinal) ? e.Message[(file.Path.Length + 2)..] : e.Message)}");
             }
 
             try
@@ -54,7 +55,14 @@ public static class EnvironmentFiles
 
     private static string ReadBounded(SafeFileHandle handle, string path)
     {
-        var buffer = new byte[MaxBytes + 1];
+        // Sized by the file, so a small file costs a small buffer; one byte more tells a file that grew.
+        var size = RandomAccess.GetLength(handle);
+        if (size > MaxBytes)
+        {
+            throw new IOException($"{path}: larger than {MaxBytes / 1024} KiB");
+        }
+
+        var buffer = new byte[size + 1];
         var length = 0;
         int read;
         while (length < buffer.Length && (read = RandomAccess.Read(handle, buffer.AsSpan(length), length)) > 0)
@@ -62,9 +70,9 @@ public static class EnvironmentFiles
             length += read;
         }
 
-        if (length > MaxBytes)
+        if (length > size)
         {
-            throw new IOException($"{path}: larger than {MaxBytes / 1024} KiB");
+            throw new IOException($"{path}: changed while it was read");
         }
 
         try

@@ -13,6 +13,9 @@ namespace ProcessMaster.Core.Processes;
 /// </summary>
 public static class ServiceEnvironment
 {
+    /// <summary>What the configured variables may add up to once expanded: more than execve takes with the usual 8 MiB stack limit.</summary>
+    public const long MaxExpandedBytes = 4L << 20;
+
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /// <summary>What systemd tells the daemon about itself: never a service's business, even when it inherits the environment.</summary>
@@ -35,9 +38,18 @@ public static class ServiceEnvironment
             variables[key] = value;
         }
 
+        long expanded = 0;
         foreach (var variable in process.Environment)
         {
-            variables[variable.Name] = Expand(variable.Value, variables, $"process.environment {variable.Name}");
+            var value = Expand(variable.Value, variables, $"process.environment {variable.Name}");
+            // Each value is bounded; so is their sum, or many entries that repeat each other would still balloon the daemon.
+            expanded += value.Length;
+            if (expanded > MaxExpandedBytes)
+            {
+                throw new SpawnException($"process.environment {variable.Name}: the variables are longer than {MaxExpandedBytes >> 20} MiB once expanded");
+            }
+
+            variables[variable.Name] = value;
         }
 
         return variables;
@@ -56,7 +68,17 @@ public static class ServiceEnvironment
 
     private static string Expand(string template, Dictionary<string, string> variables, string what)
     {
-        var value = VariableTemplate.Expand(template, name => variables.GetValueOrDefault(name), out var missing);
+        string value;
+        string? missing;
+        try
+        {
+            value = VariableTemplate.Expand(template, name => variables.GetValueOrDefault(name), out missing);
+        }
+        catch (FormatException e)
+        {
+            throw new SpawnException($"{what}: {e.Message}");
+        }
+
         return missing is null
             ? value
             : throw new SpawnException($"{what}: ${{{missing}}} is not set (not in the base environment, an environment_file or process.environment)");

@@ -36,12 +36,15 @@ public readonly record struct RunEnd(ExitStatus? Exit, bool ExecFailed, TimeSpan
             return EndKind.Unexpected; // however it exited once stopped
         }
 
-        var success = Exit is { } exit && (exit.Code is { } code ? settings.SuccessExitCodes.Contains(code) : exit.Signal == stopSignal);
         // Only a policy that restarts retries a failed start; with never, a quick clean exit is just that.
         return settings.Policy != RestartPolicy.Never && Uptime is { } up && up < settings.MinUptime ? EndKind.FailedStart
-            : success ? EndKind.Success
+            : ExitedSuccessfully(settings, stopSignal) ? EndKind.Success
             : EndKind.Unexpected;
     }
+
+    /// <summary>Its exit, however long it ran: a code in <c>success_exit_codes</c>, or its own stop signal.</summary>
+    public bool ExitedSuccessfully(RestartSettings settings, int stopSignal) =>
+        !ExecFailed && !Hung && Exit is { } exit && (exit.Code is { } code ? settings.SuccessExitCodes.Contains(code) : exit.Signal == stopSignal);
 }
 
 /// <summary>What to do when a service ended by itself, why, and the restart accounting to keep.</summary>

@@ -534,8 +534,7 @@ public sealed partial class ServiceStateMachine
         var verdict = RestartDecision.Decide(settings, Definition.Process.StopSignal, run, exit, _s.Restarts, _at.Monotonic);
         _s = _s with { Restarts = verdict.Restarts, LastError = verdict.Next == ServiceState.Failed ? verdict.Reason : _s.LastError };
         // The cause is how it exited, however long it ran (a quick successful exit is a failed start, not a crash).
-        var successfulExit = run.Classify(settings with { MinUptime = TimeSpan.Zero }, Definition.Process.StopSignal) == EndKind.Success;
-        SetState(verdict.Next, EndCause(successfulExit), verdict.Reason, EndedWith());
+        SetState(verdict.Next, EndCause(run.ExitedSuccessfully(settings, Definition.Process.StopSignal)), verdict.Reason, EndedWith());
         if (verdict.Next == ServiceState.Backoff)
         {
             ArmTimer(settings.Backoff);

@@ -48,6 +48,22 @@ public class CommandTextTests
         Assert.Equal([new VariableReference("A", null, 0), new VariableReference("B", "x y", 5)], VariableTemplate.References("${A} ${B:-x y}"));
     }
 
+    [Fact]
+    public void Templates_ThatRepeatEachOther_StopAtTheLengthOfOneArgument()
+    {
+        // Each doubles the one before: 2^40 characters unbounded.
+        var values = new Dictionary<string, string> { ["A0"] = new('x', 1000) };
+        var failure = Record.Exception(() =>
+        {
+            for (var i = 1; i <= 40; i++)
+            {
+                values[$"A{i}"] = VariableTemplate.Expand($"${{A{i - 1}}}${{A{i - 1}}}", values.GetValueOrDefault, out _);
+            }
+        });
+        Assert.IsType<FormatException>(failure);
+        Assert.All(values.Values, v => Assert.True(v.Length <= VariableTemplate.MaxExpandedLength));
+    }
+
     [Theory]
     [InlineData("${HOST")]
     [InlineData("${}")]

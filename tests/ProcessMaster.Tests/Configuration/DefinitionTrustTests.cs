@@ -80,6 +80,7 @@ public sealed class DefinitionTrustTests : IDisposable
               start_command: ["./run.sh"]
               user: root
               inherit_environment: true
+              environment_file: [./own.env, /etc/processmaster/secrets.env]
             logs:
               stdout: /etc/cron.d/evil
             provisioning:
@@ -99,6 +100,7 @@ public sealed class DefinitionTrustTests : IDisposable
         Assert.Contains("process.inherit_environment", keys);
         Assert.Contains("provisioning", keys);
         Assert.Contains("logs.stdout", keys);
+        Assert.Single(catalog.Problems, p => p.Key == "process.environment_file" && p.Message.Contains("/etc/processmaster/secrets.env", StringComparison.Ordinal));
         Assert.All(catalog.Problems.Where(p => p.Key == "process.user"), p => Assert.Contains("can be changed by app (uid 1000)", p.Message));
     }
 

@@ -273,7 +273,7 @@ public class ServiceDefinitionParserTests
     [InlineData("io_scheduling: realtime:8", "process.io_scheduling", "level must be 0")]
     [InlineData("io_scheduling: idle:1", "process.io_scheduling", "idle takes no level")]
     [InlineData("cpu_affinity: \"3-1\"", "process.cpu_affinity", "runs backwards")]
-    [InlineData("cpu_affinity: \"1023\"", "process.cpu_affinity", "does not exist on this host")]
+    [InlineData("cpu_affinity: \"1023\"", "process.cpu_affinity", "not online on this host")]
     [InlineData("oom_score_adjust: -1001", "process.oom_score_adjust", "between -1000 and 1000")]
     public void ProcessTuning_BadValuesAreErrorsAtTheirKey(string line, string key, string message)
     {

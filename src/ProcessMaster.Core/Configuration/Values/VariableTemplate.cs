@@ -15,6 +15,9 @@ public readonly record struct VariableReference(string Name, string? Default, in
 /// </summary>
 public static class VariableTemplate
 {
+    /// <summary>The longest text an expansion may give: Linux's limit on one argument or environment string (MAX_ARG_STRLEN).</summary>
+    public const int MaxExpandedLength = 128 * 1024;
+
     /// <summary>The references of <paramref name="text"/>, in order.</summary>
     /// <exception cref="FormatException">An unclosed <c>${</c> or a name that is not a variable name.</exception>
     public static List<VariableReference> References(string text)
@@ -26,6 +29,8 @@ public static class VariableTemplate
     /// <paramref name="text"/> with every reference replaced by what <paramref name="lookup"/> gives (or its
     /// default); <paramref name="missing"/> names the first variable that is neither set nor defaulted.
     /// </summary>
+    /// <exception cref="FormatException">The result would be longer than <see cref="MaxExpandedLength"/>
+    /// (values that repeat each other grow exponentially).</exception>
     public static string Expand(string text, Func<string, string?> lookup, out string? missing)
     {
         missing = null;
@@ -47,6 +52,11 @@ public static class VariableTemplate
             {
                 missing ??= reference.Name;
                 continue;
+            }
+
+            if (result.Length + value.Length > MaxExpandedLength)
+            {
+                throw new FormatException($"longer than {MaxExpandedLength / 1024} KiB once expanded");
             }
 
             result.Append(value);
