@@ -54,7 +54,8 @@ public class DaemonMemoryTests
             var alive = daemon.HasExited ? $"the daemon exited ({await daemon.ExitedAsync()})" : $"the daemon runs: {File.ReadAllText($"/proc/{daemon.Pid}/status").Split('\n').FirstOrDefault(l => l.StartsWith("State:", StringComparison.Ordinal))}";
             // Whether the reload happened and only its line was not seen, or it did not happen.
             var status = daemon.HasExited ? "" : (await daemon.PmctlAsync("status", "added")).Output;
-            throw new TimeoutException($"{e.Message}; {alive}; status of added: {status}; it said:\n{daemon.Output[^Math.Min(daemon.Output.Length, 6000)..]}", e);
+            var signals = daemon.HasExited ? "" : ProcessTable.SignalsAndThreads(daemon.Pid);
+            throw new TimeoutException($"{e.Message}; {alive}; status of added: {status}; {signals}; it said:\n{daemon.Output[^Math.Min(daemon.Output.Length, 6000)..]}", e);
         }
         var reloaded = CodeKib(daemon.Pid);
         var quiet = await CodeKibOnceAsync(daemon.Pid, kib => kib <= text / 4);

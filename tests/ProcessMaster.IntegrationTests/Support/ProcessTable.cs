@@ -42,4 +42,30 @@ public static class ProcessTable
             return "";
         }
     }
+
+    /// <summary>
+    /// For a failure message: the process's signal masks (pending, blocked, ignored, caught) and each
+    /// thread's name, state and kernel wait channel, so a handler that never ran shows why.
+    /// </summary>
+    public static string SignalsAndThreads(int pid)
+    {
+        try
+        {
+            var masks = File.ReadLines($"/proc/{pid}/status")
+                .Where(l => l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("ShdPnd", StringComparison.Ordinal))
+                .Select(l => l.Replace('\t', ' '));
+            var threads = System.IO.Directory.EnumerateDirectories($"/proc/{pid}/task").Select(task =>
+            {
+                var name = File.ReadAllText($"{task}/comm").Trim();
+                var stat = File.ReadAllText($"{task}/stat");
+                var wchan = File.Exists($"{task}/wchan") ? File.ReadAllText($"{task}/wchan") : "?";
+                return $"{Path.GetFileName(task)} {name} {stat[stat.LastIndexOf(')') + 2]} {wchan}";
+            });
+            return string.Join("; ", masks) + "\nthreads: " + string.Join(", ", threads);
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
 }
