@@ -17,7 +17,7 @@ internal static class PmctlCommandLine
         foreach (var command in new[]
                  {
                      StatusCommand.Create(), EventsCommand.Create(), LogsCommand.Create(),
-                     LifecycleCommands.Start(), LifecycleCommands.Stop(), LifecycleCommands.Restart(),
+                     LifecycleCommands.Start(), LifecycleCommands.Stop(), LifecycleCommands.Restart(), LifecycleCommands.Signal(),
                      DefinitionCommands.Enable(), DefinitionCommands.Disable(), DefinitionCommands.Update(),
                      VersionCommands.Version(), VersionCommands.ServerVersion(), PerfMetricsCommand.Create(), PsCommand.Create(), FlagCommands.Flag(), FlagCommands.Unflag(),
                      AdminCommands.List(), AdminCommands.Ps(), AdminCommands.Run(), AdminCommands.Kill(),

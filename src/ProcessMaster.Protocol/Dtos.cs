@@ -119,6 +119,11 @@ public sealed record EventsResult(List<EventRecord> Events);
 /// <param name="NoDeps">Start without starting (or waiting for) what it depends on; stop without stopping what depends on it.</param>
 public sealed record TargetParams(string Name, bool Force = false, bool NoDeps = false);
 
+/// <param name="Names">Services, or <c>all</c> (every service that has processes now).</param>
+/// <param name="Signal">A name (<c>SIGHUP</c>, <c>HUP</c>) or a number.</param>
+/// <param name="Main">The main process only, not the whole cgroup.</param>
+public sealed record SignalParams(List<string> Names, string Signal, bool Main = false);
+
 /// <param name="Code">What became of it: <c>ok</c>, <c>already_running</c>, <c>already_stopped</c>, <c>skipped</c>, <c>waiting</c>, <c>pending</c>, <c>refused</c>, <c>cancelled</c>, <c>failed</c>.</param>
 public sealed record TargetOutcome(string Name, bool Ok, string Message, string? Code = null);
 

@@ -19,6 +19,7 @@ namespace ProcessMaster.Protocol;
 [JsonSerializable(typeof(EventsResult))]
 [JsonSerializable(typeof(EventRecord))]
 [JsonSerializable(typeof(TargetParams))]
+[JsonSerializable(typeof(SignalParams))]
 [JsonSerializable(typeof(OperationResult))]
 [JsonSerializable(typeof(LogsParams))]
 [JsonSerializable(typeof(LogsResult))]

@@ -39,6 +39,7 @@ public static class Methods
     public static RpcMethod<TargetParams, OperationResult> Start { get; } = new("start", j => j.TargetParams, j => j.OperationResult);
     public static RpcMethod<TargetParams, OperationResult> Stop { get; } = new("stop", j => j.TargetParams, j => j.OperationResult);
     public static RpcMethod<TargetParams, OperationResult> Restart { get; } = new("restart", j => j.TargetParams, j => j.OperationResult);
+    public static RpcMethod<SignalParams, OperationResult> Signal { get; } = new("signal", j => j.SignalParams, j => j.OperationResult);
     public static RpcMethod<NameParams, UpdateResult> Enable { get; } = new("enable", j => j.NameParams, j => j.UpdateResult);
     public static RpcMethod<NameParams, UpdateResult> Disable { get; } = new("disable", j => j.NameParams, j => j.UpdateResult);
     public static RpcMethod<EmptyParams, UpdateResult> Update { get; } = new("update", j => j.EmptyParams, j => j.UpdateResult);

@@ -17,6 +17,22 @@ internal static class LifecycleCommands
         "Stop, then start a service (or all enabled services). Returns once it runs again.", withForce: true,
         "Start it again now, whatever its dependencies");
 
+    /// <summary><c>pmctl signal SIGNAL NAME... [--main]</c>.</summary>
+    public static Command Signal()
+    {
+        var signal = new Argument<string>("SIGNAL") { Description = "A signal name (HUP, SIGUSR1) or number" };
+        var names = new Argument<string[]>("NAME") { Description = "Services, or 'all' (every service with processes now)", Arity = ArgumentArity.OneOrMore };
+        var main = new Option<bool>("--main") { Description = "Only the main process, not every process of the service's cgroup" };
+        var command = new Command("signal", "Send a signal to a running service's processes (reopen logs, reload, dump state). Refused for a service that runs nothing.")
+        {
+            signal, names, main,
+        };
+        command.SetAction((result, cancellation) => DaemonConnection.RunAsync(result, async client =>
+            Report(await client.CallAsync(Methods.Signal, new SignalParams([.. result.GetValue(names)!], result.GetValue(signal)!, result.GetValue(main)), cancellation)),
+            cancellation));
+        return command;
+    }
+
     private static Command Create(RpcMethod<TargetParams, OperationResult> method, string name, string description, bool withForce, string noDepsDescription)
     {
         var target = new Argument<string>("NAME") { Description = "A service, or 'all'" };
@@ -29,20 +45,24 @@ internal static class LifecycleCommands
         }
 
         command.SetAction((result, cancellation) => DaemonConnection.RunAsync(result, async client =>
-        {
-            var outcome = await client.CallAsync(method, new TargetParams(result.GetValue(target)!, withForce && result.GetValue(force), result.GetValue(noDeps)), cancellation);
-            foreach (var item in outcome.Results)
-            {
-                (item.Ok ? Console.Out : Console.Error).WriteLine($"{item.Name}: {item.Message}");
-            }
-
-            if (outcome.Results.Count == 0)
-            {
-                Console.WriteLine("(no services)");
-            }
-
-            return outcome.Ok ? ExitCodes.Success : ExitCodes.Failed;
-        }, cancellation));
+            Report(await client.CallAsync(method, new TargetParams(result.GetValue(target)!, withForce && result.GetValue(force), result.GetValue(noDeps)), cancellation)),
+            cancellation));
         return command;
+    }
+
+    /// <summary>One line per service, failures on stderr; exit 1 when any failed.</summary>
+    private static int Report(OperationResult outcome)
+    {
+        foreach (var item in outcome.Results)
+        {
+            (item.Ok ? Console.Out : Console.Error).WriteLine($"{item.Name}: {item.Message}");
+        }
+
+        if (outcome.Results.Count == 0)
+        {
+            Console.WriteLine("(no services)");
+        }
+
+        return outcome.Ok ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

@@ -122,6 +122,8 @@ public sealed class ServiceCgroup(CgroupLayout layout, LimitWriter limits, strin
     /// </summary>
     public int Signal(int signal) => GroupSignals.Send(layout, Group, Pids(), signal);
 
+    public bool SignalOne(int pid, int signal) => GroupSignals.Send(layout, Group, [pid], signal) == 1;
+
     public CgroupUsage ReadUsage() =>
         new(_memoryFile is null ? null : CgroupFs.ReadNumber(_v1MemoryDirectory ?? _directory, _memoryFile),
             CgroupFs.ReadKeyedNumber(_directory, "cpu.stat", "usage_usec "u8));

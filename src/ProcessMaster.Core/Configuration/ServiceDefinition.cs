@@ -53,7 +53,7 @@ public sealed record ServiceDefinition
 }
 
 /// <summary>The <c>process:</c> section.</summary>
-/// <param name="StopSignal">Signal number sent to every process when there is no stop command.</param>
+/// <param name="StopSignal">Signal number a stop sends (after the stop command, when there is one and it failed or <see cref="SignalAfterStopCommand"/>).</param>
 public sealed record ProcessSettings(
     EquatableArray<string> StartCommand,
     int StopSignal,
@@ -88,6 +88,55 @@ public sealed record ProcessSettings(
 
     /// <summary>Written to <c>/proc/PID/oom_score_adj</c>, -1000 (never killed) to 1000; null: the daemon's.</summary>
     public int? OomScoreAdjust { get; init; }
+
+    /// <summary>Which processes a stop signals: all of them, or the main process only.</summary>
+    public KillMode KillMode { get; init; }
+
+    /// <summary>When the service has ended: once its cgroup is empty, or once its main process has.</summary>
+    public ExitType ExitType { get; init; }
+
+    /// <summary>
+    /// Both <c>stop_command</c> and <c>stop_signal</c> are set: once the command ends, what remains gets the
+    /// signal. With the command alone, a command that succeeded is trusted to be stopping the service.
+    /// </summary>
+    public bool SignalAfterStopCommand { get; init; }
+}
+
+/// <summary><c>process.kill_mode</c>.</summary>
+public enum KillMode
+{
+    /// <summary>The stop signal goes to every process of the cgroup.</summary>
+    ControlGroup,
+
+    /// <summary>The stop signal goes to the main process; what remains at the grace's end is killed with the rest.</summary>
+    Mixed,
+}
+
+/// <summary><c>process.exit_type</c>.</summary>
+public enum ExitType
+{
+    /// <summary>The service runs while its cgroup holds a process (right for programs that daemonize).</summary>
+    Cgroup,
+
+    /// <summary>The service ends when its main process does; what it leaves behind is stopped.</summary>
+    Main,
+}
+
+public static class StopSettingNames
+{
+    public static string Name(this KillMode mode) => mode switch
+    {
+        KillMode.ControlGroup => "control-group",
+        KillMode.Mixed => "mixed",
+        _ => throw new System.Diagnostics.UnreachableException($"kill mode {(int)mode}"),
+    };
+
+    public static string Name(this ExitType type) => type switch
+    {
+        ExitType.Cgroup => "cgroup",
+        ExitType.Main => "main",
+        _ => throw new System.Diagnostics.UnreachableException($"exit type {(int)type}"),
+    };
 }
 
 /// <summary>

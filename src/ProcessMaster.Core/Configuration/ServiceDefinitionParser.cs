@@ -146,10 +146,6 @@ public static partial class ServiceDefinitionParser
         var stopCommand = ParseCommand(process, "stop_command");
 
         var signal = process.Parse("stop_signal", SignalName.Parse);
-        if (stopCommand is not null && process.Has("stop_signal") && !process.IsNull("stop_signal"))
-        {
-            process.ErrorAt("stop_signal", "choose exactly one of stop_signal and stop_command");
-        }
 
         var grace = process.Integer("stop_grace_period_ms", 0, 86_400_000) ?? (long)ProcessSettings.DefaultStopGracePeriod.TotalMilliseconds;
 
@@ -192,6 +188,19 @@ public static partial class ServiceDefinitionParser
             decorate)
         {
             EnvironmentFiles = environmentFiles,
+            KillMode = process.Parse("kill_mode", text => text.Trim() switch
+            {
+                "control-group" => KillMode.ControlGroup,
+                "mixed" => KillMode.Mixed,
+                _ => throw new FormatException($"'{text}' is not a kill mode; use control-group or mixed"),
+            }) ?? KillMode.ControlGroup,
+            ExitType = process.Parse("exit_type", text => text.Trim() switch
+            {
+                "cgroup" => ExitType.Cgroup,
+                "main" => ExitType.Main,
+                _ => throw new FormatException($"'{text}' is not an exit type; use cgroup or main"),
+            }) ?? ExitType.Cgroup,
+            SignalAfterStopCommand = stopCommand is not null && signal is not null,
         });
     }
 

@@ -52,6 +52,9 @@ public static class EventText
         RunOvertime o => $"run exceeded max_time_per_run={DurationText.Format(o.Limit)}; stopping it",
         Adopted a => Adoption(a),
         LeftoversFound l => $"found {l.Pids.Count} process(es) left by an earlier daemon ({string.Join(',', l.Pids)}); killing them so the service starts fresh",
+        SignalSent { MainPid: { } main } s => s.Processes == 1
+            ? $"sent {SignalName.Format(s.Signal)} to the main process ({main})"
+            : $"{SignalName.Format(s.Signal)} not sent: the main process ({main}) is no longer in the service's cgroup",
         SignalSent s => $"sent {SignalName.Format(s.Signal)} to {s.Processes} process(es)",
         StopProgress p => Stop(p),
         StopStuck s => $"still running after cgroup.kill: pid(s) {string.Join(',', s.Pids)} remain",
@@ -132,14 +135,16 @@ public static class EventText
     {
         StopStep.CommandRunning => "running stop_command",
         StopStep.GraceStarted => $"waiting up to {DurationText.Format(p.Grace ?? TimeSpan.Zero)} before cgroup.kill",
-        StopStep.CommandNotStarted => $"stop_command could not be started ({p.Error}); sending SIGTERM",
+        StopStep.CommandNotStarted => $"stop_command could not be started ({p.Error}){Follows(p)}",
         StopStep.CommandNotExecuted => $"stop_command: {p.Error}",
-        StopStep.CommandSucceeded => "stop_command succeeded",
-        StopStep.CommandFailed => $"stop_command failed ({p.Exit}){(p.SignalFollows ? "; sending SIGTERM" : "")}",
+        StopStep.CommandSucceeded => $"stop_command succeeded{Follows(p)}",
+        StopStep.CommandFailed => $"stop_command failed ({p.Exit}){Follows(p)}",
         StopStep.CommandTimedOut => "stop_command did not finish within the grace period; killing everything (cgroup.kill)",
         StopStep.GraceExpired => "grace period expired; killing what is left (cgroup.kill)",
         _ => throw Unlisted(p),
     };
+
+    private static string Follows(StopProgress p) => p.SignalFollows is { } signal ? $"; sending {SignalName.Format(signal)}" : "";
 
     private static string Probe(ProbeChanged p) => p.Verdict switch
     {

@@ -11,8 +11,14 @@ public sealed record SpawnMain : ServiceEffect;
 
 public sealed record SpawnStopCommand : ServiceEffect;
 
-/// <summary>Signal every process of the service (then SIGCONT, so stopped processes see it).</summary>
-public sealed record SignalAll(int Signal) : ServiceEffect;
+/// <summary>
+/// Signal every process of the service (then SIGCONT, so stopped processes see it); <paramref name="Answer"/>,
+/// an operator's request, hears how many got it.
+/// </summary>
+public sealed record SignalAll(int Signal, OperationWaiter? Answer = null) : ServiceEffect;
+
+/// <summary>Signal the main process alone (then SIGCONT), if it is still in the service's cgroup.</summary>
+public sealed record SignalMain(int Pid, int Signal, OperationWaiter? Answer = null) : ServiceEffect;
 
 /// <summary>SIGKILL the main process by pid (it may not have joined the cgroup yet).</summary>
 public sealed record KillMain(int Pid) : ServiceEffect;

@@ -165,6 +165,10 @@ public sealed partial class ServiceManager(SupervisorContext context)
         return [.. results.OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>Signals each of <paramref name="targets"/> (<c>pmctl signal</c>); dependencies play no part.</summary>
+    public Task<IReadOnlyList<TargetResult>> SignalAsync(IReadOnlyList<ServiceSupervisor> targets, int signal, bool mainOnly) =>
+        RunAsync(targets, s => s.SignalAsync(signal, mainOnly));
+
     public Task<IReadOnlyList<TargetResult>> RestartAsync(IReadOnlyList<ServiceSupervisor> targets, bool force, bool all, bool noDeps = false, string? by = null) =>
         RunAsync(StartPolicy.OperatorStart(targets, all, force), s => s.RestartAsync(force, noDeps, by));
 

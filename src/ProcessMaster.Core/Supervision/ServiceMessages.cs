@@ -53,6 +53,14 @@ public sealed record RestartRequest(bool Force = false, OperationWaiter? Waiter 
     public override bool IsFact => false;
 }
 
+/// <summary>An operator's signal to the service's processes (<c>pmctl signal</c>): all of them, or the main process only.</summary>
+public sealed record SignalRequest(int Signal, bool MainOnly, OperationWaiter Waiter) : ServiceMessage
+{
+    public override OperationWaiter? Caller => Waiter;
+
+    public override bool IsFact => false;
+}
+
 /// <summary>The main process was spawned (the shim runs; the command is not executed yet).</summary>
 public sealed record MainSpawned(int Pid) : ServiceMessage;
 

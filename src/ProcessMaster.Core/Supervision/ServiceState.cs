@@ -68,6 +68,12 @@ public enum StopReason
 
     /// <summary>The liveness probe (or the sd_notify watchdog) found it hung: once stopped it is handled as a crash.</summary>
     Liveness,
+
+    /// <summary>
+    /// With <c>exit_type: main</c>, the main process ended and left processes behind: they are stopped, then
+    /// the run's end is decided on the main process's exit.
+    /// </summary>
+    MainEnded,
 }
 
 public static class ServiceStateNames
@@ -110,5 +116,6 @@ public static class ServiceStateNames
         StopReason.Removed => "removed",
         StopReason.Leftovers => "leftovers",
         StopReason.Liveness => "liveness",
+        StopReason.MainEnded => "main process ended",
     };
 }

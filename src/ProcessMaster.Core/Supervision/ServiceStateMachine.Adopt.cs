@@ -100,6 +100,11 @@ public sealed partial class ServiceStateMachine
         if (_at.Populated)
         {
             Record(new Adopted(AdoptionOutcome.MainEnded));
+            if (Definition.Process.ExitType == Configuration.ExitType.Main)
+            {
+                EnterStopping(Supervision.StopReason.MainEnded); // what its main process left is not the service
+            }
+
             return;
         }
 

@@ -25,6 +25,7 @@ public sealed partial class ServiceStateMachine
         Supervision.StopReason.Disabled or Supervision.StopReason.Removed => CauseKind.Reload,
         Supervision.StopReason.Leftovers => CauseKind.Reexec,
         Supervision.StopReason.Liveness => CauseKind.LivenessFailure,
+        Supervision.StopReason.MainEnded => EndCause(),
         _ => throw new System.Diagnostics.UnreachableException($"stop reason {reason}"),
     };
 

@@ -18,7 +18,7 @@ public enum StopPhase
     Killed,
 }
 
-/// <summary>The stop sequence: stop_command or stop_signal, the grace period, then cgroup.kill.</summary>
+/// <summary>The stop sequence: stop_command and/or stop_signal, the grace period, then cgroup.kill.</summary>
 public sealed partial class ServiceStateMachine
 {
     private void OnStopRequest(StopRequest request)
@@ -61,9 +61,10 @@ public sealed partial class ServiceStateMachine
                 return;
             case ServiceState.Stopping:
                 Add(waiter, _stopWaiters);
-                if (_s.Stop.Reason == Supervision.StopReason.Restart && reason != Supervision.StopReason.Restart)
+                if (_s.Stop.Reason is Supervision.StopReason.Restart or Supervision.StopReason.MainEnded && reason != Supervision.StopReason.Restart)
                 {
-                    _s = _s with { Stop = _s.Stop with { Reason = reason } }; // a stop overrides a pending restart
+                    // A stop overrides a pending restart, and the end it would have decided on.
+                    _s = _s with { Stop = _s.Stop with { Reason = reason } };
                     FailWaitersOnRestartCancel(reason);
                 }
 
@@ -118,7 +119,7 @@ public sealed partial class ServiceStateMachine
         }
 
         var grace = Definition.Process.StopGracePeriod;
-        if (Definition.Process.StopCommand is not null)
+        if (Definition.Process.StopCommand is not null && reason != Supervision.StopReason.MainEnded)
         {
             Advance(StopPhase.StopCommand);
             Record(new StopProgress(StopStep.CommandRunning));
@@ -127,7 +128,7 @@ public sealed partial class ServiceStateMachine
         else
         {
             Advance(StopPhase.Grace);
-            Effect(new SignalAll(Definition.Process.StopSignal));
+            SendStopSignal();
         }
 
         Record(new StopProgress(StopStep.GraceStarted, Grace: grace));
@@ -145,13 +146,47 @@ public sealed partial class ServiceStateMachine
         _s = _s with { Stop = _s.Stop with { Phase = next } };
     }
 
+    /// <summary>
+    /// The stop signal, to the main process alone with <c>kill_mode: mixed</c> while it lives (a daemonized
+    /// service has no main process left to single out: all of it gets the signal then).
+    /// </summary>
+    private void SendStopSignal()
+    {
+        var signal = Definition.Process.StopSignal;
+        Effect(Definition.Process.KillMode == Configuration.KillMode.Mixed && _s.Run is { MainAlive: true, MainPid: { } main }
+            ? new SignalMain(main, signal)
+            : new SignalAll(signal));
+    }
+
+    /// <summary>An operator's signal: to what runs now, whatever the state; refused when nothing does.</summary>
+    private void OnSignal(SignalRequest request)
+    {
+        if (!HasProcesses)
+        {
+            Complete(request.Waiter, OperationOutcome.Failure($"not running ({_s.State.Name()}): no process to signal", OutcomeCode.Refused));
+        }
+        else if (!request.MainOnly)
+        {
+            Effect(new SignalAll(request.Signal, request.Waiter));
+        }
+        else if (_s.Run is { MainAlive: true, MainPid: { } main })
+        {
+            Effect(new SignalMain(main, request.Signal, request.Waiter));
+        }
+        else
+        {
+            Complete(request.Waiter, OperationOutcome.Failure(
+                "its main process has ended; other processes run in its cgroup (signal them without --main)", OutcomeCode.Refused));
+        }
+    }
+
     private void OnStopCommandFailed(string error)
     {
         if (Phase == StopPhase.StopCommand)
         {
-            Record(new StopProgress(StopStep.CommandNotStarted, Error: error, SignalFollows: true));
+            Record(new StopProgress(StopStep.CommandNotStarted, Error: error, SignalFollows: Definition.Process.StopSignal));
             Advance(StopPhase.Grace);
-            Effect(new SignalAll(Signals.Term));
+            SendStopSignal();
             CheckEnded();
         }
     }
@@ -159,23 +194,19 @@ public sealed partial class ServiceStateMachine
     private void OnStopCommandExited(ExitStatus status)
     {
         // The service may have ended (and the stop completed) before the stop command's own exit is
-        // seen; its outcome is recorded either way, the SIGTERM fallback only while it still matters.
+        // seen; its outcome is recorded either way, the signal that follows only while it still matters.
         var awaited = Phase == StopPhase.StopCommand;
-        if (status.Success)
-        {
-            Record(new StopProgress(StopStep.CommandSucceeded));
-        }
-        else
-        {
-            Record(new StopProgress(StopStep.CommandFailed, Exit: status, SignalFollows: awaited));
-        }
-
+        var signalFollows = awaited && HasProcesses && (!status.Success || Definition.Process.SignalAfterStopCommand);
+        int? follows = signalFollows ? Definition.Process.StopSignal : null;
+        Record(status.Success
+            ? new StopProgress(StopStep.CommandSucceeded, SignalFollows: follows)
+            : new StopProgress(StopStep.CommandFailed, Exit: status, SignalFollows: follows));
         if (awaited)
         {
             Advance(StopPhase.Grace);
-            if (!status.Success)
+            if (signalFollows)
             {
-                Effect(new SignalAll(Signals.Term));
+                SendStopSignal();
             }
         }
 
@@ -235,9 +266,9 @@ public sealed partial class ServiceStateMachine
             return;
         }
 
-        if (_s.Stop.Reason == Supervision.StopReason.Liveness)
+        if (_s.Stop.Reason is Supervision.StopReason.Liveness or Supervision.StopReason.MainEnded)
         {
-            Ended(); // hung: the restart policy decides, as after a crash
+            Ended(); // hung, or its main process ended: the restart policy decides, as after any end
             return;
         }
 

@@ -141,6 +141,7 @@ public sealed partial class ServiceStateMachine
             case StartRequest start: OnStart(start); break;
             case StopRequest stop: OnStopRequest(stop); break;
             case RestartRequest restart: OnRestart(restart); break;
+            case SignalRequest signal: OnSignal(signal); break;
             case MainSpawned spawned: OnMainSpawned(spawned); break;
             case SpawnFailed failed: OnSpawnFailed(failed.Error); break;
             case ExecCompleted exec: OnExecCompleted(exec); break;
@@ -437,6 +438,13 @@ public sealed partial class ServiceStateMachine
         }
 
         _s = _s with { Run = _s.Run with { MainAlive = false }, LastExit = exited.Status };
+        if (Definition.Process.ExitType == Configuration.ExitType.Main && _at.Populated &&
+            _s is { State: ServiceState.Running } or { State: ServiceState.Starting, Run.ExecConfirmed: true })
+        {
+            EnterStopping(Supervision.StopReason.MainEnded); // the service has ended: what its main process left goes too
+            return;
+        }
+
         if (_s.State == ServiceState.Running)
         {
             ReportProcessesLeft();

@@ -22,12 +22,21 @@ public sealed partial class ServiceSupervisor
                 break;
             case SignalAll signal:
                 var sent = _cgroup.Signal(signal.Signal);
-                if (signal.Signal is not Signals.Kill and not Signals.Cont)
+                if (Signals.NeedsContinue(signal.Signal))
                 {
                     _cgroup.Signal(Signals.Cont); // a stopped process only acts on the signal once continued
                 }
 
-                Record(new SignalSent(signal.Signal, sent));
+                Signalled(new SignalSent(signal.Signal, sent), signal.Answer);
+                break;
+            case SignalMain signal:
+                var delivered = _cgroup.SignalOne(signal.Pid, signal.Signal);
+                if (delivered && Signals.NeedsContinue(signal.Signal))
+                {
+                    _cgroup.SignalOne(signal.Pid, Signals.Cont);
+                }
+
+                Signalled(new SignalSent(signal.Signal, delivered ? 1 : 0, signal.Pid), signal.Answer);
                 break;
             case KillMain kill:
                 _context.Processes.KillIfAlive(kill.Pid);
@@ -182,6 +191,18 @@ public sealed partial class ServiceSupervisor
         catch (Exception e) when (e is SpawnException or CgroupException)
         {
             _followUps.Enqueue(new SpawnFailed(e.Message));
+        }
+    }
+
+    /// <summary>Records what a signal reached; an operator who asked for it hears the same.</summary>
+    private void Signalled(SignalSent sent, OperationWaiter? answer)
+    {
+        Record(sent);
+        if (answer is not null)
+        {
+            var text = sent.Render();
+            var outcome = sent.Processes > 0 ? OperationOutcome.Success(text) : OperationOutcome.Failure(text);
+            _answers.Add(() => answer.Complete(outcome));
         }
     }
 

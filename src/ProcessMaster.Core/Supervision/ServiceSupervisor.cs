@@ -108,6 +108,9 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     public async Task<OperationOutcome> RestartAsync(bool force = false, bool noDeps = false, string? by = null) =>
         Saved(await Request(waiter => new RestartRequest(force, waiter, noDeps, by)));
 
+    /// <summary>Sends <paramref name="signal"/> to the service's processes, or its main process only.</summary>
+    public Task<OperationOutcome> SignalAsync(int signal, bool mainOnly) => Request(waiter => new SignalRequest(signal, mainOnly, waiter));
+
     /// <summary>Hands the service a reloaded definition; the machine decides what that means for what runs.</summary>
     public Task<ReloadAction> ChangeDefinitionAsync(ServiceDefinition definition)
     {

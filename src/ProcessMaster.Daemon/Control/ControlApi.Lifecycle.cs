@@ -34,6 +34,49 @@ internal sealed partial class ControlApi
             Lifecycle.Stop => await manager.StopAsync(targets, parameters.NoDeps, actor),
             Lifecycle.Restart => await manager.RestartAsync(targets, parameters.Force, all, parameters.NoDeps, actor),
         };
+        return Reply(results);
+    }
+
+    /// <summary><c>signal</c>: to every process of each service (or its main process); <c>all</c> means every service with processes now.</summary>
+    private async Task<OperationResult> SignalAsync(SignalParams parameters, string actor)
+    {
+        if (manager.ShuttingDown)
+        {
+            throw new RpcException(RpcErrorCodes.Unavailable, "the daemon is shutting down");
+        }
+
+        int signal;
+        try
+        {
+            signal = SignalName.Parse(parameters.Signal);
+        }
+        catch (FormatException e)
+        {
+            throw RequestErrors.InvalidParams($"parameter 'signal': {e.Message}");
+        }
+
+        if (parameters.Names.Count == 0)
+        {
+            throw RequestErrors.InvalidParams("parameter 'names' must name at least one service (or all)");
+        }
+
+        var targets = parameters.Names
+            .SelectMany(name => name == ApplicationName.AllTarget
+                ? manager.Services.Values.Where(s => s.Snapshot.State.IsActive())
+                : manager.Targets(name))
+            .DistinctBy(s => s.Name)
+            .ToList();
+        var options = $"{SignalName.Format(signal)}{(parameters.Main ? " --main" : "")}";
+        foreach (var name in parameters.Names.Distinct())
+        {
+            events.Record(name == ApplicationName.AllTarget ? null : name, new OperatorAction(actor, "signal", name, options));
+        }
+
+        return Reply(await manager.SignalAsync(targets, signal, parameters.Main));
+    }
+
+    private static OperationResult Reply(IReadOnlyList<TargetResult> results)
+    {
         var outcomes = results.Select(r => new TargetOutcome(r.Name, r.Result.Ok, r.Result.Message, r.Result.CodeName)).ToList();
         return new OperationResult(outcomes.All(o => o.Ok), outcomes);
     }

@@ -27,6 +27,7 @@ internal sealed partial class ControlApi(
         dispatcher.Register(Methods.Start, (p, session) => LifecycleAsync(p, Lifecycle.Start, session.Actor));
         dispatcher.Register(Methods.Stop, (p, session) => LifecycleAsync(p, Lifecycle.Stop, session.Actor));
         dispatcher.Register(Methods.Restart, (p, session) => LifecycleAsync(p, Lifecycle.Restart, session.Actor));
+        dispatcher.Register(Methods.Signal, (p, session) => SignalAsync(p, session.Actor));
         dispatcher.Register(Methods.ServerVersion, (_, _) => Task.FromResult(new HelloResult(BuildIdentity.Current, BuildIdentity.Current.Describe(), generation)));
         dispatcher.Register(Methods.PerfMetrics, (p, _) => Task.FromResult(Metrics(p.Name)));
         dispatcher.Register(Methods.Processes, (p, _) => Task.FromResult(Processes(p.Name)));

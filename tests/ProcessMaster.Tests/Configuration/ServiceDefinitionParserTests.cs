@@ -238,6 +238,16 @@ public class ServiceDefinitionParserTests
     }
 
     [Fact]
+    public void StopSettings_KillModeExitType_AndAStopSignalBesideTheStopCommand()
+    {
+        var both = Valid("process:\n  working_directory: /w\n  stop_command: ./stop\n  stop_signal: SIGQUIT\n  kill_mode: mixed\n  exit_type: main\n").Process;
+        Assert.Equal((3, true, KillMode.Mixed, ExitType.Main), (both.StopSignal, both.SignalAfterStopCommand, both.KillMode, both.ExitType));
+
+        var commandOnly = Valid("process:\n  working_directory: /w\n  stop_command: ./stop\n").Process;
+        Assert.Equal((15, false, KillMode.ControlGroup, ExitType.Cgroup), (commandOnly.StopSignal, commandOnly.SignalAfterStopCommand, commandOnly.KillMode, commandOnly.ExitType));
+    }
+
+    [Fact]
     public void ProcessTuning_IsReadIntoWhatTheShimSets()
     {
         var p = Valid("""
@@ -297,7 +307,8 @@ public class ServiceDefinitionParserTests
 
     [Theory]
     [InlineData("process:\n  working_directory: /w\n  schedule: \"* * * * *\"\nrestart_policy:\n  policy: always\n", "restart_policy", "cannot have a restart_policy")]
-    [InlineData("process:\n  working_directory: /w\n  stop_signal: SIGINT\n  stop_command: [\"./stop\"]\n", "process.stop_signal", "choose exactly one")]
+    [InlineData("process:\n  working_directory: /w\n  kill_mode: process\n", "process.kill_mode", "not a kill mode")]
+    [InlineData("process:\n  working_directory: /w\n  exit_type: forking\n", "process.exit_type", "not an exit type")]
     [InlineData("application: \"../x\"\nprocess:\n  working_directory: /w\n", "application", "must not start with '.'")]
     [InlineData("application: \"x/../y\"\nprocess:\n  working_directory: /w\n", "application", "may only contain")]
     [InlineData("application: all\nprocess:\n  working_directory: /w\n", "application", "reserved")]

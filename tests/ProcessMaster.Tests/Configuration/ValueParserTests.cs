@@ -99,14 +99,18 @@ public class ValueParserTests
     [InlineData("SigKill", 9)]
     [InlineData("HUP", 1)]
     [InlineData("USR2", 12)]
-    public void SignalName_Parse_AcceptsNamesWithOrWithoutSig(string text, int expected) =>
+    [InlineData("15", 15)]
+    [InlineData("34", 34)]
+    public void SignalName_Parse_AcceptsNamesWithOrWithoutSig_AndNumbers(string text, int expected) =>
         Assert.Equal(expected, SignalName.Parse(text));
 
     [Theory]
-    [InlineData("15")]
+    [InlineData("0")]
+    [InlineData("65")]
+    [InlineData("-1")]
     [InlineData("SIGFOO")]
     [InlineData("")]
-    public void SignalName_Parse_RejectsNumbersAndUnknownNames(string text) =>
+    public void SignalName_Parse_RejectsUnknownNamesAndNumbers(string text) =>
         Assert.Throws<FormatException>(() => SignalName.Parse(text));
 
     [Theory]

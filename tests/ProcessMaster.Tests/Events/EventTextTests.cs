@@ -15,7 +15,7 @@ public class EventTextTests
         { new OperatorAction("root via pmctl", "start", "web", "--force --no-deps"), "operator", "start web --force --no-deps by root via pmctl" },
         { new OperatorAction("alice via web 10.0.0.1", "enable", Effect: "set global.enabled=true in /etc/pm/web.yml"), "operator",
             "enable by alice via web 10.0.0.1: set global.enabled=true in /etc/pm/web.yml" },
-        { new StopProgress(StopStep.CommandFailed, Exit: ExitStatus.Exited(2), SignalFollows: true), "stop", "stop_command failed (exit code 2); sending SIGTERM" },
+        { new StopProgress(StopStep.CommandFailed, Exit: ExitStatus.Exited(2), SignalFollows: 15), "stop", "stop_command failed (exit code 2); sending SIGTERM" },
         { new StopProgress(StopStep.GraceStarted, Grace: TimeSpan.FromSeconds(10)), "stop", "waiting up to 10s before cgroup.kill" },
         { new SignalSent(15, 3), "stop", "sent SIGTERM to 3 process(es)" },
         { new ProbeChanged(ProbeKind.Liveness, ProbeVerdict.LivenessFailed, "tcp 127.0.0.1:80", 3, "refused"), "health",

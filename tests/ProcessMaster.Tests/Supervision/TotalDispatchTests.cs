@@ -19,6 +19,7 @@ public class TotalDispatchTests
         new StartRequest(StartReason.Operator, Waiter: Waiter),
         new StopRequest(StopReason.Operator, Waiter),
         new RestartRequest(Waiter: Waiter),
+        new SignalRequest(1, false, Waiter),
         new MainSpawned(100),
         new SpawnFailed("no"),
         new ExecCompleted(100, null),
@@ -38,7 +39,7 @@ public class TotalDispatchTests
 
     private static readonly ServiceEffect[] Effects =
     [
-        new SpawnMain(), new SpawnStopCommand(), new SignalAll(15), new KillMain(100), new KillCgroup(), new WatchMain(100),
+        new SpawnMain(), new SpawnStopCommand(), new SignalAll(15), new SignalMain(100, 15), new KillMain(100), new KillCgroup(), new WatchMain(100),
         new ReportLeftovers(), new ArmTimer(TimeSpan.FromSeconds(1), 1), new CancelTimer(), new ArmScheduleTimer(TimeSpan.FromSeconds(1), 1),
         new CancelScheduleTimer(), new CompleteWaiter(new OperationWaiter(), OperationOutcome.Success("done")),
         new CompleteReload(new Reply<ReloadAction>(), ReloadAction.Updated), new FailStuckStop([]), new RecordEvent(new Core.Events.DependenciesMet()),

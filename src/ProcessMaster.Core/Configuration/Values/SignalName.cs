@@ -6,13 +6,22 @@ public static class SignalName
     private static readonly (string Name, int Number)[] Table =
     [
         ("HUP", 1), ("INT", 2), ("QUIT", 3), ("ABRT", 6), ("KILL", 9), ("USR1", 10), ("USR2", 12),
-        ("ALRM", 14), ("TERM", 15), ("CHLD", 17), ("CONT", 18), ("STOP", 19), ("TSTP", 20), ("WINCH", 28),
-        ("PWR", 30),
+        ("ALRM", 14), ("TERM", 15), ("CHLD", 17), ("CONT", 18), ("STOP", 19), ("TSTP", 20), ("TTIN", 21),
+        ("TTOU", 22), ("URG", 23), ("XCPU", 24), ("XFSZ", 25), ("VTALRM", 26), ("PROF", 27), ("WINCH", 28),
+        ("IO", 29), ("PWR", 30), ("SYS", 31),
     ];
 
-    /// <summary>Returns the signal number of a name such as <c>SIGTERM</c> or <c>term</c>.</summary>
+    /// <summary>Linux's last real-time signal: a number up to it is a signal.</summary>
+    private const int Last = 64;
+
+    /// <summary>Returns the signal number of a name such as <c>SIGTERM</c> or <c>term</c>, or of a number (1 to 64).</summary>
     public static int Parse(string text)
     {
+        if (int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var given))
+        {
+            return given is >= 1 and <= Last ? given : throw new FormatException($"signal {given} does not exist; signals are 1 to {Last}");
+        }
+
         var name = text.Trim().ToUpperInvariant();
         if (name.StartsWith("SIG", StringComparison.Ordinal))
         {

@@ -50,8 +50,8 @@ public sealed record Adopted(AdoptionOutcome Outcome, int? Pid = null, DateTimeO
 /// <summary>Processes an earlier daemon left in the cgroup are killed so that the service starts fresh.</summary>
 public sealed record LeftoversFound(IReadOnlyList<int> Pids) : Event;
 
-/// <summary>The stop signal (or SIGTERM after a failed stop command) went to every process of the service.</summary>
-public sealed record SignalSent(int Signal, int Processes) : Event;
+/// <summary>A signal went to the service's processes: to every one, or (<paramref name="MainPid"/>) to the main process alone.</summary>
+public sealed record SignalSent(int Signal, int Processes, int? MainPid = null) : Event;
 
 public enum StopStep
 {
@@ -68,8 +68,8 @@ public enum StopStep
 /// <summary>A step of the stop sequence.</summary>
 /// <param name="Grace">How long it waits before cgroup.kill (<see cref="StopStep.GraceStarted"/>).</param>
 /// <param name="Exit">The stop command's end (<see cref="StopStep.CommandFailed"/>).</param>
-/// <param name="SignalFollows">SIGTERM is sent because the stop command failed.</param>
-public sealed record StopProgress(StopStep Step, TimeSpan? Grace = null, ExitStatus? Exit = null, string? Error = null, bool SignalFollows = false) : Event;
+/// <param name="SignalFollows">The signal sent next, to what the stop command left (it failed, or stop_signal is set beside it).</param>
+public sealed record StopProgress(StopStep Step, TimeSpan? Grace = null, ExitStatus? Exit = null, string? Error = null, int? SignalFollows = null) : Event;
 
 /// <summary>cgroup.kill did not empty the cgroup within its timeout: these processes remain.</summary>
 public sealed record StopStuck(IReadOnlyList<int> Pids) : Event;

@@ -38,6 +38,9 @@ public interface IServiceCgroup : IDisposable
     /// <summary>Sends <paramref name="signal"/> to every process in the group; returns how many got it.</summary>
     int Signal(int signal);
 
+    /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/> if it is in the group; returns whether it got it.</summary>
+    bool SignalOne(int pid, int signal);
+
     /// <summary>Removes the groups; they must hold no process.</summary>
     bool Remove();
 }

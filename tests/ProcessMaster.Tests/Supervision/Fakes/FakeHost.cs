@@ -272,12 +272,12 @@ internal sealed class FakeHost : IServiceCgroups, IProcessSpawner, IEventSink, I
     }
 
     /// <summary>Every process in <paramref name="cgroup"/> gets <paramref name="signal"/>; those that act on it end.</summary>
-    internal int Signal(FakeCgroup cgroup, int signal, bool kill)
+    internal int Signal(FakeCgroup cgroup, int signal, bool kill, int? only = null)
     {
         List<FakeProcess> targets;
         lock (_lock)
         {
-            targets = [.. _processes.Values.Where(p => p.Cgroup == cgroup)];
+            targets = [.. _processes.Values.Where(p => p.Cgroup == cgroup && (only is null || p.Pid == only))];
         }
 
         foreach (var process in targets.Where(p => kill ? !KillIsStuck : signal is not 18 && !p.IgnoresStopSignal))
@@ -352,6 +352,15 @@ internal sealed class FakeCgroup(FakeHost host, string app) : IServiceCgroup
     {
         Signals.Add(signal);
         return host.Signal(this, signal, kill: false);
+    }
+
+    /// <summary>Signals sent to one process: (pid, signal).</summary>
+    public List<(int Pid, int Signal)> SingleSignals { get; } = [];
+
+    public bool SignalOne(int pid, int signal)
+    {
+        SingleSignals.Add((pid, signal));
+        return host.Signal(this, signal, kill: false, only: pid) == 1;
     }
 
     public bool Remove()
