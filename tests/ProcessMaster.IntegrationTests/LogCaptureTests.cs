@@ -8,6 +8,40 @@ namespace ProcessMaster.IntegrationTests;
 /// <summary>Output is captured byte for byte across rotations; rotated files are valid gzip and bounded in number.</summary>
 public class LogCaptureTests
 {
+    /// <summary>supervisord's redirect_stderr: one pipe for both, so the file has the lines in the order they were written.</summary>
+    [SystemTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task StderrToStdout_InterleavesBothStreamsInOneFile_InTheOrderWritten(bool merged)
+    {
+        await using var daemon = new TestDaemon();
+        daemon.AddService("both", $$"""
+            process:
+              working_directory: {wd}
+              start_command: ["/bin/sh", "-c", "for i in $(seq 200); do echo out$i; echo err$i >&2; done"]
+            restart_policy:
+              policy: never
+            {{(merged ? "logs:\n  stderr: stdout" : "")}}
+            """);
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("both", "EXITED");
+
+        var logs = Path.Combine(daemon.WorkDir("both"), "logs");
+        var expected = Enumerable.Range(1, 200).SelectMany(i => new[] { $"out{i}", $"err{i}" });
+        if (merged)
+        {
+            await Eventually.TrueAsync(() => File.ReadAllLines(Path.Combine(logs, "stdout.log")).Length == 400, TimeSpan.FromSeconds(10), "every line in stdout.log");
+            Assert.Equal(expected, File.ReadAllLines(Path.Combine(logs, "stdout.log")));
+            Assert.False(File.Exists(Path.Combine(logs, "stderr.log")));
+        }
+        else
+        {
+            await Eventually.TrueAsync(() => File.Exists(Path.Combine(logs, "stderr.log")) && File.ReadAllLines(Path.Combine(logs, "stderr.log")).Length == 200,
+                TimeSpan.FromSeconds(10), "every line in stderr.log");
+            Assert.Equal(expected.Where(l => l.StartsWith("err", StringComparison.Ordinal)), File.ReadAllLines(Path.Combine(logs, "stderr.log")));
+        }
+    }
+
     [SystemFact]
     public async Task FullSpeedOutput_AcrossManyRotations_LeavesAContiguousRunEndingAtTheLastLine()
     {

@@ -172,7 +172,7 @@ public enum RotationFrequency
     Monthly,
 }
 
-/// <summary>The <c>logs:</c> section; every path absolute, null meaning "discard".</summary>
+/// <summary>The <c>logs:</c> section; every path absolute, null meaning "discard" (or, for stderr, <see cref="StderrToStdout"/>).</summary>
 public sealed record LogSettings(
     string? Stdout,
     string? Stderr,
@@ -186,6 +186,9 @@ public sealed record LogSettings(
     string? StopCommandStderr,
     EquatableArray<string> Hints)
 {
+    /// <summary><c>stderr: stdout</c>: the main process's stderr is its stdout, one pipe into the stdout file.</summary>
+    public bool StderrToStdout { get; init; }
+
     public const long DefaultRotationSize = 10_000_000;
     public const int DefaultRotationBackups = 10;
 }

@@ -78,9 +78,11 @@ public static partial class ServiceDefinitionParser
 
         // rotation_max_age defaults to 30 days in time mode; 0 keeps rotated files forever.
         TimeSpan? age = maxAge ?? (maxAgeMs is { } ms ? TimeSpan.FromMilliseconds(ms) : mode == RotationMode.Time ? TimeSpan.FromDays(30) : null);
+        // supervisord's redirect_stderr: the literal word (a file of that name is "./stdout").
+        var stderrToStdout = logs is not null && logs.Has("stderr") && logs.Scalar("stderr") == "stdout";
         var settings = new LogSettings(
             PathOr("stdout", "./logs/stdout.log"),
-            PathOr("stderr", "./logs/stderr.log"),
+            stderrToStdout ? null : PathOr("stderr", "./logs/stderr.log"),
             mode,
             size ?? LogSettings.DefaultRotationSize,
             (int?)backups ?? (mode == RotationMode.Size ? LogSettings.DefaultRotationBackups : null),
@@ -89,7 +91,10 @@ public static partial class ServiceDefinitionParser
             logs?.Bool("compression_enabled") ?? true,
             PathOr("stop_command_stdout", "./logs/stop_command_stdout.log"),
             PathOr("stop_command_stderr", "./logs/stop_command_stderr.log"),
-            new EquatableArray<string>(hints));
+            new EquatableArray<string>(hints))
+        {
+            StderrToStdout = stderrToStdout,
+        };
         logs?.Finish();
         return settings;
     }

@@ -21,7 +21,12 @@ public abstract record OutputTarget
     /// <summary>An already open file, shared with the child (admin actions append to their logs this way).</summary>
     public static OutputTarget File(SafeFileHandle handle) => new FileTarget(handle);
 
+    /// <summary>For stderr: wherever stdout goes, the same pipe, so both streams keep the order they were written in.</summary>
+    public static OutputTarget SameAsStdout { get; } = new SameAsStdoutTarget();
+
     public sealed record PipeTarget : OutputTarget;
+
+    public sealed record SameAsStdoutTarget : OutputTarget;
 
     public sealed record DiscardTarget : OutputTarget;
 

@@ -204,6 +204,9 @@ public sealed unsafe class ProcessLauncher(string shimPath)
             case OutputTarget.FileTarget file:
                 Linux.FileActionsAddDup2(actions, (int)file.Handle.DangerousGetHandle(), childFd);
                 return null;
+            case OutputTarget.SameAsStdoutTarget:
+                Linux.FileActionsAddDup2(actions, 1, childFd); // file actions run in order: fd 1 is in place by now
+                return null;
             default:
                 Linux.FileActionsAddOpen(actions, childFd, "/dev/null", Libc.O_WRONLY, 0);
                 return null;

@@ -165,7 +165,8 @@ public sealed class ServiceProcessSpawner(
             process.DecorateArgv0 ? ProcessTitle.Decorate(command[0], request.Label, workingDirectory, environment) : null,
             environment,
             stdout is null ? OutputTarget.Discard : OutputTarget.Pipe,
-            stderr is null ? OutputTarget.Discard : OutputTarget.Pipe)
+            request.Role == ProcessRole.Main && request.Definition.Logs.StderrToStdout ? OutputTarget.SameAsStdout
+            : stderr is null ? OutputTarget.Discard : OutputTarget.Pipe)
         {
             Tuning = ExecTuning.From(process),
         };

@@ -238,6 +238,16 @@ public class ServiceDefinitionParserTests
     }
 
     [Fact]
+    public void StderrToStdout_IsTheWordStdout_AFileOfThatNameIsWrittenAsAPath()
+    {
+        var merged = Valid("process:\n  working_directory: /w\nlogs:\n  stderr: stdout\n").Logs;
+        Assert.Equal((true, null, "/w/logs/stdout.log"), (merged.StderrToStdout, merged.Stderr, merged.Stdout));
+
+        var file = Valid("process:\n  working_directory: /w\nlogs:\n  stderr: ./stdout\n").Logs;
+        Assert.Equal((false, "/w/stdout"), (file.StderrToStdout, file.Stderr));
+    }
+
+    [Fact]
     public void StopSettings_KillModeExitType_AndAStopSignalBesideTheStopCommand()
     {
         var both = Valid("process:\n  working_directory: /w\n  stop_command: ./stop\n  stop_signal: SIGQUIT\n  kill_mode: mixed\n  exit_type: main\n").Process;
