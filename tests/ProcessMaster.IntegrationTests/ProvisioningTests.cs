@@ -45,6 +45,41 @@ public class ProvisioningTests
         Assert.Equal(Path.Combine(wd, ".pm_provisioned"), status.ProvisioningMarker);
     }
 
+    /// <summary>
+    /// A chown drops a file's capability: entries written with the capability first and a recursive chown of
+    /// the whole directory after it still end with both, because ownership is applied before capabilities.
+    /// </summary>
+    [SystemFact]
+    public async Task ACapabilityListedBeforeARecursiveChown_Survives_AndTheResultIsWhatWasAskedFor()
+    {
+        await using var daemon = new TestDaemon();
+        var wd = daemon.WorkDir("web");
+        var binary = Path.Combine(wd, "bin", "server");
+        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
+        File.Copy("/bin/sleep", binary);
+        daemon.AddService("web", """
+            process:
+              working_directory: {wd}
+              start_command: ["./bin/server", "1000"]
+            provisioning:
+              - path: ./bin/server
+                mode: "4755"
+                add_net_bind_capability: true
+              - path: ./bin
+                ownership: {owner: root, group: root}
+              - path: .
+                ownership: {owner: nobody, group: nogroup, recursive: true}
+            """);
+        await daemon.StartAsync();
+        await daemon.WaitForStateAsync("web", "RUNNING");
+
+        Assert.Contains("cap_net_bind_service=ep", (await Run.ProgramAsync("getcap", [binary])).Stdout);
+        // The nearer entry wins over the recursive one; the setuid bit a chown clears was set after it.
+        Assert.Equal("nobody nogroup 4755", (await Run.ShellAsync($"stat -c '%U %G %a' {binary}")).Stdout.Trim());
+        Assert.Equal("root root", (await Run.ShellAsync($"stat -c '%U %G' {wd}/bin")).Stdout.Trim());
+        Assert.True(File.Exists(Path.Combine(wd, ".pm_provisioned")));
+    }
+
     [SystemFact]
     public async Task FailedProvisioning_DoesNotLoadTheService_AndAFixedUpdateAppliesIt()
     {

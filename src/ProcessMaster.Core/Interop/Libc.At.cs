@@ -53,6 +53,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int FSetXattr(int fd, string name, byte* value, nint size, int flags);
 
+    [LibraryImport(Lib, EntryPoint = "fgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint FGetXattr(int fd, string name, byte* value, nint size);
+
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial long SyscallOpenAt2(long number, int dirfd, string path, OpenHow* how, nuint size);
 

@@ -12,7 +12,7 @@ namespace ProcessMaster.Core.Provisioning;
 /// One-time root setup of a service's working directory, applied when definitions are loaded and
 /// guarded by <c>.pm_provisioned</c>: paths are created, owned, given modes and the
 /// <c>cap_net_bind_service</c> file capability. Symlinks are never followed, in any component. The marker is written
-/// only when every entry succeeded.
+/// only when every entry succeeded and the result was checked.
 /// </summary>
 public sealed unsafe class Provisioner(IUserDatabase users, TimeProvider time)
 {
@@ -40,7 +40,12 @@ public sealed unsafe class Provisioner(IUserDatabase users, TimeProvider time)
         }
     }
 
-    /// <summary>Applies every entry; returns null on success, else what failed (the marker is then not written).</summary>
+    /// <summary>
+    /// Applies every entry in three passes, then checks the result: paths and ownership first (a recursive
+    /// chown of a directory before the entries below it, so the nearer entry wins), then modes (a chown
+    /// clears setuid and setgid bits), then capabilities (a chown drops a file's capability). Returns null
+    /// on success, else what failed (the marker is then not written).
+    /// </summary>
     public string? Apply(ServiceDefinition definition)
     {
         if (!IsPending(definition))
@@ -48,15 +53,20 @@ public sealed unsafe class Provisioner(IUserDatabase users, TimeProvider time)
             return null;
         }
 
-        foreach (var step in definition.Provisioning)
+        // Shallowest first, in the order written among equals (OrderBy is stable).
+        var steps = definition.Provisioning.OrderBy(step => step.Path.Count(c => c == '/')).ToList();
+        foreach (var pass in (ReadOnlySpan<Action<ProvisioningStep>>)[CreateAndOwn, SetMode, AddCapability, Verify])
         {
-            try
+            foreach (var step in steps)
             {
-                ApplyStep(step);
-            }
-            catch (Exception e) when (e is ProvisioningException or IOException or UnauthorizedAccessException)
-            {
-                return $"provisioning {step.Path}: {e.Message}";
+                try
+                {
+                    pass(step);
+                }
+                catch (Exception e) when (e is ProvisioningException or IOException or UnauthorizedAccessException)
+                {
+                    return $"provisioning {step.Path}: {e.Message}";
+                }
             }
         }
 
@@ -64,10 +74,10 @@ public sealed unsafe class Provisioner(IUserDatabase users, TimeProvider time)
     }
 
     /// <summary>
-    /// One entry, through directory descriptors: the working directory belongs to the service's user, so no
-    /// symlink is followed on the way to the path, at the path, or anywhere in a recursive walk.
+    /// Each pass works through directory descriptors: the working directory belongs to the service's user, so
+    /// no symlink is followed on the way to the path, at the path, or anywhere in a recursive walk.
     /// </summary>
-    private void ApplyStep(ProvisioningStep step)
+    private void CreateAndOwn(ProvisioningStep step)
     {
         using var parent = SafeDirectory.OpenParent(step.Path, out var name, create: true);
         var existing = parent.Stat(name);
@@ -86,10 +96,8 @@ public sealed unsafe class Provisioner(IUserDatabase users, TimeProvider time)
             parent.OpenDirectory(name, create: true).Dispose();
         }
 
-        if (step.Owner is not null || step.Group is not null)
+        if (Ownership(step) is var (uid, gid) && (uid, gid) != (Unchanged, Unchanged))
         {
-            var uid = step.Owner is null ? Unchanged : (users.FindUser(step.Owner) ?? throw new ProvisioningException($"user '{step.Owner}' does not exist")).Uid;
-            var gid = step.Group is null ? Unchanged : (users.FindGroup(step.Group) ?? throw new ProvisioningException($"group '{step.Group}' does not exist")).Gid;
             parent.ChangeOwner(name, uid, gid);
             if (step.Recursive && parent.Stat(name) is { } current && (current.Mode & Libc.S_IFMT) == Libc.S_IFDIR)
             {
@@ -97,25 +105,64 @@ public sealed unsafe class Provisioner(IUserDatabase users, TimeProvider time)
                 ChownTree(tree, uid, gid, 1);
             }
         }
+    }
 
-        if (step.Mode is { } mode)
+    private (uint Uid, uint Gid) Ownership(ProvisioningStep step) => (
+        step.Owner is null ? Unchanged : (users.FindUser(step.Owner) ?? throw new ProvisioningException($"user '{step.Owner}' does not exist")).Uid,
+        step.Group is null ? Unchanged : (users.FindGroup(step.Group) ?? throw new ProvisioningException($"group '{step.Group}' does not exist")).Gid);
+
+    private static void SetMode(ProvisioningStep step)
+    {
+        if (step.Mode is not { } mode)
         {
-            using var target = parent.OpenForAttributes(name);
-            if (Libc.FChmod((int)target.DangerousGetHandle(), mode) < 0)
-            {
-                throw new ProvisioningException($"chmod {OctalMode.Format(mode)} failed: {Linux.LastErrorText()}");
-            }
+            return;
         }
 
-        if (step.AddNetBindCapability)
+        using var parent = SafeDirectory.OpenParent(step.Path, out var name);
+        using var target = parent.OpenForAttributes(name);
+        if (Libc.FChmod((int)target.DangerousGetHandle(), mode) < 0)
         {
-            using var target = parent.OpenForAttributes(name);
-            if (SafeDirectory.StatFd((int)target.DangerousGetHandle()) is not { } file || (file.Mode & Libc.S_IFMT) != Libc.S_IFREG)
-            {
-                throw new ProvisioningException("is not a regular file (add_net_bind_capability needs the executable)");
-            }
+            throw new ProvisioningException($"chmod {OctalMode.Format(mode)} failed: {Linux.LastErrorText()}");
+        }
+    }
 
-            SetNetBindCapability(target);
+    private static void AddCapability(ProvisioningStep step)
+    {
+        if (!step.AddNetBindCapability)
+        {
+            return;
+        }
+
+        using var parent = SafeDirectory.OpenParent(step.Path, out var name);
+        using var target = parent.OpenForAttributes(name);
+        if (SafeDirectory.StatFd((int)target.DangerousGetHandle()) is not { } file || (file.Mode & Libc.S_IFMT) != Libc.S_IFREG)
+        {
+            throw new ProvisioningException("is not a regular file (add_net_bind_capability needs the executable)");
+        }
+
+        SetNetBindCapability(target);
+    }
+
+    /// <summary>What every entry asked for is what the path has now, whatever a later pass did to it.</summary>
+    private void Verify(ProvisioningStep step)
+    {
+        using var parent = SafeDirectory.OpenParent(step.Path, out var name);
+        using var target = parent.OpenForAttributes(name);
+        var st = SafeDirectory.StatFd((int)target.DangerousGetHandle()) ?? throw new ProvisioningException("vanished while it was provisioned");
+        var (uid, gid) = Ownership(step);
+        if ((uid != Unchanged && st.Uid != uid) || (gid != Unchanged && st.Gid != gid))
+        {
+            throw new ProvisioningException($"is owned by {st.Uid}:{st.Gid} after provisioning, not by what was asked for");
+        }
+
+        if (step.Mode is { } mode && (st.Mode & 0xFFF) != mode)
+        {
+            throw new ProvisioningException($"has mode {OctalMode.Format(st.Mode & 0xFFF)} after provisioning, not {OctalMode.Format(mode)}");
+        }
+
+        if (step.AddNetBindCapability && !HasNetBindCapability(target))
+        {
+            throw new ProvisioningException("lost its cap_net_bind_service capability during provisioning");
         }
     }
 
@@ -155,6 +202,16 @@ public sealed unsafe class Provisioner(IUserDatabase users, TimeProvider time)
             {
                 throw new ProvisioningException($"cannot set the cap_net_bind_service capability: {Linux.LastErrorText()}");
             }
+        }
+    }
+
+    private static bool HasNetBindCapability(SafeFileHandle file)
+    {
+        Span<uint> data = stackalloc uint[6];
+        fixed (uint* p = data)
+        {
+            var size = Libc.FGetXattr((int)file.DangerousGetHandle(), "security.capability", (byte*)p, 24);
+            return size >= 8 && (data[1] & (1u << CapNetBindService)) != 0;
         }
     }
 
