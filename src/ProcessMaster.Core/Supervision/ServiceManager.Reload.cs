@@ -51,7 +51,7 @@ public sealed partial class ServiceManager
 
             var added = new List<string>();
             var removed = new List<string>();
-            var restarted = new List<string>();
+            var restarting = new List<(string Name, Task<OperationOutcome> Started)>();
             var stopped = new List<string>();
             var outdated = new HashSet<string>(StringComparer.Ordinal);
 
@@ -62,11 +62,11 @@ public sealed partial class ServiceManager
                 {
                     if (definition != service.Snapshot.Definition)
                     {
-                        var action = await service.ChangeDefinitionAsync(definition);
+                        var (action, started) = await service.ChangeDefinitionAsync(definition);
                         switch (action)
                         {
                             case ReloadAction.Restarting or ReloadAction.Starting:
-                                restarted.Add(name);
+                                restarting.Add((name, started));
                                 break;
                             case ReloadAction.Stopping:
                                 stopped.Add(name);
@@ -110,6 +110,22 @@ public sealed partial class ServiceManager
             _graph = new DependencyGraph(accepted.Concat(_services.Values.Where(s => outdated.Contains(s.Name)).Select(s => s.Snapshot.Definition)));
             TellEveryDependent();
             await context.State.RetainAsync(_services.Keys);
+            // "restarted" is said of a service once it runs with its new definition, not while it still stops
+            // (after the dependents were told: a restart may wait for what it now depends on).
+            var restarted = new List<string>();
+            foreach (var (name, started) in restarting)
+            {
+                var outcome = await started;
+                if (outcome.Code == OutcomeCode.Ok)
+                {
+                    restarted.Add(name);
+                }
+                else
+                {
+                    warnings.Add(outcome.Ok ? $"{name}: {outcome.Message}" : $"{name}: not running with its new definition: {outcome.Message}");
+                }
+            }
+
             foreach (var warning in warnings)
             {
                 context.Events.Record(null, new ConfigWarning(warning));

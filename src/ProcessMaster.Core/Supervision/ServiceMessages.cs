@@ -86,8 +86,11 @@ public sealed record StopCommandExited(int Pid, ExitStatus Status) : ServiceMess
 /// <summary>The schedule timer armed with <paramref name="Generation"/> fired.</summary>
 public sealed record ScheduleTimerFired(long Generation) : ServiceMessage;
 
-/// <summary>A reloaded definition; <paramref name="Reply"/> hears what the machine made of it.</summary>
-public sealed record DefinitionChanged(ServiceDefinition Definition, Reply<ReloadAction>? Reply = null) : ServiceMessage
+/// <summary>
+/// A reloaded definition; <paramref name="Reply"/> hears what the machine made of it, <paramref name="Started"/>
+/// (when it restarts or starts) how that start went, once it runs again or did not.
+/// </summary>
+public sealed record DefinitionChanged(ServiceDefinition Definition, Reply<ReloadAction>? Reply = null, OperationWaiter? Started = null) : ServiceMessage
 {
     public override bool IsFact => false; // the reload hears how it went
 }

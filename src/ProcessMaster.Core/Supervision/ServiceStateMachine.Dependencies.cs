@@ -44,6 +44,11 @@ public sealed partial class ServiceStateMachine
         if (first)
         {
             SetState(ServiceState.Waiting, CauseOf(reason), $"waiting for {WaitingFor(Definition, _s)}");
+            if (reason == StartReason.Reload)
+            {
+                // As for a reload's start (WaitOrAnswer): a reload that restarted it is not held up by its dependencies.
+                CompleteAll(_startWaiters, OperationOutcome.Success($"waiting for {WaitingFor(Definition, _s)}", OutcomeCode.Waiting));
+            }
         }
 
         CheckWaiting();

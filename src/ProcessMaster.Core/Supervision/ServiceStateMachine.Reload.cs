@@ -34,6 +34,15 @@ public sealed partial class ServiceStateMachine
         _s = _s with { Schedule = _s.Schedule with { Halted = false } };
         ArmSchedule();
         var action = Decide(active);
+        if (action is ReloadAction.Restarting or ReloadAction.Starting)
+        {
+            Add(changed.Started, _startWaiters);
+        }
+        else
+        {
+            Complete(changed.Started, OperationOutcome.Success("not started: nothing to restart", OutcomeCode.Skipped));
+        }
+
         if (changed.Reply is { } reply)
         {
             Effect(new CompleteReload(reply, action));

@@ -127,9 +127,13 @@ public sealed partial class ServiceStateMachine
 
         Effect(new TransitionUndone(message, _s.State, error.Message, attempt, retry));
         Complete(message.Caller, OperationOutcome.Failure($"internal error: {error.Message}; nothing was changed"));
-        if (message is DefinitionChanged { Reply: { } reply })
+        if (message is DefinitionChanged changed)
         {
-            Effect(new CompleteReload(reply, ReloadAction.Failed));
+            Complete(changed.Started, OperationOutcome.Failure($"the new definition was not taken: {error.Message}"));
+            if (changed.Reply is { } reply)
+            {
+                Effect(new CompleteReload(reply, ReloadAction.Failed));
+            }
         }
     }
 

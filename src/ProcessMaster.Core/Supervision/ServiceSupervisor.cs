@@ -111,16 +111,21 @@ public sealed partial class ServiceSupervisor : IAsyncDisposable
     /// <summary>Sends <paramref name="signal"/> to the service's processes, or its main process only.</summary>
     public Task<OperationOutcome> SignalAsync(int signal, bool mainOnly) => Request(waiter => new SignalRequest(signal, mainOnly, waiter));
 
-    /// <summary>Hands the service a reloaded definition; the machine decides what that means for what runs.</summary>
-    public Task<ReloadAction> ChangeDefinitionAsync(ServiceDefinition definition)
+    /// <summary>
+    /// Hands the service a reloaded definition; the machine decides what that means for what runs. When it
+    /// restarts (or starts), <c>Started</c> completes once it runs again, or did not manage to.
+    /// </summary>
+    public async Task<(ReloadAction Action, Task<OperationOutcome> Started)> ChangeDefinitionAsync(ServiceDefinition definition)
     {
         var reply = new Reply<ReloadAction>();
-        if (!_mailbox.Writer.TryWrite(new DefinitionChanged(definition, reply)))
+        var started = new OperationWaiter();
+        if (!_mailbox.Writer.TryWrite(new DefinitionChanged(definition, reply, started)))
         {
             reply.Complete(ReloadAction.Updated);
+            started.Complete(OperationOutcome.Failure("the service is being removed", OutcomeCode.Cancelled));
         }
 
-        return reply.Task;
+        return (await reply.Task, started.Task);
     }
 
     /// <summary>Tells the service what one of its dependencies is now.</summary>

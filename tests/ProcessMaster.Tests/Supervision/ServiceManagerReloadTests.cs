@@ -54,6 +54,35 @@ public sealed class ServiceManagerReloadTests : IAsyncLifetime
         Assert.Equal(1, _host.SpawnCount("b"));
     }
 
+    /// <summary>A reload says "restarted" of a service only once it runs again: not while its old run still stops.</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task AReload_SaysRestarted_OnlyOnceTheServiceRunsWithItsNewDefinition()
+    {
+        var host = new FakeHost { IgnoreStopSignal = true };
+        var manager = new ServiceManager(host.Context);
+        await manager.BootAsync([Service("a")]);
+        await Eventually.True(() => manager.Services["a"].Snapshot.State == ServiceState.Running, "a running");
+
+        var reload = manager.ReloadAsync(Catalog([Service("a", "/bin/web2")]), _admission);
+        // Published once the stop's effects (the signal, the grace timer) are done.
+        await Eventually.True(() => manager.Services["a"].Snapshot.State == ServiceState.Stopping, "a stopping");
+        Assert.NotEmpty(host.Cgroup("a").Signals);
+        Assert.False(reload.IsCompleted); // still stopping: not restarted yet
+
+        host.Time.Advance(Definitions.Service().Process.StopGracePeriod); // the old run is killed, the new one starts
+        var outcome = await reload;
+        Assert.Equal(["a"], outcome.Restarted);
+        Assert.Equal(ServiceState.Running, manager.Services["a"].Snapshot.State);
+        Assert.Equal(["/bin/web2"], host.Spawns.Last(s => s.Label == "a").Command);
+
+        var shutdown = manager.ShutdownAsync(); // it ignores its stop signal: each grace period ends in a kill
+        await Eventually.True(() =>
+        {
+            host.Time.Advance(Definitions.Service().Process.StopGracePeriod);
+            return shutdown.IsCompleted;
+        }, "the shutdown");
+    }
+
     /// <summary>
     /// What a reload removes or disables is stopped side by side, what depends on a service before it: two services
     /// that ignore their stop signal take one grace period together, and what they depend on is signalled after.
