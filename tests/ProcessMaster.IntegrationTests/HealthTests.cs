@@ -172,10 +172,12 @@ public class HealthTests
         var port = FreePort.Next();
         daemon.AddService("tls", PythonService(
             $$"""
-            import http.server, ssl
+            import http.server, os, ssl
             class Handler(http.server.BaseHTTPRequestHandler):
                 def do_GET(self):
-                    open('host', 'w').write(self.headers['Host'])
+                    with open('host.new', 'w') as f: # the test never reads a half-written file
+                        f.write(self.headers['Host'])
+                    os.replace('host.new', 'host')
                     self.send_response(204)
                     self.end_headers()
                 def log_message(self, *args):

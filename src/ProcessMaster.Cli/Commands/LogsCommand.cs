@@ -58,12 +58,20 @@ internal static class LogsCommand
     {
         var output = new Lock();
         var positions = new Dictionary<string, long>(StringComparer.Ordinal); // where each file was read up to
+        // A line can be sent before the reply with the tail it follows: it is printed after that tail.
+        List<LogLine>? early = [];
         return Following.RunAsync(client, socket, retry, (method, payload) =>
         {
             lock (output)
             {
                 if (method == Methods.LogLineNotification.Name && payload.Deserialize(Methods.LogLineNotification.Params) is { } line)
                 {
+                    if (early is not null)
+                    {
+                        early.Add(line);
+                        return;
+                    }
+
                     Console.WriteLine($"{line.Path}: {line.Line}");
                     positions[line.Path] = line.Offset;
                 }
@@ -92,6 +100,14 @@ internal static class LogsCommand
                         PrintTail(file);
                     }
                 }
+
+                foreach (var line in early ?? [])
+                {
+                    Console.WriteLine($"{line.Path}: {line.Line}");
+                    positions[line.Path] = line.Offset;
+                }
+
+                early = null;
             }
         }, cancellation);
     }
