@@ -1,3 +1,4 @@
+using ProcessMaster.Core.Cgroups;
 using System.Diagnostics;
 using System.Text.Json;
 using ProcessMaster.IntegrationTests.Support;
@@ -24,6 +25,26 @@ public class ProcessTrackingTests
         Assert.Equal(daemon.Cgroups.Pids("many").Order(), status.Pids.Order());
         await daemon.PmctlOkAsync("stop", "many");
         Assert.Empty(daemon.Cgroups.Pids("many"));
+    }
+
+    /// <summary>A service that puts a worker into a cgroup of its own making, below its own: still its process.</summary>
+    [SystemFact]
+    public async Task AWorkerInASubGroupTheServiceMade_IsInItsStatus_AndStopLeavesNothing()
+    {
+        await using var daemon = new TestDaemon();
+        var worker = Path.Combine(daemon.Cgroups.ServiceGroup("nested"), "worker");
+        daemon.AddShellService("nested", $"mkdir -p {worker}; sh -c 'echo $$ > {worker}/cgroup.procs; exec sleep 1000' & exec sleep 1000");
+        await daemon.StartAsync();
+
+        var status = await Eventually.ValueAsync(() => daemon.StatusAsync("nested"), s => s.Pids.Count == 2, TimeSpan.FromSeconds(10), "the main process and its worker");
+        var inWorker = CgroupFs.ReadPidsRecursive(worker);
+        Assert.Single(inWorker);
+        Assert.Contains(inWorker[0], status.Pids);
+        Assert.Equal("sleep 1000", ProcessTable.CommandLine(inWorker[0]));
+
+        await daemon.PmctlOkAsync("stop", "nested");
+        Assert.Empty(daemon.Cgroups.Pids("nested"));
+        Assert.False(ProcessTable.Exists(inWorker[0]));
     }
 
     [SystemFact]
