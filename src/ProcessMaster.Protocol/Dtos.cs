@@ -169,7 +169,8 @@ public sealed record StatusFollowParams(int IntervalMs = 0);
 public sealed record MessageResult(string Message);
 
 /// <param name="Stopped">Services stopped because their definition now disables them (disable, or an edited file).</param>
-public sealed record UpdateResult(string Message, List<string> Added, List<string> Removed, List<string> Restarted, List<string> Stopped, List<string> Warnings);
+/// <param name="Errors">What did not take effect (a file that fails to load, a refused definition, a restart that did not come back); pmctl exits 1.</param>
+public sealed record UpdateResult(string Message, List<string> Added, List<string> Removed, List<string> Restarted, List<string> Stopped, List<string> Warnings, List<string> Errors);
 
 /// <param name="CpuQuotaCores">The CPU quota in cores (cpu.max quota / period); null: no quota.</param>
 /// <param name="CpuThrottling">From cpu.stat (v1: the cpu hierarchy's); null where the host does not count it.</param>

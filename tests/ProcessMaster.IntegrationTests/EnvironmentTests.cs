@@ -92,6 +92,7 @@ public class EnvironmentTests
               start_command: "/bin/sleep ${DURATION}"
             """);
         var check = await daemon.PmctlAsync("update"); // the file is not loaded; the service keeps its last good definition
+        Assert.Equal(1, check.ExitCode);
         Assert.Contains($"{file}:3:", check.Stdout + check.Stderr);
         Assert.Contains("${DURATION} is not set", check.Stdout + check.Stderr);
         var status = await daemon.StatusAsync("web");

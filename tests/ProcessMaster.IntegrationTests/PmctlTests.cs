@@ -217,8 +217,9 @@ public class PmctlTests
         File.SetLastWriteTimeUtc(Path.Combine(daemon.ConfigDirectory, "same.yaml"), DateTime.UtcNow); // touched, not changed
 
         var update = await daemon.PmctlAsync("update");
-        Assert.Equal(0, update.ExitCode);
-        Assert.Equal("updated (warnings: 1)\nadded: added\nremoved: removed\nrestarted: changed\n", update.Stdout);
+        Assert.Equal(1, update.ExitCode); // what it could apply, it did; a file that fails to load is an error
+        Assert.Equal("updated, with errors: 1 (warnings: 0); what failed keeps what it ran before\nadded: added\nremoved: removed\nrestarted: changed\n", update.Stdout);
+        Assert.Contains("error: ", update.Stderr);
         Assert.Contains("broken.yaml:4:1: bogus_key: unknown key", update.Stderr);
 
         await daemon.WaitForStateAsync("added", "RUNNING");

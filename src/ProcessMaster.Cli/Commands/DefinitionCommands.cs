@@ -50,11 +50,16 @@ internal static class DefinitionCommands
             Console.WriteLine($"stopped: {string.Join(", ", result.Stopped)}");
         }
 
+        foreach (var error in result.Errors)
+        {
+            Console.Error.WriteLine($"error: {error}");
+        }
+
         foreach (var warning in result.Warnings)
         {
             Console.Error.WriteLine($"warning: {warning}");
         }
 
-        return ExitCodes.Success;
+        return result.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

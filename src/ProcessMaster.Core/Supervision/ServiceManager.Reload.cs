@@ -6,12 +6,14 @@ namespace ProcessMaster.Core.Supervision;
 
 /// <summary>What a reload changed.</summary>
 /// <param name="Stopped">Services stopped because their definition now disables them.</param>
+/// <param name="Errors">What did not take effect: a file that fails to load, a definition refused, a restart that did not come back.</param>
 public sealed record ReloadOutcome(
     List<string> Added,
     List<string> Removed,
     List<string> Restarted,
     List<string> Stopped,
     List<string> Warnings,
+    List<string> Errors,
     string? SkippedBecause);
 
 /// <summary>
@@ -34,18 +36,19 @@ public sealed partial class ServiceManager
         {
             if (ShuttingDown)
             {
-                return new ReloadOutcome([], [], [], [], [], "the daemon is shutting down");
+                return new ReloadOutcome([], [], [], [], [], [], "the daemon is shutting down");
             }
 
             if (catalog.Fatal is { } fatal)
             {
                 context.Events.Record(null, new ReloadSkipped(fatal.ToString()));
-                return new ReloadOutcome([], [], [], [], [.. catalog.Warnings], fatal.ToString());
+                return new ReloadOutcome([], [], [], [], [.. catalog.Warnings], [], fatal.ToString());
             }
 
-            var warnings = catalog.Problems.Select(p => p.ToString()).Concat(catalog.Warnings).ToList();
+            var warnings = catalog.Warnings.ToList();
+            var errors = catalog.Problems.Select(p => p.ToString()).ToList();
             var (accepted, rejected) = admission.ProvisionAndAdmit(catalog.Services);
-            warnings.AddRange(rejected.Select(r => $"{r.Name}: {r.Reason}"));
+            errors.AddRange(rejected.Select(r => $"{r.Name}: {r.Reason}"));
             var acceptedByName = accepted.ToDictionary(d => d.Name, StringComparer.Ordinal);
             var keepLastGood = catalog.FailedNames;
 
@@ -120,22 +123,26 @@ public sealed partial class ServiceManager
                 {
                     restarted.Add(name);
                 }
+                else if (outcome.Ok)
+                {
+                    warnings.Add($"{name}: {outcome.Message}");
+                }
                 else
                 {
-                    warnings.Add(outcome.Ok ? $"{name}: {outcome.Message}" : $"{name}: not running with its new definition: {outcome.Message}");
+                    errors.Add($"{name}: not running with its new definition: {outcome.Message}");
                 }
             }
 
-            foreach (var warning in warnings)
+            foreach (var problem in errors.Concat(warnings))
             {
-                context.Events.Record(null, new ConfigWarning(warning));
+                context.Events.Record(null, new ConfigWarning(problem));
             }
 
-            context.Events.Record(null, new Reloaded(added.Count, removed.Count, restarted.Count, stopped.Count, warnings.Count));
+            context.Events.Record(null, new Reloaded(added.Count, removed.Count, restarted.Count, stopped.Count, errors.Count + warnings.Count));
             added.Sort(StringComparer.Ordinal);
             restarted.Sort(StringComparer.Ordinal);
             stopped.Sort(StringComparer.Ordinal);
-            return new ReloadOutcome(added, removed, restarted, stopped, warnings, null);
+            return new ReloadOutcome(added, removed, restarted, stopped, warnings, errors, null);
         }
         finally
         {

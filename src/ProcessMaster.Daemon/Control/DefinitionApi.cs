@@ -78,7 +78,12 @@ internal sealed class DefinitionApi(ServiceManager manager, EventLog events, Def
             throw new RpcException(RpcErrorCodes.OperationFailed, $"update skipped: {reason} (running services are untouched)");
         }
 
-        var message = headline ?? (outcome.Warnings.Count == 0 ? "updated" : $"updated (warnings: {outcome.Warnings.Count})");
-        return new UpdateResult(message, outcome.Added, outcome.Removed, outcome.Restarted, outcome.Stopped, outcome.Warnings);
+        var message = headline ?? (outcome.Errors.Count, outcome.Warnings.Count) switch
+        {
+            (0, 0) => "updated",
+            (0, var warnings) => $"updated (warnings: {warnings})",
+            (var errors, var warnings) => $"updated, with errors: {errors} (warnings: {warnings}); what failed keeps what it ran before",
+        };
+        return new UpdateResult(message, outcome.Added, outcome.Removed, outcome.Restarted, outcome.Stopped, outcome.Warnings, outcome.Errors);
     }
 }

@@ -352,8 +352,9 @@ async function reloadDefinitions() {
     if (result.removed.length) parts.push(`removed: ${result.removed.join(', ')}`);
     if (result.restarted.length) parts.push(`restarted: ${result.restarted.join(', ')}`);
     if (result.stopped.length) parts.push(`stopped: ${result.stopped.join(', ')}`);
+    parts.push(...result.errors.map((e) => `error: ${e}`));
     parts.push(...result.warnings.map((w) => `warning: ${w}`));
-    showAlert(parts.join('\n'), result.warnings.length ? '' : 'ok');
+    showAlert(parts.join('\n'), result.errors.length ? 'error' : result.warnings.length ? '' : 'ok');
   } catch (error) {
     showAlert(error.message, 'error');
   }
