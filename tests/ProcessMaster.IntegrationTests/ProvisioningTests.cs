@@ -10,9 +10,7 @@ public class ProvisioningTests
     {
         await using var daemon = new TestDaemon();
         var wd = daemon.WorkDir("caddy");
-        var binary = Path.Combine(wd, "bin", "server");
-        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
-        File.Copy("/bin/sleep", binary);
+        var binary = ServerBinary(wd);
         Directory.CreateDirectory(Path.Combine(wd, "data", "deep"));
         File.WriteAllText(Path.Combine(wd, "data", "deep", "file"), "x");
         daemon.AddService("caddy", """
@@ -54,9 +52,7 @@ public class ProvisioningTests
     {
         await using var daemon = new TestDaemon();
         var wd = daemon.WorkDir("web");
-        var binary = Path.Combine(wd, "bin", "server");
-        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
-        File.Copy("/bin/sleep", binary);
+        var binary = ServerBinary(wd);
         daemon.AddService("web", """
             process:
               working_directory: {wd}
@@ -137,5 +133,14 @@ public class ProvisioningTests
         Assert.Contains((await daemon.EventsAsync()).OfKind("definition_not_admitted").Where(e => e.App == "svc"),
             e => e.Field("reason")!.Contains("is a symbolic link; refusing to provision through it", StringComparison.Ordinal));
         Assert.NotEqual((UnixFileMode)0x1FF, File.GetUnixFileMode(outside));
+    }
+
+    /// <summary>A copy of sleep at <c>bin/server</c> in <paramref name="wd"/>: an executable to give a capability.</summary>
+    private static string ServerBinary(string wd)
+    {
+        var binary = Path.Combine(wd, "bin", "server");
+        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
+        File.Copy("/bin/sleep", binary);
+        return binary;
     }
 }

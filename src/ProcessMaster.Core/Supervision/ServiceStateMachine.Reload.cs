@@ -36,11 +36,7 @@ public sealed partial class ServiceStateMachine
         var action = Decide(active);
         if (action is ReloadAction.Restarting or ReloadAction.Starting)
         {
-            Add(changed.Started, _startWaiters);
-        }
-        else
-        {
-            Complete(changed.Started, OperationOutcome.Success("not started: nothing to restart", OutcomeCode.Skipped));
+            Add(changed.Started, _startWaiters); // otherwise nobody waits for it: nothing starts
         }
 
         if (changed.Reply is { } reply)
